@@ -1,0 +1,120 @@
+/**
+ * Every condition a caller may branch on is one error class with a stable `code`.
+ * src/api/error-response.ts is the one table from these classes to HTTP statuses.
+ */
+export abstract class RingkvError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+  /** Extra JSON fields an API response carries next to `error` and `message`. */
+  details(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** Bad input from a client: a key, a parameter, a header, a body. */
+export class BadRequestError extends RingkvError {
+  readonly code = "bad_request";
+}
+
+/** The `X-Ringkv-Context` header is not a context this cluster produced. */
+export class BadContextError extends RingkvError {
+  readonly code = "bad_request";
+}
+
+export class KeyTooLongError extends RingkvError {
+  readonly code = "key_too_long";
+  constructor(
+    readonly keyBytes: number,
+    readonly keyBytesMax: number,
+  ) {
+    super(`key is ${keyBytes} bytes, the limit is ${keyBytesMax}`);
+  }
+  override details(): Record<string, unknown> {
+    return { keyBytes: this.keyBytes, keyBytesMax: this.keyBytesMax };
+  }
+}
+
+export class ValueTooLargeError extends RingkvError {
+  readonly code = "value_too_large";
+  constructor(readonly valueBytesMax: number) {
+    super(`value is larger than the limit of ${valueBytesMax} bytes`);
+  }
+  override details(): Record<string, unknown> {
+    return { valueBytesMax: this.valueBytesMax };
+  }
+}
+
+/** A key already holds the maximum number of concurrent versions; resolve them first. */
+export class TooManySiblingsError extends RingkvError {
+  readonly code = "too_many_siblings";
+  constructor(
+    readonly siblings: number,
+    readonly siblingsMax: number,
+  ) {
+    super(`key would hold ${siblings} siblings, the limit is ${siblingsMax}; write with the context of a read to resolve them`);
+  }
+  override details(): Record<string, unknown> {
+    return { siblings: this.siblings, siblingsMax: this.siblingsMax };
+  }
+}
+
+/** Fewer replicas than the request needed answered in time. */
+export class QuorumError extends RingkvError {
+  readonly code = "unavailable";
+  constructor(
+    readonly needed: number,
+    readonly acked: number,
+    what: "read" | "write",
+  ) {
+    super(`${what} needed ${needed} replicas, ${acked} answered in time`);
+  }
+  override details(): Record<string, unknown> {
+    return { needed: this.needed, acked: this.acked };
+  }
+}
+
+export class NotFoundError extends RingkvError {
+  readonly code = "not_found";
+}
+
+export class MethodNotAllowedError extends RingkvError {
+  readonly code = "method_not_allowed";
+  constructor(
+    method: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`method ${method} is not allowed here; allowed: ${allowed.join(", ")}`);
+  }
+}
+
+/** The node is shutting down or over a connection/request limit. */
+export class OverloadedError extends RingkvError {
+  readonly code = "overloaded";
+}
+
+export class ShuttingDownError extends RingkvError {
+  readonly code = "shutting_down";
+}
+
+/** The storage engine refused a write because its size limit or the disk is full. */
+export class StorageFullError extends RingkvError {
+  readonly code = "storage_full";
+}
+
+/** The storage engine could not be opened (missing permissions, corrupt or locked files). */
+export class StorageOpenError extends RingkvError {
+  readonly code = "storage_unavailable";
+}
+
+/** The storage engine was used after close(). */
+export class StorageClosedError extends RingkvError {
+  readonly code = "storage_unavailable";
+}
+
+/** Bad command-line flags or configuration. */
+export class ConfigError extends RingkvError {
+  readonly code = "config";
+}
