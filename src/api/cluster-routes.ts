@@ -1,0 +1,67 @@
+import type { ApiNode } from "./interface.js";
+import { decodeKeySegment } from "./key-segment.js";
+import { parseRequestOptions } from "./query-params.js";
+import { jsonReply } from "./reply.js";
+import type { RequestContext, Route } from "./router.js";
+
+/** Health, membership, ring, per-key replica inspection and metrics. */
+export function clusterRoutes(node: ApiNode): Route[] {
+  // Every route accepts (and validates) the common query parameters, as API.md promises.
+  const checkQuery = (ctx: RequestContext): void => {
+    parseRequestOptions(ctx.query, node.settings, node.limits);
+  };
+  return [
+    {
+      name: "health",
+      pattern: ["health"],
+      methods: {
+        GET: (ctx) => {
+          checkQuery(ctx);
+          return jsonReply(200, { status: "ok", id: node.id });
+        },
+      },
+    },
+    {
+      name: "cluster_members",
+      pattern: ["cluster", "members"],
+      methods: {
+        GET: (ctx) => {
+          checkQuery(ctx);
+          return jsonReply(200, { members: node.members() });
+        },
+      },
+    },
+    {
+      name: "cluster_ring",
+      pattern: ["cluster", "ring"],
+      methods: {
+        GET: (ctx) => {
+          checkQuery(ctx);
+          return jsonReply(200, node.ring());
+        },
+      },
+    },
+    {
+      name: "debug_replicas",
+      pattern: ["debug", "replicas", ":key"],
+      methods: {
+        GET: async (ctx) => {
+          checkQuery(ctx);
+          const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+          return jsonReply(200, await node.debugReplicas(key));
+        },
+      },
+    },
+    {
+      name: "metrics",
+      pattern: ["metrics"],
+      methods: {
+        GET: async (ctx) => {
+          checkQuery(ctx);
+          const text = await node.metrics.registry.metrics();
+          return { status: 200, headers: { "content-type": node.metrics.registry.contentType }, body: text };
+        },
+      },
+    },
+  ];
+}

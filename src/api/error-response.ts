@@ -1,0 +1,54 @@
+import {
+  BadContextError,
+  BadRequestError,
+  KeyTooLongError,
+  MethodNotAllowedError,
+  NotFoundError,
+  OverloadedError,
+  QuorumError,
+  type RingkvError,
+  ShuttingDownError,
+  StorageClosedError,
+  StorageFullError,
+  StorageOpenError,
+  TooManySiblingsError,
+  ValueTooLargeError,
+} from "../errors.js";
+import { jsonReply, type Reply } from "./reply.js";
+
+type ErrorClass = abstract new (...args: never[]) => RingkvError;
+
+/** The one table from error class to HTTP status. An error not listed here is a 500. */
+const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
+  [BadRequestError, 400],
+  [BadContextError, 400],
+  [KeyTooLongError, 414],
+  [NotFoundError, 404],
+  [MethodNotAllowedError, 405],
+  [TooManySiblingsError, 409],
+  [ValueTooLargeError, 413],
+  [QuorumError, 503],
+  [OverloadedError, 503],
+  [ShuttingDownError, 503],
+  [StorageClosedError, 503],
+  [StorageOpenError, 503],
+  [StorageFullError, 507],
+];
+
+export function statusOf(error: RingkvError): number | undefined {
+  for (const [cls, status] of STATUS_BY_ERROR) if (error instanceof cls) return status;
+  return undefined;
+}
+
+export function errorReply(error: RingkvError): Reply | undefined {
+  const status = statusOf(error);
+  if (status === undefined) return undefined;
+  const headers: Record<string, string> = {};
+  if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(", ");
+  if (status === 503) headers["retry-after"] = "1";
+  return jsonReply(status, { error: error.code, message: error.message, ...error.details() }, headers);
+}
+
+export function internalErrorReply(): Reply {
+  return jsonReply(500, { error: "internal", message: "internal error; the node logged it and keeps serving" });
+}

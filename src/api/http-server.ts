@@ -1,0 +1,164 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { type Address, formatAddress } from "../config/address.js";
+import type { HttpServerLimits } from "../config/node-options.js";
+import { ConfigError, MethodNotAllowedError, NotFoundError, OverloadedError, RingkvError, ShuttingDownError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import type { NodeMetrics } from "../metrics/node-metrics.js";
+import { errorReply, internalErrorReply } from "./error-response.js";
+import type { Reply } from "./reply.js";
+import { type Router, splitTarget } from "./router.js";
+
+export interface ApiServerDeps {
+  router: Router;
+  limits: HttpServerLimits;
+  valueBytesMax: number;
+  logger: Logger;
+  metrics: NodeMetrics;
+}
+
+/**
+ * The client HTTP server: bounded connections and in-flight requests, every error as JSON, and a
+ * shutdown that lets in-flight requests finish before connections are cut.
+ */
+export class ApiServer {
+  private readonly server: Server;
+  private inFlight = 0;
+  private stopping = false;
+  private drained: (() => void) | undefined;
+
+  constructor(private readonly deps: ApiServerDeps) {
+    const limits = deps.limits;
+    this.server = createServer({
+      maxHeaderSize: limits.headersBytesMax,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Reject request smuggling shapes instead of guessing.
+      insecureHTTPParser: false,
+      joinDuplicateHeaders: false,
+    });
+    this.server.maxConnections = limits.connectionsMax;
+    this.server.on("request", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
+    this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+      // Refuse an oversized body before the client sends it.
+      const declared = Number(req.headers["content-length"] ?? 0);
+      if (declared > this.deps.valueBytesMax) {
+        void this.handle(req, res);
+        return;
+      }
+      res.writeContinue();
+      void this.handle(req, res);
+    });
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.onClientError(error, socket));
+  }
+
+  /** Listens; resolves with the bound address (port 0 picks a free one). */
+  start(address: Address): Promise<Address> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException): void => {
+        const where = formatAddress(address);
+        if (error.code === "EADDRINUSE") reject(new ConfigError(`--http ${where} is already in use`));
+        else if (error.code === "EADDRNOTAVAIL") reject(new ConfigError(`--http ${where} is not an address of this machine`));
+        else if (error.code === "EACCES") reject(new ConfigError(`--http ${where}: permission denied`));
+        else reject(new ConfigError(`--http ${where}: ${error.message}`));
+      };
+      this.server.once("error", onError);
+      this.server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
+        this.server.off("error", onError);
+        this.server.on("error", (error) => this.deps.logger.error({ err: error }, "http server error"));
+        const bound = this.server.address();
+        if (bound === null || typeof bound === "string") throw new Error("http server has no TCP address");
+        resolve({ host: address.host, port: bound.port });
+      });
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to the grace period), then closes. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.deps.limits.shutdownGraceMs);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let routeName = "unknown";
+    let reply: Reply;
+    if (this.stopping) {
+      this.deps.metrics.requestsRejected.inc({ reason: "shutting_down" });
+      reply = this.replyForError(new ShuttingDownError("node is shutting down"));
+    } else if (this.inFlight >= this.deps.limits.requestsInFlightMax) {
+      this.deps.metrics.requestsRejected.inc({ reason: "overloaded" });
+      reply = this.replyForError(new OverloadedError(`more than ${this.deps.limits.requestsInFlightMax} requests in flight`));
+    } else {
+      this.inFlight += 1;
+      try {
+        const target = splitTarget(req.url ?? "");
+        const match = target === undefined ? undefined : this.deps.router.match(target.segments);
+        if (target === undefined || match === undefined) throw new NotFoundError(`no such endpoint: ${req.method} ${shorten(req.url ?? "")}`);
+        routeName = match.route.name;
+        const method = req.method ?? "GET";
+        const handler = match.route.methods[method];
+        if (handler === undefined) throw new MethodNotAllowedError(method, Object.keys(match.route.methods));
+        reply = await handler({ req, params: match.params, query: target.query });
+      } catch (error) {
+        reply = this.replyForError(error);
+      } finally {
+        this.inFlight -= 1;
+        if (this.inFlight === 0) this.drained?.();
+      }
+    }
+    this.deps.metrics.httpRequests.inc({ route: routeName, method: req.method ?? "", status: String(reply.status) });
+    this.write(req, res, reply);
+  }
+
+  private replyForError(error: unknown): Reply {
+    if (error instanceof RingkvError) {
+      const reply = errorReply(error);
+      if (reply !== undefined) return reply;
+    }
+    this.deps.logger.error({ err: error }, "request failed with an unexpected error");
+    return internalErrorReply();
+  }
+
+  private write(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
+    if (res.headersSent || res.destroyed) return;
+    const headers = { ...reply.headers };
+    // A body we did not read (refused early) must not be parsed as the next request.
+    if (!req.complete || this.stopping) headers.connection = "close";
+    if (reply.body !== undefined) headers["content-length"] = Buffer.byteLength(reply.body);
+    res.writeHead(reply.status, headers);
+    res.end(reply.body);
+  }
+
+  private onClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status =
+      error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    const code = status === 431 ? "headers_too_large" : status === 408 ? "request_timeout" : "bad_request";
+    const body = `${JSON.stringify({ error: code, message: `malformed HTTP request: ${error.code ?? error.message}` })}\n`;
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request"}\r\n` +
+        `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  }
+}
+
+function shorten(text: string): string {
+  return text.length > 100 ? `${text.slice(0, 100)}...` : text;
+}

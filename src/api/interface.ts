@@ -1,0 +1,54 @@
+import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
+import type { Coordinator } from "../coordinator/coordinator.js";
+import type { Logger } from "../log/logger.js";
+import type { NodeMetrics } from "../metrics/node-metrics.js";
+
+export type MembershipState = "joining" | "active" | "leaving" | "left";
+export type MemberStatus = "up" | "suspect" | "down";
+
+export interface MemberInfo {
+  id: string;
+  listen: string;
+  http: string;
+  state: MembershipState;
+  status: MemberStatus;
+}
+
+export interface RingInfo {
+  partitions: number;
+  n: number;
+  r: number;
+  w: number;
+  owners: string[][];
+}
+
+/** What one node holds locally for a key, as /debug/replicas shows it. */
+export interface ReplicaDebugInfo {
+  id: string;
+  status: MemberStatus;
+  values?: string[];
+  contentTypes?: string[];
+  deleted?: boolean;
+  context?: string | null;
+  error?: "unreachable";
+}
+
+export interface DebugReplicasInfo {
+  key: string;
+  partition: number;
+  replicas: ReplicaDebugInfo[];
+  fallbacks: ReplicaDebugInfo[];
+}
+
+/** What the client API needs from the node it serves. */
+export interface ApiNode {
+  readonly id: string;
+  readonly settings: ClusterSettings;
+  readonly limits: RequestLimits;
+  readonly coordinator: Coordinator;
+  readonly metrics: NodeMetrics;
+  readonly logger: Logger;
+  members(): MemberInfo[];
+  ring(): RingInfo;
+  debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo>;
+}

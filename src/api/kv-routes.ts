@@ -1,0 +1,123 @@
+import type { IncomingMessage } from "node:http";
+import { decodeContext, encodeContext, join, type VersionVector } from "../core/causality/index.js";
+import { liveSiblings, type StoredObject } from "../core/stored-object.js";
+import { BadRequestError } from "../errors.js";
+import type { KvOperation } from "../metrics/node-metrics.js";
+import type { ApiNode } from "./interface.js";
+import { decodeKeySegment } from "./key-segment.js";
+import { parseRequestOptions } from "./query-params.js";
+import { readBody } from "./read-body.js";
+import { jsonReply, type Reply } from "./reply.js";
+import type { RequestContext, Route } from "./router.js";
+
+export const CONTEXT_HEADER = "x-ringkv-context";
+const DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+/** GET, PUT and DELETE of one key, as API.md describes them. */
+export function kvRoutes(node: ApiNode): Route[] {
+  return [
+    {
+      name: "kv",
+      pattern: ["kv", ":key"],
+      methods: {
+        GET: (ctx) => timed(node, "get", () => getKey(node, ctx)),
+        HEAD: (ctx) => timed(node, "get", () => getKey(node, ctx)),
+        PUT: (ctx) => timed(node, "put", () => putKey(node, ctx)),
+        DELETE: (ctx) => timed(node, "delete", () => deleteKey(node, ctx)),
+      },
+    },
+    {
+      name: "kv",
+      pattern: ["kv"],
+      methods: { GET: missingKey, HEAD: missingKey, PUT: missingKey, DELETE: missingKey },
+    },
+    {
+      name: "kv",
+      pattern: ["kv", "*"],
+      methods: { GET: nestedKey, HEAD: nestedKey, PUT: nestedKey, DELETE: nestedKey },
+    },
+  ];
+}
+
+function missingKey(): Reply {
+  throw new BadRequestError("key must not be empty: use /kv/{key}");
+}
+
+function nestedKey(): Reply {
+  throw new BadRequestError("a key is one path segment: percent-encode '/' in keys as %2F");
+}
+
+async function timed(node: ApiNode, op: KvOperation, run: () => Promise<Reply>): Promise<Reply> {
+  const started = process.hrtime.bigint();
+  let outcome = "error";
+  try {
+    const reply = await run();
+    outcome = reply.status === 404 ? "not_found" : reply.status === 300 ? "siblings" : "ok";
+    return reply;
+  } catch (error) {
+    if (error instanceof Error && "code" in error && typeof error.code === "string") outcome = error.code;
+    throw error;
+  } finally {
+    node.metrics.observeKv(op, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+}
+
+async function getKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
+  const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+  const options = parseRequestOptions(ctx.query, node.settings, node.limits);
+  const object = await node.coordinator.get(key, options);
+  return readReply(object);
+}
+
+/** 200 with the one live value, 300 with several, 404 when none (a tombstone keeps its context). */
+export function readReply(object: StoredObject | undefined): Reply {
+  const context = object === undefined || object.entries.length === 0 ? undefined : encodeContext(join(object));
+  const contextHeader: Record<string, string> = context === undefined ? {} : { [CONTEXT_HEADER]: context };
+  const live = object === undefined ? [] : liveSiblings(object);
+  const only = live[0];
+  if (only === undefined) {
+    return jsonReply(404, { error: "not_found", message: "key not found" }, contextHeader);
+  }
+  if (live.length === 1) {
+    return { status: 200, headers: { "content-type": only.contentType, ...contextHeader }, body: only.value };
+  }
+  const siblings = live.map((s) => ({ value: Buffer.from(s.value).toString("base64"), contentType: s.contentType }));
+  return jsonReply(300, { context, siblings }, contextHeader);
+}
+
+async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
+  const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+  const options = parseRequestOptions(ctx.query, node.settings, node.limits);
+  const context = requestContext(ctx.req, node.limits.contextBytesMax) ?? [];
+  const contentType = requestContentType(ctx.req, node.limits.contentTypeBytesMax);
+  const value = await readBody(ctx.req, node.limits.valueBytesMax);
+  const sibling = { value: new Uint8Array(value), contentType, deleted: false, writtenAtMs: Date.now() };
+  const object = await node.coordinator.put(key, sibling, context, options);
+  return { status: 204, headers: { [CONTEXT_HEADER]: encodeContext(join(object)) } };
+}
+
+async function deleteKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
+  const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+  const options = parseRequestOptions(ctx.query, node.settings, node.limits);
+  const context = requestContext(ctx.req, node.limits.contextBytesMax);
+  const object = await node.coordinator.delete(key, context, options);
+  const headers = object === undefined || object.entries.length === 0 ? {} : { [CONTEXT_HEADER]: encodeContext(join(object)) };
+  return { status: 204, headers };
+}
+
+/** The client's causal context; an absent or empty header means "no context". */
+function requestContext(req: IncomingMessage, contextBytesMax: number): VersionVector | undefined {
+  const header = req.headers[CONTEXT_HEADER];
+  if (header === undefined || header === "") return undefined;
+  if (Array.isArray(header)) throw new BadRequestError(`${CONTEXT_HEADER} must be given once`);
+  return decodeContext(header, { encodedLengthMax: contextBytesMax, actorsMax: 256 });
+}
+
+function requestContentType(req: IncomingMessage, bytesMax: number): string {
+  const header = req.headers["content-type"];
+  if (header === undefined || header === "") return DEFAULT_CONTENT_TYPE;
+  if (Buffer.byteLength(header, "latin1") > bytesMax) {
+    throw new BadRequestError(`Content-Type is longer than ${bytesMax} bytes`);
+  }
+  return header;
+}

@@ -1,0 +1,50 @@
+import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
+import type { RequestOptions } from "../coordinator/request-options.js";
+import { BadRequestError } from "../errors.js";
+
+const KNOWN_PARAMS = new Set(["r", "w", "timeout_ms"]);
+
+/**
+ * Parses `r`, `w` and `timeout_ms`. Unknown or repeated parameters are refused: a typo like `W=3`
+ * silently ignored would give a weaker write than the client asked for. `r`/`w` also take the
+ * symbolic `one`, `quorum` and `all`, as in Riak.
+ */
+export function parseRequestOptions(query: string, settings: ClusterSettings, limits: RequestLimits): RequestOptions {
+  const params = new URLSearchParams(query);
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (!KNOWN_PARAMS.has(name)) {
+      throw new BadRequestError(`unknown query parameter "${truncate(name)}"; known: r, w, timeout_ms`);
+    }
+    if (seen.has(name)) throw new BadRequestError(`query parameter "${name}" is given more than once`);
+    seen.add(name);
+  }
+  const r = params.get("r");
+  const w = params.get("w");
+  const timeout = params.get("timeout_ms");
+  return {
+    r: r === null ? settings.r : parseQuorum("r", r, settings.n),
+    w: w === null ? settings.w : parseQuorum("w", w, settings.n),
+    timeoutMs: timeout === null ? limits.timeoutMsDefault : parseInteger("timeout_ms", timeout, 1, limits.timeoutMsMax),
+  };
+}
+
+function parseQuorum(name: string, text: string, n: number): number {
+  if (text === "one") return 1;
+  if (text === "quorum") return Math.floor(n / 2) + 1;
+  if (text === "all") return n;
+  return parseInteger(name, text, 1, n);
+}
+
+function parseInteger(name: string, text: string, min: number, max: number): number {
+  const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = name === "timeout_ms" ? `${min}..${max}` : `${min}..${max} (N=${max}), one, quorum or all`;
+    throw new BadRequestError(`${name} must be an integer in ${range}, got "${truncate(text)}"`);
+  }
+  return value;
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 40)}...` : text;
+}

@@ -1,0 +1,28 @@
+import { NodeHttpClient } from "../client/http-client.js";
+import { ConfigError } from "../errors.js";
+import type { FlagSpec, ParsedFlags } from "./flags.js";
+
+export const NODE_FLAG: FlagSpec = {
+  name: "node",
+  type: "string",
+  env: true,
+  default: "http://127.0.0.1:8001",
+  description: "HTTP address of the node to talk to",
+};
+
+export const TIMEOUT_FLAG: FlagSpec = {
+  name: "timeout-ms",
+  type: "integer",
+  description: "server-side request timeout (timeout_ms)",
+};
+
+export function clientFromFlags(flags: ParsedFlags): NodeHttpClient {
+  const url = flags.strings.get("node") ?? "http://127.0.0.1:8001";
+  const withScheme = /^https?:\/\//.test(url) ? url : `http://${url}`;
+  try {
+    new URL(withScheme);
+  } catch {
+    throw new ConfigError(`--node "${url}" is not a URL like http://127.0.0.1:8001`);
+  }
+  return new NodeHttpClient(withScheme);
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from "node:fs";
+import type { GetResult } from "../client/http-client.js";
+import { ConfigError } from "../errors.js";
+import { clientFromFlags, NODE_FLAG, TIMEOUT_FLAG } from "./client-flags.js";
+import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import type { Output } from "./output.js";
+
+const quorumFlag = (name: "r" | "w"): CommandSpec["flags"][number] => ({
+  name,
+  type: "string",
+  description: `${name === "r" ? "read" : "write"} quorum: 1..N, one, quorum or all (default: the cluster's)`,
+});
+
+export const getSpec: CommandSpec = {
+  name: "get",
+  summary: "Read a key. Prints the value; with siblings prints each one and the context that resolves them.",
+  usage: "ringkv get <key> [--node URL] [--r N] [--json] [--verbose]",
+  positionals: [1, 1],
+  flags: [
+    NODE_FLAG,
+    quorumFlag("r"),
+    TIMEOUT_FLAG,
+    { name: "json", type: "boolean", description: "print the whole answer as JSON (values base64)" },
+    { name: "verbose", short: "v", type: "boolean", description: "also print status, content type and context to stderr" },
+  ],
+};
+
+export const putSpec: CommandSpec = {
+  name: "put",
+  summary: "Write a key. The value comes from the argument, --file (- for stdin) or piped stdin. Prints the new context.",
+  usage: "ringkv put <key> [value] [--file path|-] [--content-type T] [--context C] [--node URL] [--w N]",
+  positionals: [1, 2],
+  flags: [
+    NODE_FLAG,
+    quorumFlag("w"),
+    TIMEOUT_FLAG,
+    { name: "file", short: "f", type: "string", description: "read the value from this file, or - for stdin" },
+    { name: "content-type", short: "t", type: "string", description: "Content-Type stored with the value" },
+    { name: "context", short: "c", type: "string", description: "causal context from a read (supersedes what it covers)" },
+  ],
+};
+
+export const deleteSpec: CommandSpec = {
+  name: "delete",
+  summary: "Delete a key (with --context, only the versions that context covers). Prints the tombstone's context.",
+  usage: "ringkv delete <key> [--context C] [--node URL] [--w N]",
+  positionals: [1, 1],
+  flags: [NODE_FLAG, quorumFlag("w"), TIMEOUT_FLAG, { name: "context", short: "c", type: "string", description: "causal context from a read" }],
+};
+
+function quorum(flags: ParsedFlags, name: "r" | "w"): number | "one" | "quorum" | "all" | undefined {
+  const value = flags.strings.get(name);
+  if (value === undefined) return undefined;
+  if (value === "one" || value === "quorum" || value === "all") return value;
+  if (!/^[0-9]+$/.test(value)) throw new ConfigError(`--${name} must be a number, one, quorum or all, got "${value}"`);
+  return Number(value);
+}
+
+export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
+  const key = flags.positionals[0] ?? "";
+  const result = await clientFromFlags(flags).get(key, { r: quorum(flags, "r"), timeoutMs: integerFlag(flags, "timeout-ms") });
+  if (flags.booleans.has("json")) {
+    out.stdout(`${JSON.stringify(getResultJson(result))}\n`);
+    return result.status === 404 ? 1 : 0;
+  }
+  if (result.status === 404) {
+    out.stderr(`not found${result.context === undefined ? "" : ` (deleted; context ${result.context})`}\n`);
+    return 1;
+  }
+  if (result.status === 200) {
+    if (flags.booleans.has("verbose")) out.stderr(`200 ${result.contentType}\ncontext: ${result.context}\n`);
+    out.stdout(result.value);
+    if (out.stdoutIsTTY && !endsWithNewline(result.value)) out.stdout("\n");
+    return 0;
+  }
+  out.stderr(`${result.siblings.length} siblings (concurrent versions); resolve with: ringkv put ${key} <value> --context ${result.context}\n`);
+  result.siblings.forEach((s, i) => {
+    out.stdout(`--- sibling ${i + 1} (${s.contentType})\n`);
+    out.stdout(s.value);
+    if (!endsWithNewline(s.value)) out.stdout("\n");
+  });
+  return 0;
+}
+
+function getResultJson(result: GetResult): Record<string, unknown> {
+  if (result.status === 200) {
+    return { status: 200, context: result.context, contentType: result.contentType, value: Buffer.from(result.value).toString("base64") };
+  }
+  if (result.status === 300) {
+    return {
+      status: 300,
+      context: result.context,
+      siblings: result.siblings.map((s) => ({ contentType: s.contentType, value: Buffer.from(s.value).toString("base64") })),
+    };
+  }
+  return { status: 404, context: result.context ?? null };
+}
+
+function endsWithNewline(value: Uint8Array): boolean {
+  return value.length > 0 && value[value.length - 1] === 0x0a;
+}
+
+export async function runPut(flags: ParsedFlags, out: Output): Promise<number> {
+  const key = flags.positionals[0] ?? "";
+  const value = await putValue(flags, out);
+  const context = await clientFromFlags(flags).put(key, value, {
+    w: quorum(flags, "w"),
+    timeoutMs: integerFlag(flags, "timeout-ms"),
+    context: flags.strings.get("context"),
+    contentType: flags.strings.get("content-type"),
+  });
+  out.stdout(`${context}\n`);
+  return 0;
+}
+
+async function putValue(flags: ParsedFlags, out: Output): Promise<Uint8Array> {
+  const inline = flags.positionals[1];
+  const file = flags.strings.get("file");
+  if (inline !== undefined && file !== undefined) throw new ConfigError("put: give the value as an argument or --file, not both");
+  if (inline !== undefined) return Buffer.from(inline, "utf8");
+  if (file !== undefined && file !== "-") {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+      throw new ConfigError(`put: cannot read --file ${file} (${reason})`);
+    }
+  }
+  if (file === undefined && out.stdinIsTTY) {
+    throw new ConfigError("put: no value: give it as an argument, with --file, or on stdin");
+  }
+  return out.readStdin();
+}
+
+export async function runDelete(flags: ParsedFlags, out: Output): Promise<number> {
+  const key = flags.positionals[0] ?? "";
+  const context = await clientFromFlags(flags).delete(key, {
+    w: quorum(flags, "w"),
+    timeoutMs: integerFlag(flags, "timeout-ms"),
+    context: flags.strings.get("context"),
+  });
+  out.stdout(`${context ?? ""}\n`);
+  return 0;
+}

@@ -1,0 +1,133 @@
+import { parseAddress } from "../config/address.js";
+import {
+  defaultHttpServerLimits,
+  defaultRequestLimits,
+  defaultStorageSettings,
+  type NodeOptions,
+  validateClusterSettings,
+  validateNodeOptions,
+} from "../config/node-options.js";
+import { ConfigError } from "../errors.js";
+import { createLogger, LOG_LEVELS, type LogLevel } from "../log/logger.js";
+import { createNode } from "../node.js";
+import { type CommandSpec, integerFlag, type ParsedFlags, requiredString } from "./flags.js";
+
+const l = defaultRequestLimits;
+const h = defaultHttpServerLimits;
+
+export const startSpec: CommandSpec = {
+  name: "start",
+  summary: "Run a ringkv node in the foreground (logs to stderr; SIGTERM/SIGINT stop it cleanly).",
+  usage:
+    "ringkv start --id n1 --listen 127.0.0.1:7001 --http 127.0.0.1:8001 --data-dir ./data/n1 [--seeds host:port,...] [--n 3] [--r 2] [--w 2] [--partitions 256]",
+  positionals: [0, 0],
+  flags: [
+    { name: "id", type: "string", env: true, description: "node id, unique in the cluster (A-Z a-z 0-9 . _ -)" },
+    { name: "listen", type: "string", env: true, default: "127.0.0.1:7001", description: "inter-node (gossip + replication) address" },
+    { name: "http", type: "string", env: true, default: "127.0.0.1:8001", description: "client HTTP API address" },
+    { name: "data-dir", type: "string", env: true, description: "data directory, created if missing (default ./data/<id>)" },
+    { name: "seeds", type: "string", env: true, description: "comma-separated inter-node addresses of existing members" },
+    { name: "n", type: "integer", env: true, description: "replicas per key, fixed at cluster creation (default 3)" },
+    { name: "r", type: "integer", env: true, description: "default read quorum (default a majority of N)" },
+    { name: "w", type: "integer", env: true, description: "default write quorum (default a majority of N)" },
+    { name: "partitions", type: "integer", env: true, description: "partitions Q, a power of two, fixed at cluster creation (default 256)" },
+    { name: "max-key-bytes", type: "integer", env: true, default: String(l.keyBytesMax), description: "largest key in bytes" },
+    { name: "max-value-bytes", type: "integer", env: true, default: String(l.valueBytesMax), description: "largest value in bytes" },
+    { name: "max-siblings", type: "integer", env: true, default: String(l.siblingsMax), description: "a write leaving more siblings is refused (409)" },
+    { name: "warn-siblings", type: "integer", env: true, default: String(l.siblingsWarn), description: "more siblings than this is logged and counted" },
+    { name: "timeout-ms", type: "integer", env: true, default: String(l.timeoutMsDefault), description: "default request timeout" },
+    { name: "max-timeout-ms", type: "integer", env: true, default: String(l.timeoutMsMax), description: "largest timeout_ms a client may ask for" },
+    { name: "max-connections", type: "integer", env: true, default: String(h.connectionsMax), description: "open client connections" },
+    { name: "max-requests-in-flight", type: "integer", env: true, default: String(h.requestsInFlightMax), description: "client requests handled at once; more get 503" },
+    { name: "max-storage-bytes", type: "integer", env: true, default: String(defaultStorageSettings.mapSizeBytesMax), description: "storage size limit; writes beyond it get 507" },
+    { name: "shutdown-grace-ms", type: "integer", env: true, default: String(h.shutdownGraceMs), description: "time in-flight requests get to finish on shutdown" },
+    { name: "log-level", type: "string", env: true, default: "info", description: `one of ${LOG_LEVELS.join(", ")}` },
+    { name: "log-format", type: "string", env: true, default: "auto", description: "json, pretty, or auto (pretty on a TTY)" },
+  ],
+};
+
+/** Turns parsed flags into validated node options; every problem is a ConfigError naming the flag. */
+export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
+  const id = requiredString(flags, startSpec, "id");
+  const seedsText = flags.strings.get("seeds") ?? "";
+  const seeds = seedsText === "" ? [] : seedsText.split(",").map((s) => parseAddress(s, "--seeds"));
+  const cluster = {
+    n: integerFlag(flags, "n"),
+    r: integerFlag(flags, "r"),
+    w: integerFlag(flags, "w"),
+    partitions: integerFlag(flags, "partitions"),
+  };
+  // Check what can be checked before touching the disk; stored settings are checked at start.
+  const n = cluster.n ?? 3;
+  validateClusterSettings({ n, r: cluster.r ?? 1, w: cluster.w ?? 1, partitions: cluster.partitions ?? 256 });
+  const logLevel = flags.strings.get("log-level") ?? "info";
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const num = (name: string, fallback: number): number => integerFlag(flags, name) ?? fallback;
+  return validateNodeOptions({
+    id,
+    listen: parseAddress(flags.strings.get("listen") ?? "", "--listen"),
+    http: parseAddress(flags.strings.get("http") ?? "", "--http", true),
+    dataDir: flags.strings.get("data-dir") ?? `./data/${id}`,
+    seeds,
+    cluster,
+    limits: {
+      ...l,
+      keyBytesMax: num("max-key-bytes", l.keyBytesMax),
+      valueBytesMax: num("max-value-bytes", l.valueBytesMax),
+      siblingsMax: num("max-siblings", l.siblingsMax),
+      siblingsWarn: num("warn-siblings", l.siblingsWarn),
+      timeoutMsDefault: num("timeout-ms", l.timeoutMsDefault),
+      timeoutMsMax: num("max-timeout-ms", l.timeoutMsMax),
+    },
+    httpServer: {
+      ...h,
+      connectionsMax: num("max-connections", h.connectionsMax),
+      requestsInFlightMax: num("max-requests-in-flight", h.requestsInFlightMax),
+      shutdownGraceMs: num("shutdown-grace-ms", h.shutdownGraceMs),
+    },
+    storage: { mapSizeBytesMax: num("max-storage-bytes", defaultStorageSettings.mapSizeBytesMax) },
+    logLevel: logLevel as LogLevel,
+  });
+}
+
+/** Runs a node until SIGTERM/SIGINT; resolves with the exit code. */
+export async function runStart(flags: ParsedFlags): Promise<number> {
+  const options = nodeOptionsFromFlags(flags);
+  const format = flags.strings.get("log-format") ?? "auto";
+  if (!["json", "pretty", "auto"].includes(format)) throw new ConfigError(`--log-format must be json, pretty or auto, got "${format}"`);
+  const logger = createLogger({
+    level: options.logLevel,
+    pretty: format === "pretty" || (format === "auto" && process.stderr.isTTY === true),
+    bindings: { node: options.id },
+  });
+  const node = await createNode(options, logger);
+  try {
+    await node.start();
+  } catch (error) {
+    await node.stop().catch(() => undefined);
+    throw error;
+  }
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, "second signal: exiting without waiting");
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info({ signal }, "shutting down");
+      node.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}

@@ -1,0 +1,126 @@
+import { isValidPartitionCount } from "../core/partition.js";
+import { ConfigError } from "../errors.js";
+import type { LogLevel } from "../log/logger.js";
+import type { Address } from "./address.js";
+
+/** Node ids are short, printable and safe in URLs, file names and log lines. */
+export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Cluster-wide settings, fixed when the cluster is created and stored with the data. Flags may
+ * repeat them; a conflicting value is refused at start-up.
+ */
+export interface ClusterSettings {
+  n: number;
+  r: number;
+  w: number;
+  partitions: number;
+}
+
+export const defaultClusterSettings: ClusterSettings = { n: 3, r: 2, w: 2, partitions: 256 };
+
+/** Limits on what clients may send; each one is a flag and crossing it is a clear 4xx. */
+export interface RequestLimits {
+  keyBytesMax: number;
+  valueBytesMax: number;
+  contentTypeBytesMax: number;
+  contextBytesMax: number;
+  /** A write that would leave more siblings than this is refused (409 too_many_siblings). */
+  siblingsMax: number;
+  /** Above this many siblings a write is logged and counted as a warning. */
+  siblingsWarn: number;
+  timeoutMsDefault: number;
+  timeoutMsMax: number;
+}
+
+export const defaultRequestLimits: RequestLimits = {
+  keyBytesMax: 1024,
+  valueBytesMax: 1024 * 1024,
+  contentTypeBytesMax: 256,
+  contextBytesMax: 8192,
+  siblingsMax: 100,
+  siblingsWarn: 25,
+  timeoutMsDefault: 5000,
+  timeoutMsMax: 60_000,
+};
+
+export interface HttpServerLimits {
+  /** Open client connections beyond this are refused by the server. */
+  connectionsMax: number;
+  /** Requests being handled at once; more get 503 overloaded at once rather than queueing. */
+  requestsInFlightMax: number;
+  headersBytesMax: number;
+  /** A client that does not finish sending its headers in this time is disconnected. */
+  headersTimeoutMs: number;
+  /** A request (headers and body) must arrive in this time. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  /** On shutdown, in-flight requests get this long to finish before connections are cut. */
+  shutdownGraceMs: number;
+}
+
+export const defaultHttpServerLimits: HttpServerLimits = {
+  connectionsMax: 4096,
+  requestsInFlightMax: 8192,
+  headersBytesMax: 16 * 1024,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  shutdownGraceMs: 10_000,
+};
+
+export interface StorageSettings {
+  /** The LMDB map may grow to this many bytes; writes beyond it fail with 507 storage_full. */
+  mapSizeBytesMax: number;
+}
+
+export const defaultStorageSettings: StorageSettings = { mapSizeBytesMax: 64 * 1024 ** 3 };
+
+export interface NodeOptions {
+  id: string;
+  listen: Address;
+  http: Address;
+  dataDir: string;
+  seeds: Address[];
+  /** Values given on the command line; undefined ones are adopted from the stored cluster settings. */
+  cluster: Partial<ClusterSettings>;
+  limits: RequestLimits;
+  httpServer: HttpServerLimits;
+  storage: StorageSettings;
+  logLevel: LogLevel;
+}
+
+function checkInt(value: number, what: string, min: number, max: number): void {
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${what} must be an integer in ${min}..${max}, got ${value}`);
+  }
+}
+
+/** Checks settings that must hold together; returns them for chaining. */
+export function validateClusterSettings(s: ClusterSettings): ClusterSettings {
+  checkInt(s.n, "--n", 1, 64);
+  checkInt(s.r, "--r", 1, s.n);
+  checkInt(s.w, "--w", 1, s.n);
+  if (!isValidPartitionCount(s.partitions)) {
+    throw new ConfigError(`--partitions must be a power of two in 1..65536, got ${s.partitions}`);
+  }
+  return s;
+}
+
+export function validateNodeOptions(o: NodeOptions): NodeOptions {
+  if (!NODE_ID_PATTERN.test(o.id)) {
+    throw new ConfigError(`--id "${o.id}" must be 1..64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`);
+  }
+  if (o.dataDir.trim() === "") throw new ConfigError("--data-dir must not be empty");
+  const l = o.limits;
+  checkInt(l.keyBytesMax, "--max-key-bytes", 1, 65535);
+  checkInt(l.valueBytesMax, "--max-value-bytes", 0, 512 * 1024 * 1024);
+  checkInt(l.siblingsMax, "--max-siblings", 1, 10_000);
+  checkInt(l.siblingsWarn, "--warn-siblings", 1, l.siblingsMax);
+  checkInt(l.timeoutMsDefault, "--timeout-ms", 1, l.timeoutMsMax);
+  checkInt(l.timeoutMsMax, "--max-timeout-ms", 1, 3_600_000);
+  checkInt(o.httpServer.connectionsMax, "--max-connections", 1, 1_000_000);
+  checkInt(o.httpServer.requestsInFlightMax, "--max-requests-in-flight", 1, 1_000_000);
+  checkInt(o.storage.mapSizeBytesMax, "--max-storage-bytes", 1024 * 1024, Number.MAX_SAFE_INTEGER);
+  return o;
+}

@@ -1,0 +1,75 @@
+import { type ActorId, join, sync, update, type VersionVector, valueCount } from "../core/causality/index.js";
+import { decodeStoredObject, encodeStoredObject, type Sibling, type StoredObject } from "../core/stored-object.js";
+import { TooManySiblingsError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import type { NodeMetrics } from "../metrics/node-metrics.js";
+import type { StorageEngine } from "../storage/engine.js";
+import { objectKey } from "../storage/object-key.js";
+
+export interface LocalReplicaOptions {
+  /** This node's write identity in version vectors: node id plus the data directory's epoch. */
+  actor: ActorId;
+  siblingsMax: number;
+  siblingsWarn: number;
+}
+
+/**
+ * This node's copy of the keys it holds: applies coordinated writes (a new dot of this node's
+ * actor) and merges histories from elsewhere, each as one atomic read-modify-write.
+ */
+export class LocalReplica {
+  constructor(
+    private readonly storage: StorageEngine,
+    private readonly options: LocalReplicaOptions,
+    private readonly logger: Logger,
+    private readonly metrics: NodeMetrics,
+  ) {}
+
+  get actor(): ActorId {
+    return this.options.actor;
+  }
+
+  read(partition: number, key: Uint8Array): StoredObject | undefined {
+    const bytes = this.storage.get("objects", objectKey(partition, key));
+    return bytes === undefined ? undefined : decodeStoredObject(bytes);
+  }
+
+  /** Coordinates a client write here: the new value gets a dot of this node's actor. */
+  coordinateWrite(partition: number, key: Uint8Array, context: VersionVector, sibling: Sibling): Promise<StoredObject> {
+    return this.storage.update("objects", objectKey(partition, key), (old) => {
+      const current = old === undefined ? { entries: [] } : decodeStoredObject(old);
+      const next = update(current, context, this.options.actor, sibling);
+      this.checkSiblings(key, current, next);
+      return { write: encodeStoredObject(next), result: next };
+    });
+  }
+
+  /** Merges another replica's history of a key into ours (replication, repair, handoff). */
+  merge(partition: number, key: Uint8Array, incoming: StoredObject): Promise<StoredObject> {
+    return this.storage.update("objects", objectKey(partition, key), (old) => {
+      if (old === undefined) return { write: encodeStoredObject(incoming), result: incoming };
+      const current = decodeStoredObject(old);
+      const next = sync(current, incoming);
+      return { write: encodeStoredObject(next), result: next };
+    });
+  }
+
+  /**
+   * A write that leaves more siblings than the limit is refused; one that reduces their number
+   * (a resolving write) always passes, so a key over the limit can still be repaired.
+   */
+  private checkSiblings(key: Uint8Array, before: StoredObject, after: StoredObject): void {
+    const count = valueCount(after);
+    if (count > this.options.siblingsMax && count > valueCount(before)) {
+      this.metrics.siblingsRefused.inc();
+      throw new TooManySiblingsError(count, this.options.siblingsMax);
+    }
+    if (count > this.options.siblingsWarn) {
+      this.metrics.siblingsWarnings.inc();
+      this.logger.warn(
+        { key: Buffer.from(key).toString("utf8"), siblings: count, context: join(after).length },
+        "key has many siblings: clients should read and resolve them",
+      );
+    }
+  }
+}

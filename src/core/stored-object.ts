@@ -1,0 +1,149 @@
+/**
+ * What one key holds on a replica: a DVV set of siblings, and its on-disk / on-wire encoding.
+ * Format: format version byte 0x01 ++ MessagePack
+ *   [[actor, counter, [[value (bin), contentType, deleted, writtenAtMs], ...]], ...]
+ * Positional arrays rather than maps keep per-sibling overhead to a few bytes, and values are
+ * raw MessagePack bin so a 1 MiB value costs 1 MiB plus 5 bytes.
+ */
+import { Packr } from "msgpackr";
+import type { DvvEntry, DvvSet } from "./causality/index.js";
+import { dvvSetProblem } from "./causality/invariants.js";
+
+export interface Sibling {
+  readonly value: Uint8Array;
+  readonly contentType: string;
+  readonly deleted: boolean;
+  readonly writtenAtMs: number;
+}
+
+/** A tombstone is a Sibling with deleted: true, a value of 0 bytes and contentType "". */
+export type StoredObject = DvvSet<Sibling>;
+
+/** Bytes that do not decode to a well-formed StoredObject: a bug or on-disk corruption. */
+export class CorruptObjectError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CorruptObjectError";
+  }
+}
+
+const storedObjectFormatVersion = 0x01;
+
+// Standard MessagePack only; copyBuffers is off because decode copies each value itself.
+const msgpack = new Packr({
+  useRecords: false,
+  structuredClone: false,
+  moreTypes: false,
+  mapsAsObjects: false,
+  bundleStrings: false,
+  copyBuffers: false,
+  int64AsType: "number",
+});
+
+export function encodeStoredObject(o: StoredObject): Uint8Array {
+  const problem = dvvSetProblem(o) ?? siblingsProblem(o);
+  if (problem !== undefined) throw new Error(`cannot encode an invalid stored object: ${problem}`);
+  const body: Uint8Array = msgpack.pack(
+    o.entries.map((e) => [
+      e.actor,
+      e.counter,
+      e.values.map((s) => [s.value, s.contentType, s.deleted, s.writtenAtMs]),
+    ]),
+  );
+  const bytes = new Uint8Array(body.length + 1);
+  bytes[0] = storedObjectFormatVersion;
+  bytes.set(body, 1);
+  return bytes;
+}
+
+export function decodeStoredObject(bytes: Uint8Array): StoredObject {
+  if (!(bytes instanceof Uint8Array) || bytes.length < 2)
+    throw new CorruptObjectError("stored object is too short");
+  if (bytes[0] !== storedObjectFormatVersion) {
+    throw new CorruptObjectError(`stored object format version ${String(bytes[0])} is not supported`);
+  }
+  let raw: unknown;
+  try {
+    raw = msgpack.unpack(bytes.subarray(1));
+  } catch (error) {
+    throw new CorruptObjectError("stored object is not valid MessagePack", { cause: error });
+  }
+  if (!Array.isArray(raw)) throw new CorruptObjectError("stored object is not an array of entries");
+  const entries = raw.map((entry: unknown, i) => toEntry(entry, i));
+  const o: StoredObject = { entries };
+  const problem = dvvSetProblem(o);
+  if (problem !== undefined) throw new CorruptObjectError(`stored object is malformed: ${problem}`);
+  return o;
+}
+
+function toEntry(entry: unknown, index: number): DvvEntry<Sibling> {
+  if (!Array.isArray(entry) || entry.length !== 3 || !Array.isArray(entry[2])) {
+    throw new CorruptObjectError(`stored object entry ${index} is not [actor, counter, siblings]`);
+  }
+  const [actor, counter, siblings] = entry as [unknown, unknown, unknown[]];
+  // Actor and counter types are checked by dvvSetProblem once the whole object is built.
+  return { actor: actor as string, counter: counter as number, values: siblings.map(toSibling) };
+}
+
+function toSibling(raw: unknown): Sibling {
+  if (!Array.isArray(raw) || raw.length !== 4) throw new CorruptObjectError("sibling is not a 4-tuple");
+  const [value, contentType, deleted, writtenAtMs] = raw as unknown[];
+  if (!(value instanceof Uint8Array)) throw new CorruptObjectError("sibling value is not binary");
+  if (typeof contentType !== "string") throw new CorruptObjectError("sibling content type is not a string");
+  if (typeof deleted !== "boolean") throw new CorruptObjectError("sibling deleted flag is not a boolean");
+  if (typeof writtenAtMs !== "number" || !Number.isFinite(writtenAtMs)) {
+    throw new CorruptObjectError("sibling write time is not a finite number");
+  }
+  // msgpackr returns a view into the input, which may be an LMDB buffer that is reused after
+  // the read; copying makes the value ours and a plain Uint8Array rather than a Buffer.
+  const sibling: Sibling = { value: new Uint8Array(value), contentType, deleted, writtenAtMs };
+  const problem = siblingProblem(sibling);
+  if (problem !== undefined) throw new CorruptObjectError(problem);
+  return sibling;
+}
+
+function siblingsProblem(o: StoredObject): string | undefined {
+  for (const e of o.entries) {
+    for (const s of e.values) {
+      const problem = siblingProblem(s);
+      if (problem !== undefined) return problem;
+    }
+  }
+  return undefined;
+}
+
+function siblingProblem(s: Sibling): string | undefined {
+  if (!(s.value instanceof Uint8Array)) return "sibling value is not a Uint8Array";
+  if (typeof s.contentType !== "string") return "sibling content type is not a string";
+  if (typeof s.deleted !== "boolean") return "sibling deleted flag is not a boolean";
+  if (typeof s.writtenAtMs !== "number" || !Number.isFinite(s.writtenAtMs)) {
+    return "sibling write time is not a finite number";
+  }
+  if (s.deleted && (s.value.length !== 0 || s.contentType !== "")) {
+    return "a tombstone must have an empty value and content type";
+  }
+  return undefined;
+}
+
+/** The values a read returns: siblings that are not tombstones. */
+export function liveSiblings(o: StoredObject): Sibling[] {
+  const live: Sibling[] = [];
+  for (const e of o.entries) for (const s of e.values) if (!s.deleted) live.push(s);
+  return live;
+}
+
+/** True when the key has values and all of them are tombstones: it reads as not found. */
+export function isTombstoneOnly(o: StoredObject): boolean {
+  let sawValue = false;
+  for (const e of o.entries) {
+    for (const s of e.values) {
+      if (!s.deleted) return false;
+      sawValue = true;
+    }
+  }
+  return sawValue;
+}
+
+export function tombstone(writtenAtMs: number): Sibling {
+  return { value: new Uint8Array(0), contentType: "", deleted: true, writtenAtMs };
+}

@@ -1,0 +1,82 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { StorageStats } from "../storage/engine.js";
+
+export type KvOperation = "get" | "put" | "delete";
+
+/**
+ * One registry per node (no global default registry), so several nodes in one process (tests,
+ * simulation) keep separate numbers. Names carry their units.
+ */
+export class NodeMetrics {
+  readonly registry = new Registry();
+  readonly httpRequests: Counter<"route" | "method" | "status">;
+  readonly kvRequests: Counter<"op" | "outcome">;
+  readonly kvDurationSeconds: Histogram<"op">;
+  readonly siblingsWarnings: Counter;
+  readonly siblingsRefused: Counter;
+  readonly requestsRejected: Counter<"reason">;
+
+  constructor(nodeId: string, storageStats: () => StorageStats, options: { processMetrics: boolean }) {
+    this.registry.setDefaultLabels({ node: nodeId });
+    const registers = [this.registry];
+    this.httpRequests = new Counter({
+      name: "ringkv_http_requests_total",
+      help: "HTTP requests answered, by route, method and status code",
+      labelNames: ["route", "method", "status"],
+      registers,
+    });
+    this.kvRequests = new Counter({
+      name: "ringkv_kv_requests_total",
+      help: "Key-value operations, by operation and outcome (ok, not_found, siblings, error code)",
+      labelNames: ["op", "outcome"],
+      registers,
+    });
+    this.kvDurationSeconds = new Histogram({
+      name: "ringkv_kv_duration_seconds",
+      help: "Latency of key-value operations as the client sees it, from request to response",
+      labelNames: ["op"],
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers,
+    });
+    this.siblingsWarnings = new Counter({
+      name: "ringkv_siblings_warnings_total",
+      help: "Writes that left a key with more siblings than the warning threshold",
+      registers,
+    });
+    this.siblingsRefused = new Counter({
+      name: "ringkv_siblings_refused_total",
+      help: "Writes refused because the key would exceed the sibling limit",
+      registers,
+    });
+    this.requestsRejected = new Counter({
+      name: "ringkv_requests_rejected_total",
+      help: "Requests refused before handling, by reason (overloaded, shutting_down)",
+      labelNames: ["reason"],
+      registers,
+    });
+    new Gauge({
+      name: "ringkv_storage_entries",
+      help: "Entries held by the storage engine, by store (objects, hints, meta)",
+      labelNames: ["store"],
+      registers,
+      collect() {
+        const stats = storageStats();
+        for (const [store, s] of Object.entries(stats.stores)) this.set({ store }, s.entries);
+      },
+    });
+    new Gauge({
+      name: "ringkv_storage_disk_bytes",
+      help: "Bytes the storage engine uses on disk",
+      registers,
+      collect() {
+        this.set(storageStats().diskBytes);
+      },
+    });
+    if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "ringkv_" });
+  }
+
+  observeKv(op: KvOperation, outcome: string, durationSeconds: number): void {
+    this.kvRequests.inc({ op, outcome });
+    this.kvDurationSeconds.observe({ op }, durationSeconds);
+  }
+}
