@@ -54,7 +54,9 @@ export class TooManySiblingsError extends RingkvError {
     readonly siblings: number,
     readonly siblingsMax: number,
   ) {
-    super(`key would hold ${siblings} siblings, the limit is ${siblingsMax}; write with the context of a read to resolve them`);
+    super(
+      `key would hold ${siblings} siblings, the limit is ${siblingsMax}; write with the context of a read to resolve them`,
+    );
   }
   override details(): Record<string, unknown> {
     return { siblings: this.siblings, siblingsMax: this.siblingsMax };
@@ -73,6 +75,14 @@ export class QuorumError extends RingkvError {
   }
   override details(): Record<string, unknown> {
     return { needed: this.needed, acked: this.acked };
+  }
+}
+
+/** The node is starting, or the cluster has no ring yet: retry shortly. */
+export class NotReadyError extends RingkvError {
+  readonly code = "unavailable";
+  override details(): Record<string, unknown> {
+    return { needed: 1, acked: 0 };
   }
 }
 

@@ -1,4 +1,6 @@
-import { type ClusterSettings, validateClusterSettings } from "./config/node-options.js";
+import type { ClusterSettings } from "./config/node-options.js";
+import type { ClusterState } from "./core/membership/cluster-state.js";
+import { parseClusterState } from "./core/membership/parse-cluster-state.js";
 import { ConfigError } from "./errors.js";
 import type { Random } from "./random/random.js";
 import type { StorageEngine } from "./storage/engine.js";
@@ -15,59 +17,83 @@ export interface NodeIdentity {
   createdAtMs: number;
 }
 
-const IDENTITY_KEY = new TextEncoder().encode("identity");
-const SETTINGS_KEY = new TextEncoder().encode("cluster-settings");
+const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
+const IDENTITY_KEY = enc("identity");
+const SETTINGS_KEY = enc("cluster-settings");
+const GENERATION_KEY = enc("generation");
+const CLUSTER_STATE_KEY = enc("cluster-state");
 
-/**
- * Reads the identity and cluster settings stored in the data directory, or stores them on first
- * start. A different `--id` or a conflicting explicit setting is refused: the data belongs to
- * another node or another cluster.
- */
-export async function loadOrCreateMeta(
-  storage: StorageEngine,
-  id: string,
+/** The node's persistent metadata in the `meta` store. */
+export class NodeMeta {
+  constructor(private readonly storage: StorageEngine) {}
+
+  /** The stored identity; a fresh data directory gets a new one. Another `--id` is refused. */
+  async identity(id: string, random: Random, nowMs: number): Promise<NodeIdentity> {
+    const stored = this.read<NodeIdentity>(IDENTITY_KEY);
+    if (stored !== undefined) {
+      if (stored.id !== id) throw new ConfigError(`--data-dir belongs to node "${stored.id}", not "${id}"`);
+      return stored;
+    }
+    const identity: NodeIdentity = { id, actor: `${id}@${random.uint32().toString(36)}`, createdAtMs: nowMs };
+    await this.write(IDENTITY_KEY, identity);
+    return identity;
+  }
+
+  settings(): ClusterSettings | undefined {
+    return this.read<ClusterSettings>(SETTINGS_KEY);
+  }
+
+  async storeSettings(settings: ClusterSettings): Promise<void> {
+    await this.write(SETTINGS_KEY, settings);
+  }
+
+  /** Counts process starts: a restarted node's heartbeats must outrank its old ones. */
+  async nextGeneration(): Promise<number> {
+    const generation = (this.read<number>(GENERATION_KEY) ?? 0) + 1;
+    await this.write(GENERATION_KEY, generation);
+    return generation;
+  }
+
+  clusterState(partitions: number): ClusterState | undefined {
+    const stored = this.read<unknown>(CLUSTER_STATE_KEY);
+    return stored === undefined ? undefined : parseClusterState(stored, { membersMax: 100_000, partitions });
+  }
+
+  async storeClusterState(state: ClusterState): Promise<void> {
+    await this.write(CLUSTER_STATE_KEY, state);
+  }
+
+  private read<T>(key: Uint8Array): T | undefined {
+    const bytes = this.storage.get("meta", key);
+    return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString("utf8")) as T);
+  }
+
+  private async write(key: Uint8Array, value: unknown): Promise<void> {
+    await this.storage.batch([{ store: "meta", key, value: enc(JSON.stringify(value)) }]);
+  }
+}
+
+/** Explicit flags must agree with the cluster's settings; omitted ones are adopted. */
+export function checkSettingsConflicts(requested: Partial<ClusterSettings>, cluster: ClusterSettings): void {
+  for (const name of ["n", "r", "w", "partitions"] as const) {
+    const wanted = requested[name];
+    if (wanted !== undefined && wanted !== cluster[name]) {
+      throw new ConfigError(`--${name} ${wanted} conflicts with the cluster's ${name}=${cluster[name]}`);
+    }
+  }
+}
+
+/** Settings of a new cluster: flags, then defaults; R and W default to a majority of N (Riak's quorum). */
+export function newClusterSettings(
   requested: Partial<ClusterSettings>,
   defaults: ClusterSettings,
-  random: Random,
-  nowMs: number,
-): Promise<{ identity: NodeIdentity; settings: ClusterSettings }> {
-  const storedIdentity = readJson<NodeIdentity>(storage, IDENTITY_KEY);
-  const storedSettings = readJson<ClusterSettings>(storage, SETTINGS_KEY);
-  if (storedIdentity !== undefined && storedSettings !== undefined) {
-    if (storedIdentity.id !== id) {
-      throw new ConfigError(`--data-dir belongs to node "${storedIdentity.id}", not "${id}"`);
-    }
-    for (const name of ["n", "r", "w", "partitions"] as const) {
-      const wanted = requested[name];
-      if (wanted !== undefined && wanted !== storedSettings[name]) {
-        throw new ConfigError(`--${name} ${wanted} conflicts with the cluster's ${name}=${storedSettings[name]}`);
-      }
-    }
-    return { identity: storedIdentity, settings: storedSettings };
-  }
-  const epoch = random.uint32().toString(36);
-  const identity: NodeIdentity = { id, actor: `${id}@${epoch}`, createdAtMs: nowMs };
+): ClusterSettings {
   const n = requested.n ?? defaults.n;
-  // R and W default to a majority of N, as in Riak, so `--n 1` alone is a valid cluster.
   const majority = Math.floor(n / 2) + 1;
-  const settings: ClusterSettings = validateClusterSettings({
+  return {
     n,
     r: requested.r ?? majority,
     w: requested.w ?? majority,
     partitions: requested.partitions ?? defaults.partitions,
-  });
-  await storage.batch([
-    { store: "meta", key: IDENTITY_KEY, value: encodeJson(identity) },
-    { store: "meta", key: SETTINGS_KEY, value: encodeJson(settings) },
-  ]);
-  return { identity, settings };
-}
-
-function readJson<T>(storage: StorageEngine, key: Uint8Array): T | undefined {
-  const bytes = storage.get("meta", key);
-  return bytes === undefined ? undefined : (JSON.parse(Buffer.from(bytes).toString("utf8")) as T);
-}
-
-function encodeJson(value: unknown): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify(value));
+  };
 }

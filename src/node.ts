@@ -1,23 +1,43 @@
-import { mkdirSync, accessSync, constants as fsConstants } from "node:fs";
-import { ApiServer } from "./api/http-server.js";
-import type { ApiNode, DebugReplicasInfo, MemberInfo, RingInfo } from "./api/interface.js";
-import { kvRoutes } from "./api/kv-routes.js";
+import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
 import { clusterRoutes } from "./api/cluster-routes.js";
+import { ApiServer } from "./api/http-server.js";
+import type { ApiNode, DebugReplicasInfo, MemberInfo, ReplicaDebugInfo, RingInfo } from "./api/interface.js";
 import { keyText } from "./api/key-segment.js";
+import { kvRoutes } from "./api/kv-routes.js";
 import { Router } from "./api/router.js";
 import { type Clock, systemClock } from "./clock/clock.js";
+import { defaultGossipOptions } from "./cluster/gossip-options.js";
+import { Gossiper } from "./cluster/gossiper.js";
+import { defaultJoinOptions, fetchJoinInfo } from "./cluster/join.js";
+import { KvRequestHandler } from "./cluster/kv-request-handler.js";
+import { TransportReplicaAccess } from "./cluster/transport-replica-access.js";
 import { type Address, formatAddress } from "./config/address.js";
-import { type ClusterSettings, defaultClusterSettings, type NodeOptions, type RequestLimits } from "./config/node-options.js";
+import {
+  type ClusterSettings,
+  defaultClusterSettings,
+  type NodeOptions,
+  type RequestLimits,
+  validateClusterSettings,
+} from "./config/node-options.js";
 import { Coordinator } from "./coordinator/coordinator.js";
 import { LocalReplica } from "./coordinator/local-replica.js";
 import { encodeContext, join } from "./core/causality/index.js";
-import { partitionOf } from "./core/partition.js";
-import { type RingView, singleNodeRing } from "./core/ring.js";
-import { isTombstoneOnly, liveSiblings } from "./core/stored-object.js";
-import { ConfigError } from "./errors.js";
+import {
+  type ClusterState,
+  findMember,
+  type MemberRecord,
+  mergeClusterStates,
+  withMember,
+} from "./core/membership/cluster-state.js";
+import { claim } from "./core/ring/index.js";
+import { type RingView, ringView } from "./core/ring/ring-view.js";
+import { isTombstoneOnly, liveSiblings, type StoredObject } from "./core/stored-object.js";
+import { BadRequestError, ConfigError, NotReadyError } from "./errors.js";
 import type { Logger } from "./log/logger.js";
 import { NodeMetrics } from "./metrics/node-metrics.js";
-import { loadOrCreateMeta, type NodeIdentity } from "./node-meta.js";
+import { defaultTcpTransportOptions, TcpTransport } from "./net/index.js";
+import type { Message, PeerInfo, Transport } from "./net/transport.js";
+import { checkSettingsConflicts, type NodeIdentity, NodeMeta, newClusterSettings } from "./node-meta.js";
 import { type Random, systemRandom } from "./random/random.js";
 import type { StorageEngine } from "./storage/engine.js";
 import { openLmdbEngine } from "./storage/lmdb-engine.js";
@@ -26,22 +46,30 @@ export interface NodeComponents {
   clock: Clock;
   random: Random;
   storage: StorageEngine;
+  transport: Transport;
   logger: Logger;
 }
 
+/** Members a gossiped state may list; a larger one is refused as malformed. */
+const MEMBERS_MAX = 10_000;
+const DEBUG_READ_TIMEOUT_MS = 1000;
+
 /**
- * One ringkv node: storage, replica, coordinator and client API, built from validated options
- * and handed its components. `start()` serves; `stop()` drains and closes.
+ * One ringkv node: storage, replica, gossip membership, coordinator and client API, built from
+ * validated options and handed its components. `start()` joins and serves; `stop()` drains and closes.
  */
 export class RingkvNode implements ApiNode {
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   private identity: NodeIdentity | undefined;
   private clusterSettings: ClusterSettings | undefined;
-  private currentRing: RingView | undefined;
+  private gossiper: Gossiper | undefined;
+  private access: TransportReplicaAccess | undefined;
   private coordinatorInstance: Coordinator | undefined;
+  private cachedRing: RingView | undefined;
   private api: ApiServer | undefined;
   private boundHttp: Address | undefined;
+  private kvHandler: KvRequestHandler | undefined;
 
   constructor(
     private readonly options: NodeOptions,
@@ -60,14 +88,19 @@ export class RingkvNode implements ApiNode {
   }
 
   get settings(): ClusterSettings {
-    if (this.clusterSettings === undefined) throw new Error("node is not started");
+    if (this.clusterSettings === undefined)
+      throw new NotReadyError("the node is still starting; retry shortly");
     return this.clusterSettings;
   }
 
   get coordinator(): Coordinator {
-    if (this.coordinatorInstance === undefined) throw new Error("node is not started");
+    if (this.coordinatorInstance === undefined)
+      throw new NotReadyError("the node is still starting; retry shortly");
     return this.coordinatorInstance;
   }
+
+  /** True once the node has joined its cluster and serves requests. */
+  ready = false;
 
   /** The client API address actually bound (a port of 0 in the options picks a free one). */
   get httpAddress(): Address {
@@ -75,93 +108,279 @@ export class RingkvNode implements ApiNode {
     return this.boundHttp;
   }
 
+  get clusterState(): ClusterState {
+    if (this.gossiper === undefined) throw new Error("node is not started");
+    return this.gossiper.current;
+  }
+
   async start(): Promise<void> {
-    const { clock, random, storage, logger } = this.components;
-    const meta = await loadOrCreateMeta(storage, this.options.id, this.options.cluster, defaultClusterSettings, random, clock.nowMs());
-    this.identity = meta.identity;
-    this.clusterSettings = meta.settings;
-    this.currentRing = singleNodeRing(this.options.id, meta.settings.partitions, meta.settings.n);
-    const replica = new LocalReplica(
-      storage,
-      { actor: meta.identity.actor, siblingsMax: this.options.limits.siblingsMax, siblingsWarn: this.options.limits.siblingsWarn },
-      logger,
-      this.metrics,
-    );
-    const ring = this.currentRing;
-    this.coordinatorInstance = new Coordinator({ nodeId: this.options.id, replica, ring: () => ring, clock });
-    this.localReplica = replica;
-    const router = new Router([...kvRoutes(this), ...clusterRoutes(this)]);
+    const { clock, random, storage, logger, transport } = this.components;
+    const meta = new NodeMeta(storage);
+    this.identity = await meta.identity(this.options.id, random, clock.nowMs());
+    const generation = await meta.nextGeneration();
+    await transport.start({
+      onRequest: (from, message) => this.onRequest(from, message),
+      onMessage: () => undefined,
+    });
+    // The HTTP server binds before the cluster is joined, so a port in use fails fast; requests
+    // that arrive before the ring exists get a 503.
     this.api = new ApiServer({
-      router,
+      router: new Router([...kvRoutes(this), ...clusterRoutes(this)]),
       limits: this.options.httpServer,
       valueBytesMax: this.options.limits.valueBytesMax,
       logger,
       metrics: this.metrics,
     });
     this.boundHttp = await this.api.start(this.options.http);
+    const { settings, state } = await this.resolveCluster(meta, generation);
+    this.clusterSettings = settings;
+    const replica = new LocalReplica(
+      storage,
+      {
+        actor: this.identity.actor,
+        siblingsMax: this.options.limits.siblingsMax,
+        siblingsWarn: this.options.limits.siblingsWarn,
+      },
+      logger,
+      this.metrics,
+    );
+    const gossiper = new Gossiper(
+      {
+        selfId: this.options.id,
+        transport,
+        clock,
+        random,
+        logger,
+        options: defaultGossipOptions,
+        partitions: settings.partitions,
+        n: settings.n,
+        membersMax: MEMBERS_MAX,
+        persist: (s) => meta.storeClusterState(s),
+        onChange: () => {
+          this.cachedRing = undefined;
+        },
+      },
+      state,
+      this.options.seeds.map(formatAddress),
+    );
+    this.gossiper = gossiper;
+    await meta.storeClusterState(state);
+    this.access = new TransportReplicaAccess(
+      this.options.id,
+      replica,
+      transport,
+      (id) => findMember(gossiper.current, id)?.listen,
+    );
+    this.coordinatorInstance = new Coordinator({
+      nodeId: this.options.id,
+      replica,
+      ring: () => this.ringView(),
+      access: this.access,
+      status: (id) => gossiper.status(id),
+      clock,
+    });
+    this.kvHandler = new KvRequestHandler(
+      replica,
+      () => this.coordinator,
+      () => ({
+        partitions: settings.partitions,
+        keyBytesMax: this.options.limits.keyBytesMax,
+        valueBytesMax: this.options.limits.valueBytesMax,
+        contentTypeBytesMax: this.options.limits.contentTypeBytesMax,
+        timeoutMsMax: this.options.limits.timeoutMsMax,
+        n: settings.n,
+      }),
+    );
+    gossiper.start();
+    this.ready = true;
     logger.info(
-      { http: formatAddress(this.boundHttp), dataDir: this.options.dataDir, actor: meta.identity.actor, ...meta.settings },
+      {
+        http: formatAddress(this.boundHttp),
+        listen: transport.address,
+        dataDir: this.options.dataDir,
+        actor: this.identity.actor,
+        generation,
+        ...settings,
+      },
       "node serving",
     );
   }
 
+  /**
+   * The cluster this node belongs to: the stored one after a restart; a new one when started
+   * with no seeds (or only itself); otherwise the one a seed describes, which it joins.
+   */
+  private async resolveCluster(
+    meta: NodeMeta,
+    generation: number,
+  ): Promise<{ settings: ClusterSettings; state: ClusterState }> {
+    const { clock, logger, transport } = this.components;
+    const self: MemberRecord = {
+      id: this.options.id,
+      listen: transport.address,
+      http: formatAddress(this.httpAddress),
+      state: "joining",
+      stateVersion: 1,
+      generation,
+      heartbeat: 0,
+    };
+    const storedSettings = meta.settings();
+    if (storedSettings !== undefined) {
+      checkSettingsConflicts(this.options.cluster, storedSettings);
+      const stored = meta.clusterState(storedSettings.partitions);
+      const mine = stored === undefined ? undefined : findMember(stored, self.id);
+      const base = stored ?? { members: [], ring: null };
+      const record =
+        mine === undefined
+          ? self
+          : { ...mine, listen: self.listen, http: self.http, generation, heartbeat: 0 };
+      return { settings: storedSettings, state: withMember(base, record) };
+    }
+    const seeds = this.options.seeds
+      .map(formatAddress)
+      .filter((s) => s !== transport.address && s !== formatAddress(this.options.listen));
+    if (seeds.length === 0) {
+      const settings = validateClusterSettings(
+        newClusterSettings(this.options.cluster, defaultClusterSettings),
+      );
+      await meta.storeSettings(settings);
+      const owners = claim(undefined, [self.id], settings.partitions, settings.n);
+      logger.info({ ...settings }, "forming a new cluster");
+      return {
+        settings,
+        state: { members: [{ ...self, state: "active" }], ring: { version: 1, claimant: self.id, owners } },
+      };
+    }
+    const info = await fetchJoinInfo(seeds, transport, clock, logger, defaultJoinOptions, MEMBERS_MAX);
+    checkSettingsConflicts(this.options.cluster, info.settings);
+    await meta.storeSettings(info.settings);
+    const known = findMember(info.state, self.id);
+    // A node that comes back with a wiped data directory but its old id keeps its place in the ring.
+    const inRing = info.state.ring?.owners.includes(self.id) ?? false;
+    const record: MemberRecord =
+      known === undefined
+        ? self
+        : { ...self, state: inRing ? "active" : "joining", stateVersion: known.stateVersion + 1 };
+    return {
+      settings: info.settings,
+      state: mergeClusterStates(info.state, { members: [record], ring: null }),
+    };
+  }
+
+  private onRequest(from: PeerInfo, message: Message): Promise<Message> {
+    if (message.type === "gossip") {
+      if (this.gossiper === undefined) return Promise.reject(new BadRequestError("node is still starting"));
+      return this.gossiper.onGossip(from, message);
+    }
+    if (message.type === "join_info") {
+      if (this.gossiper === undefined || this.clusterSettings === undefined)
+        return Promise.reject(new BadRequestError("node is still starting"));
+      return Promise.resolve({
+        type: "join_info_ok",
+        settings: this.clusterSettings,
+        state: this.gossiper.current,
+      });
+    }
+    if (this.kvHandler?.handles(message.type)) return this.kvHandler.handle(message);
+    this.logger.warn({ from: from.id, type: message.type.slice(0, 64) }, "unknown message type refused");
+    return Promise.reject(new BadRequestError(`unknown message type ${message.type.slice(0, 64)}`));
+  }
+
   async stop(): Promise<void> {
+    this.gossiper?.stop();
     await this.api?.stop();
+    await this.components.transport.stop();
     await this.components.storage.close();
     this.components.logger.info("node stopped");
   }
 
-  private localReplica: LocalReplica | undefined;
+  private ringView(): RingView | undefined {
+    const ring = this.gossiper?.current.ring;
+    if (ring === null || ring === undefined || this.clusterSettings === undefined) return undefined;
+    if (this.cachedRing === undefined || this.cachedRing.version !== ring.version) {
+      this.cachedRing = ringView(
+        ring.owners,
+        Math.min(this.clusterSettings.n, new Set(ring.owners).size),
+        ring.version,
+      );
+    }
+    return this.cachedRing;
+  }
 
   members(): MemberInfo[] {
-    return [
-      {
-        id: this.options.id,
-        listen: formatAddress(this.options.listen),
-        http: formatAddress(this.httpAddress),
-        state: "active",
-        status: "up",
-      },
-    ];
+    const gossiper = this.gossiper;
+    if (gossiper === undefined) return [];
+    return gossiper.current.members.map((m) => ({
+      id: m.id,
+      listen: m.listen,
+      http: m.id === this.options.id ? formatAddress(this.httpAddress) : m.http,
+      state: m.state,
+      status: gossiper.status(m.id),
+    }));
   }
 
   ring(): RingInfo {
-    const ring = this.currentRing;
-    if (ring === undefined) throw new Error("node is not started");
+    const view = this.ringView();
     const owners: string[][] = [];
-    for (let p = 0; p < ring.partitions; p++) owners.push([...ring.preferenceList(p)]);
-    return { partitions: ring.partitions, n: this.settings.n, r: this.settings.r, w: this.settings.w, owners };
+    if (view !== undefined)
+      for (let p = 0; p < view.partitions; p++) owners.push([...view.preferenceList(p)]);
+    const s = this.settings;
+    return { partitions: s.partitions, n: s.n, r: s.r, w: s.w, owners };
   }
 
   async debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo> {
-    const replica = this.localReplica;
-    if (replica === undefined) throw new Error("node is not started");
-    const partition = partitionOf(key, this.settings.partitions);
-    const object = replica.read(partition, key);
-    const live = object === undefined ? [] : liveSiblings(object);
-    return {
-      key: keyText(key),
-      partition,
-      replicas: [
-        {
-          id: this.options.id,
-          status: "up",
-          values: live.map((s) => Buffer.from(s.value).toString("base64")),
-          contentTypes: live.map((s) => s.contentType),
-          deleted: object !== undefined && isTombstoneOnly(object),
-          context: object === undefined || object.entries.length === 0 ? null : encodeContext(join(object)),
-        },
-      ],
-      fallbacks: [],
-    };
+    const access = this.access;
+    const gossiper = this.gossiper;
+    if (access === undefined || gossiper === undefined) throw new Error("node is not started");
+    const partition = this.coordinator.partitionOf(key);
+    const home = this.coordinator.homeReplicas(partition);
+    const replicas = await Promise.all(
+      home.map(async (id): Promise<ReplicaDebugInfo> => {
+        const status = gossiper.status(id);
+        try {
+          return describeReplica(id, status, await access.read(id, partition, key, DEBUG_READ_TIMEOUT_MS));
+        } catch {
+          return { id, status, error: "unreachable" };
+        }
+      }),
+    );
+    return { key: keyText(key), partition, replicas, fallbacks: [] };
   }
 }
 
-/** Builds a node with real components: the data directory, LMDB, the system clock. */
+function describeReplica(
+  id: string,
+  status: ReplicaDebugInfo["status"],
+  object: StoredObject | undefined,
+): ReplicaDebugInfo {
+  const live = object === undefined ? [] : liveSiblings(object);
+  return {
+    id,
+    status,
+    values: live.map((s) => Buffer.from(s.value).toString("base64")),
+    contentTypes: live.map((s) => s.contentType),
+    deleted: object !== undefined && isTombstoneOnly(object),
+    context: object === undefined || object.entries.length === 0 ? null : encodeContext(join(object)),
+  };
+}
+
+/** Builds a node with real components: the data directory, LMDB, TCP, the system clock. */
 export async function createNode(options: NodeOptions, logger: Logger): Promise<RingkvNode> {
   ensureDataDir(options.dataDir);
-  const storage = await openLmdbEngine({ path: options.dataDir, mapSizeBytesMax: options.storage.mapSizeBytesMax });
-  return new RingkvNode(options, { clock: systemClock, random: systemRandom, storage, logger });
+  const storage = await openLmdbEngine({
+    path: options.dataDir,
+    mapSizeBytesMax: options.storage.mapSizeBytesMax,
+  });
+  const transport = new TcpTransport(
+    {
+      ...defaultTcpTransportOptions,
+      nodeId: options.id,
+      clusterName: options.clusterName,
+      listen: options.listen,
+    },
+    { clock: systemClock, logger },
+  );
+  return new RingkvNode(options, { clock: systemClock, random: systemRandom, storage, transport, logger });
 }
 
 function ensureDataDir(dir: string): void {

@@ -16,6 +16,7 @@ export function clusterRoutes(node: ApiNode): Route[] {
       pattern: ["health"],
       methods: {
         GET: (ctx) => {
+          if (!node.ready) return jsonReply(503, { status: "starting", id: node.id }, { "retry-after": "1" });
           checkQuery(ctx);
           return jsonReply(200, { status: "ok", id: node.id });
         },

@@ -4,6 +4,7 @@ import {
   KeyTooLongError,
   MethodNotAllowedError,
   NotFoundError,
+  NotReadyError,
   OverloadedError,
   QuorumError,
   type RingkvError,
@@ -28,6 +29,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [TooManySiblingsError, 409],
   [ValueTooLargeError, 413],
   [QuorumError, 503],
+  [NotReadyError, 503],
   [OverloadedError, 503],
   [ShuttingDownError, 503],
   [StorageClosedError, 503],
@@ -50,5 +52,8 @@ export function errorReply(error: RingkvError): Reply | undefined {
 }
 
 export function internalErrorReply(): Reply {
-  return jsonReply(500, { error: "internal", message: "internal error; the node logged it and keeps serving" });
+  return jsonReply(500, {
+    error: "internal",
+    message: "internal error; the node logged it and keeps serving",
+  });
 }

@@ -2,7 +2,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { type Address, formatAddress } from "../config/address.js";
 import type { HttpServerLimits } from "../config/node-options.js";
-import { ConfigError, MethodNotAllowedError, NotFoundError, OverloadedError, RingkvError, ShuttingDownError } from "../errors.js";
+import {
+  ConfigError,
+  MethodNotAllowedError,
+  NotFoundError,
+  OverloadedError,
+  RingkvError,
+  ShuttingDownError,
+} from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import { errorReply, internalErrorReply } from "./error-response.js";
@@ -50,7 +57,9 @@ export class ApiServer {
       res.writeContinue();
       void this.handle(req, res);
     });
-    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) => this.onClientError(error, socket));
+    this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
+      this.onClientError(error, socket),
+    );
   }
 
   /** Listens; resolves with the bound address (port 0 picks a free one). */
@@ -59,7 +68,8 @@ export class ApiServer {
       const onError = (error: NodeJS.ErrnoException): void => {
         const where = formatAddress(address);
         if (error.code === "EADDRINUSE") reject(new ConfigError(`--http ${where} is already in use`));
-        else if (error.code === "EADDRNOTAVAIL") reject(new ConfigError(`--http ${where} is not an address of this machine`));
+        else if (error.code === "EADDRNOTAVAIL")
+          reject(new ConfigError(`--http ${where} is not an address of this machine`));
         else if (error.code === "EACCES") reject(new ConfigError(`--http ${where}: permission denied`));
         else reject(new ConfigError(`--http ${where}: ${error.message}`));
       };
@@ -101,13 +111,16 @@ export class ApiServer {
       reply = this.replyForError(new ShuttingDownError("node is shutting down"));
     } else if (this.inFlight >= this.deps.limits.requestsInFlightMax) {
       this.deps.metrics.requestsRejected.inc({ reason: "overloaded" });
-      reply = this.replyForError(new OverloadedError(`more than ${this.deps.limits.requestsInFlightMax} requests in flight`));
+      reply = this.replyForError(
+        new OverloadedError(`more than ${this.deps.limits.requestsInFlightMax} requests in flight`),
+      );
     } else {
       this.inFlight += 1;
       try {
         const target = splitTarget(req.url ?? "");
         const match = target === undefined ? undefined : this.deps.router.match(target.segments);
-        if (target === undefined || match === undefined) throw new NotFoundError(`no such endpoint: ${req.method} ${shorten(req.url ?? "")}`);
+        if (target === undefined || match === undefined)
+          throw new NotFoundError(`no such endpoint: ${req.method} ${shorten(req.url ?? "")}`);
         routeName = match.route.name;
         const method = req.method ?? "GET";
         const handler = match.route.methods[method];
@@ -120,7 +133,11 @@ export class ApiServer {
         if (this.inFlight === 0) this.drained?.();
       }
     }
-    this.deps.metrics.httpRequests.inc({ route: routeName, method: req.method ?? "", status: String(reply.status) });
+    this.deps.metrics.httpRequests.inc({
+      route: routeName,
+      method: req.method ?? "",
+      status: String(reply.status),
+    });
     this.write(req, res, reply);
   }
 

@@ -43,6 +43,8 @@ export interface DebugReplicasInfo {
 /** What the client API needs from the node it serves. */
 export interface ApiNode {
   readonly id: string;
+  /** False until the node has joined its cluster and serves requests. */
+  readonly ready: boolean;
   readonly settings: ClusterSettings;
   readonly limits: RequestLimits;
   readonly coordinator: Coordinator;

@@ -71,7 +71,8 @@ async function getKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
 
 /** 200 with the one live value, 300 with several, 404 when none (a tombstone keeps its context). */
 export function readReply(object: StoredObject | undefined): Reply {
-  const context = object === undefined || object.entries.length === 0 ? undefined : encodeContext(join(object));
+  const context =
+    object === undefined || object.entries.length === 0 ? undefined : encodeContext(join(object));
   const contextHeader: Record<string, string> = context === undefined ? {} : { [CONTEXT_HEADER]: context };
   const live = object === undefined ? [] : liveSiblings(object);
   const only = live[0];
@@ -81,7 +82,10 @@ export function readReply(object: StoredObject | undefined): Reply {
   if (live.length === 1) {
     return { status: 200, headers: { "content-type": only.contentType, ...contextHeader }, body: only.value };
   }
-  const siblings = live.map((s) => ({ value: Buffer.from(s.value).toString("base64"), contentType: s.contentType }));
+  const siblings = live.map((s) => ({
+    value: Buffer.from(s.value).toString("base64"),
+    contentType: s.contentType,
+  }));
   return jsonReply(300, { context, siblings }, contextHeader);
 }
 
@@ -101,7 +105,10 @@ async function deleteKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   const options = parseRequestOptions(ctx.query, node.settings, node.limits);
   const context = requestContext(ctx.req, node.limits.contextBytesMax);
   const object = await node.coordinator.delete(key, context, options);
-  const headers = object === undefined || object.entries.length === 0 ? {} : { [CONTEXT_HEADER]: encodeContext(join(object)) };
+  const headers =
+    object === undefined || object.entries.length === 0
+      ? {}
+      : { [CONTEXT_HEADER]: encodeContext(join(object)) };
   return { status: 204, headers };
 }
 

@@ -9,7 +9,11 @@ const KNOWN_PARAMS = new Set(["r", "w", "timeout_ms"]);
  * silently ignored would give a weaker write than the client asked for. `r`/`w` also take the
  * symbolic `one`, `quorum` and `all`, as in Riak.
  */
-export function parseRequestOptions(query: string, settings: ClusterSettings, limits: RequestLimits): RequestOptions {
+export function parseRequestOptions(
+  query: string,
+  settings: ClusterSettings,
+  limits: RequestLimits,
+): RequestOptions {
   const params = new URLSearchParams(query);
   const seen = new Set<string>();
   for (const name of params.keys()) {
@@ -25,7 +29,10 @@ export function parseRequestOptions(query: string, settings: ClusterSettings, li
   return {
     r: r === null ? settings.r : parseQuorum("r", r, settings.n),
     w: w === null ? settings.w : parseQuorum("w", w, settings.n),
-    timeoutMs: timeout === null ? limits.timeoutMsDefault : parseInteger("timeout_ms", timeout, 1, limits.timeoutMsMax),
+    timeoutMs:
+      timeout === null
+        ? limits.timeoutMsDefault
+        : parseInteger("timeout_ms", timeout, 1, limits.timeoutMsMax),
   };
 }
 

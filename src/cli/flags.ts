@@ -29,7 +29,12 @@ export interface ParsedFlags {
   positionals: string[];
 }
 
-export const HELP_FLAG: FlagSpec = { name: "help", short: "h", type: "boolean", description: "show this help" };
+export const HELP_FLAG: FlagSpec = {
+  name: "help",
+  short: "h",
+  type: "boolean",
+  description: "show this help",
+};
 
 export function envName(flag: string): string {
   return `RINGKV_${flag.replace(/-/g, "_").toUpperCase()}`;
@@ -43,7 +48,10 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[], env: Node
   const flags = [...spec.flags, HELP_FLAG];
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const f of flags) {
-    options[f.name] = f.short === undefined ? { type: f.type === "boolean" ? "boolean" : "string" } : { type: f.type === "boolean" ? "boolean" : "string", short: f.short };
+    options[f.name] =
+      f.short === undefined
+        ? { type: f.type === "boolean" ? "boolean" : "string" }
+        : { type: f.type === "boolean" ? "boolean" : "string", short: f.short };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -51,7 +59,12 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[], env: Node
   } catch (error) {
     throw new ConfigError(`${spec.name}: ${describeParseError(error)} (see ringkv ${spec.name} --help)`);
   }
-  const result: ParsedFlags = { strings: new Map(), booleans: new Set(), explicit: new Set(), positionals: parsed.positionals };
+  const result: ParsedFlags = {
+    strings: new Map(),
+    booleans: new Set(),
+    explicit: new Set(),
+    positionals: parsed.positionals,
+  };
   for (const f of flags) {
     const given = parsed.values[f.name];
     if (f.type === "boolean") {
@@ -64,7 +77,8 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[], env: Node
     }
     let value: string | undefined;
     if (typeof given === "string") value = given;
-    else if (f.env === true && env[envName(f.name)] !== undefined && env[envName(f.name)] !== "") value = env[envName(f.name)];
+    else if (f.env === true && env[envName(f.name)] !== undefined && env[envName(f.name)] !== "")
+      value = env[envName(f.name)];
     if (value !== undefined) result.explicit.add(f.name);
     else value = f.default;
     if (value === undefined) continue;
@@ -75,9 +89,12 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[], env: Node
   }
   if (!result.booleans.has("help")) {
     const [min, max] = spec.positionals;
-    if (parsed.positionals.length < min) throw new ConfigError(`${spec.name}: missing arguments; usage: ${spec.usage}`);
+    if (parsed.positionals.length < min)
+      throw new ConfigError(`${spec.name}: missing arguments; usage: ${spec.usage}`);
     if (parsed.positionals.length > max) {
-      throw new ConfigError(`${spec.name}: unexpected argument "${parsed.positionals[max]}"; usage: ${spec.usage}`);
+      throw new ConfigError(
+        `${spec.name}: unexpected argument "${parsed.positionals[max]}"; usage: ${spec.usage}`,
+      );
     }
   }
   return result;
@@ -97,7 +114,9 @@ export function integerFlag(flags: ParsedFlags, name: string): number | undefine
 export function requiredString(flags: ParsedFlags, spec: CommandSpec, name: string): string {
   const value = flags.strings.get(name);
   if (value === undefined || value === "") {
-    throw new ConfigError(`${spec.name}: --${name} is required (or ${envName(name)}); see ringkv ${spec.name} --help`);
+    throw new ConfigError(
+      `${spec.name}: --${name} is required (or ${envName(name)}); see ringkv ${spec.name} --help`,
+    );
   }
   return value;
 }
@@ -106,7 +125,10 @@ export function helpText(spec: CommandSpec): string {
   const lines = [`${spec.summary}`, "", `Usage: ${spec.usage}`, "", "Options:"];
   const rows = [...spec.flags, HELP_FLAG].map((f) => {
     const name = `${f.short === undefined ? "    " : `-${f.short}, `}--${f.name}${f.type === "boolean" ? "" : ` <${f.type === "integer" ? "n" : "value"}>`}`;
-    const extras = [f.default === undefined ? "" : `default ${f.default}`, f.env === true ? `env ${envName(f.name)}` : ""]
+    const extras = [
+      f.default === undefined ? "" : `default ${f.default}`,
+      f.env === true ? `env ${envName(f.name)}` : "",
+    ]
       .filter((x) => x !== "")
       .join("; ");
     return [name, extras === "" ? f.description : `${f.description} (${extras})`] as const;

@@ -21,44 +21,70 @@ export const getSpec: CommandSpec = {
     quorumFlag("r"),
     TIMEOUT_FLAG,
     { name: "json", type: "boolean", description: "print the whole answer as JSON (values base64)" },
-    { name: "verbose", short: "v", type: "boolean", description: "also print status, content type and context to stderr" },
+    {
+      name: "verbose",
+      short: "v",
+      type: "boolean",
+      description: "also print status, content type and context to stderr",
+    },
   ],
 };
 
 export const putSpec: CommandSpec = {
   name: "put",
-  summary: "Write a key. The value comes from the argument, --file (- for stdin) or piped stdin. Prints the new context.",
+  summary:
+    "Write a key. The value comes from the argument, --file (- for stdin) or piped stdin. Prints the new context.",
   usage: "ringkv put <key> [value] [--file path|-] [--content-type T] [--context C] [--node URL] [--w N]",
   positionals: [1, 2],
   flags: [
     NODE_FLAG,
     quorumFlag("w"),
     TIMEOUT_FLAG,
-    { name: "file", short: "f", type: "string", description: "read the value from this file, or - for stdin" },
+    {
+      name: "file",
+      short: "f",
+      type: "string",
+      description: "read the value from this file, or - for stdin",
+    },
     { name: "content-type", short: "t", type: "string", description: "Content-Type stored with the value" },
-    { name: "context", short: "c", type: "string", description: "causal context from a read (supersedes what it covers)" },
+    {
+      name: "context",
+      short: "c",
+      type: "string",
+      description: "causal context from a read (supersedes what it covers)",
+    },
   ],
 };
 
 export const deleteSpec: CommandSpec = {
   name: "delete",
-  summary: "Delete a key (with --context, only the versions that context covers). Prints the tombstone's context.",
+  summary:
+    "Delete a key (with --context, only the versions that context covers). Prints the tombstone's context.",
   usage: "ringkv delete <key> [--context C] [--node URL] [--w N]",
   positionals: [1, 1],
-  flags: [NODE_FLAG, quorumFlag("w"), TIMEOUT_FLAG, { name: "context", short: "c", type: "string", description: "causal context from a read" }],
+  flags: [
+    NODE_FLAG,
+    quorumFlag("w"),
+    TIMEOUT_FLAG,
+    { name: "context", short: "c", type: "string", description: "causal context from a read" },
+  ],
 };
 
 function quorum(flags: ParsedFlags, name: "r" | "w"): number | "one" | "quorum" | "all" | undefined {
   const value = flags.strings.get(name);
   if (value === undefined) return undefined;
   if (value === "one" || value === "quorum" || value === "all") return value;
-  if (!/^[0-9]+$/.test(value)) throw new ConfigError(`--${name} must be a number, one, quorum or all, got "${value}"`);
+  if (!/^[0-9]+$/.test(value))
+    throw new ConfigError(`--${name} must be a number, one, quorum or all, got "${value}"`);
   return Number(value);
 }
 
 export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
-  const result = await clientFromFlags(flags).get(key, { r: quorum(flags, "r"), timeoutMs: integerFlag(flags, "timeout-ms") });
+  const result = await clientFromFlags(flags).get(key, {
+    r: quorum(flags, "r"),
+    timeoutMs: integerFlag(flags, "timeout-ms"),
+  });
   if (flags.booleans.has("json")) {
     out.stdout(`${JSON.stringify(getResultJson(result))}\n`);
     return result.status === 404 ? 1 : 0;
@@ -73,7 +99,9 @@ export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
     if (out.stdoutIsTTY && !endsWithNewline(result.value)) out.stdout("\n");
     return 0;
   }
-  out.stderr(`${result.siblings.length} siblings (concurrent versions); resolve with: ringkv put ${key} <value> --context ${result.context}\n`);
+  out.stderr(
+    `${result.siblings.length} siblings (concurrent versions); resolve with: ringkv put ${key} <value> --context ${result.context}\n`,
+  );
   result.siblings.forEach((s, i) => {
     out.stdout(`--- sibling ${i + 1} (${s.contentType})\n`);
     out.stdout(s.value);
@@ -84,13 +112,21 @@ export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
 
 function getResultJson(result: GetResult): Record<string, unknown> {
   if (result.status === 200) {
-    return { status: 200, context: result.context, contentType: result.contentType, value: Buffer.from(result.value).toString("base64") };
+    return {
+      status: 200,
+      context: result.context,
+      contentType: result.contentType,
+      value: Buffer.from(result.value).toString("base64"),
+    };
   }
   if (result.status === 300) {
     return {
       status: 300,
       context: result.context,
-      siblings: result.siblings.map((s) => ({ contentType: s.contentType, value: Buffer.from(s.value).toString("base64") })),
+      siblings: result.siblings.map((s) => ({
+        contentType: s.contentType,
+        value: Buffer.from(s.value).toString("base64"),
+      })),
     };
   }
   return { status: 404, context: result.context ?? null };
@@ -116,7 +152,8 @@ export async function runPut(flags: ParsedFlags, out: Output): Promise<number> {
 async function putValue(flags: ParsedFlags, out: Output): Promise<Uint8Array> {
   const inline = flags.positionals[1];
   const file = flags.strings.get("file");
-  if (inline !== undefined && file !== undefined) throw new ConfigError("put: give the value as an argument or --file, not both");
+  if (inline !== undefined && file !== undefined)
+    throw new ConfigError("put: give the value as an argument or --file, not both");
   if (inline !== undefined) return Buffer.from(inline, "utf8");
   if (file !== undefined && file !== "-") {
     try {

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { RingkvError } from "../errors.js";
+import { devSpec, runDev } from "./dev-command.js";
 import { type CommandSpec, helpText, type ParsedFlags, parseFlags } from "./flags.js";
 import { deleteSpec, getSpec, putSpec, runDelete, runGet, runPut } from "./kv-commands.js";
 import { type Output, processOutput } from "./output.js";
@@ -13,6 +14,7 @@ interface Command {
 
 const COMMANDS: readonly Command[] = [
   { spec: startSpec, run: (flags) => runStart(flags) },
+  { spec: devSpec, run: runDev },
   { spec: getSpec, run: runGet },
   { spec: putSpec, run: runPut },
   { spec: deleteSpec, run: runDelete },
@@ -39,7 +41,9 @@ function topHelp(): string {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -55,7 +59,9 @@ export async function main(argv: readonly string[], out: Output): Promise<number
   }
   const command = COMMANDS.find((c) => c.spec.name === name);
   if (command === undefined) {
-    out.stderr(`ringkv: unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(", ")}\n`);
+    out.stderr(
+      `ringkv: unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(", ")}\n`,
+    );
     return EXIT_USAGE;
   }
   try {
@@ -78,10 +84,13 @@ main(process.argv.slice(2), processOutput).then(
   (code) => {
     process.exitCode = code;
     // A started node keeps handles open until stopped; leave once the command is done.
-    if (code !== 0 || process.argv[2] === "start") setImmediate(() => process.exit(code));
+    if (code !== 0 || process.argv[2] === "start" || process.argv[2] === "dev")
+      setImmediate(() => process.exit(code));
   },
   (error: unknown) => {
-    process.stderr.write(`ringkv: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `ringkv: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

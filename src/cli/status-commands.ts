@@ -30,9 +30,12 @@ export async function runStatus(flags: ParsedFlags, out: Output): Promise<number
   }
   const owned = ownedCounts(ring);
   out.stdout(`node ${health.id} at ${client.baseUrl}: ${health.status}\n`);
-  out.stdout(`cluster: ${members.length} members, Q=${ring.partitions} N=${ring.n} R=${ring.r} W=${ring.w}\n\n`);
+  out.stdout(
+    `cluster: ${members.length} members, Q=${ring.partitions} N=${ring.n} R=${ring.r} W=${ring.w}\n\n`,
+  );
   const rows = [["ID", "STATE", "STATUS", "PARTITIONS", "LISTEN", "HTTP"]];
-  for (const m of members) rows.push([m.id, m.state, m.status, String(owned.get(m.id) ?? 0), m.listen, m.http]);
+  for (const m of members)
+    rows.push([m.id, m.state, m.status, String(owned.get(m.id) ?? 0), m.listen, m.http]);
   out.stdout(table(rows));
   return 0;
 }
@@ -60,10 +63,23 @@ function ownedCounts(ring: RingInfo): Map<string, number> {
 }
 
 function summarize(ring: RingInfo): Record<string, unknown> {
-  return { partitions: ring.partitions, n: ring.n, r: ring.r, w: ring.w, primaries: Object.fromEntries(ownedCounts(ring)) };
+  return {
+    partitions: ring.partitions,
+    n: ring.n,
+    r: ring.r,
+    w: ring.w,
+    primaries: Object.fromEntries(ownedCounts(ring)),
+  };
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return `${rows.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ").trimEnd()).join("\n")}\n`;
+  return `${rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }

@@ -61,13 +61,24 @@ export class NodeHttpClient {
       return { status: 404, context };
     }
     if (res.status === 300) {
-      const body = (await res.json()) as { context: string; siblings: { value: string; contentType: string }[] };
-      const siblings = body.siblings.map((s) => ({ value: Buffer.from(s.value, "base64"), contentType: s.contentType }));
+      const body = (await res.json()) as {
+        context: string;
+        siblings: { value: string; contentType: string }[];
+      };
+      const siblings = body.siblings.map((s) => ({
+        value: Buffer.from(s.value, "base64"),
+        contentType: s.contentType,
+      }));
       return { status: 300, context: body.context, siblings };
     }
     if (res.status === 200) {
       const value = new Uint8Array(await res.arrayBuffer());
-      return { status: 200, context: context ?? "", value, contentType: res.headers.get("content-type") ?? "" };
+      return {
+        status: 200,
+        context: context ?? "",
+        value,
+        contentType: res.headers.get("content-type") ?? "",
+      };
     }
     throw await toError(res);
   }
@@ -87,7 +98,10 @@ export class NodeHttpClient {
   }
 
   /** Deletes what the context covers (everything found, without one); resolves with the tombstone's context. */
-  async delete(key: string | Uint8Array, options: QuorumParams & { context?: string } = {}): Promise<string | undefined> {
+  async delete(
+    key: string | Uint8Array,
+    options: QuorumParams & { context?: string } = {},
+  ): Promise<string | undefined> {
     const headers: Record<string, string> = {};
     if (options.context !== undefined) headers[CONTEXT_HEADER] = options.context;
     const res = await this.request("DELETE", kvPath(key, options), headers);
@@ -102,7 +116,12 @@ export class NodeHttpClient {
     return (await res.json()) as T;
   }
 
-  private async request(method: string, path: string, headers: Record<string, string> = {}, body?: Uint8Array | string): Promise<Response> {
+  private async request(
+    method: string,
+    path: string,
+    headers: Record<string, string> = {},
+    body?: Uint8Array | string,
+  ): Promise<Response> {
     try {
       return await fetch(`${this.baseUrl}${path}`, {
         method,
@@ -111,7 +130,8 @@ export class NodeHttpClient {
         signal: AbortSignal.timeout(this.options.requestTimeoutMs),
       });
     } catch (error) {
-      const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+      const cause =
+        error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
       throw new NodeUnreachableError(`cannot reach ${this.baseUrl}: ${cause}`, { cause: error });
     }
   }

@@ -12,7 +12,8 @@ export function parseAddress(text: string, what: string, allowPortZero = false):
   if (!match) throw new ConfigError(`${what}: "${text}" is not host:port`);
   const host = match[1] ?? match[2] ?? "";
   const port = Number(match[3]);
-  if (match[1] !== undefined && isIP(host) !== 6) throw new ConfigError(`${what}: "${host}" is not an IPv6 address`);
+  if (match[1] !== undefined && isIP(host) !== 6)
+    throw new ConfigError(`${what}: "${host}" is not an IPv6 address`);
   if (port > 65535 || (port === 0 && !allowPortZero)) {
     throw new ConfigError(`${what}: port ${port} is out of range 1..65535`);
   }

@@ -78,6 +78,8 @@ export const defaultStorageSettings: StorageSettings = { mapSizeBytesMax: 64 * 1
 
 export interface NodeOptions {
   id: string;
+  /** Nodes only talk to nodes of the same cluster name (checked in the transport handshake). */
+  clusterName: string;
   listen: Address;
   http: Address;
   dataDir: string;
@@ -109,7 +111,12 @@ export function validateClusterSettings(s: ClusterSettings): ClusterSettings {
 
 export function validateNodeOptions(o: NodeOptions): NodeOptions {
   if (!NODE_ID_PATTERN.test(o.id)) {
-    throw new ConfigError(`--id "${o.id}" must be 1..64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`);
+    throw new ConfigError(
+      `--id "${o.id}" must be 1..64 characters of A-Z a-z 0-9 . _ - starting with a letter or digit`,
+    );
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.clusterName)) {
+    throw new ConfigError(`--cluster-name "${o.clusterName}" must be 1..64 characters of A-Z a-z 0-9 . _ -`);
   }
   if (o.dataDir.trim() === "") throw new ConfigError("--data-dir must not be empty");
   const l = o.limits;

@@ -3,9 +3,10 @@ import { quorumOutcome } from "../core/quorum.js";
 import { QuorumError } from "../errors.js";
 
 /**
- * Waits until `needed` of `calls` succeed, and resolves with the successes so far; rejects with
- * QuorumError as soon as that can no longer happen or when `timeoutMs` passes. Replies that come
- * later are ignored here (a write that "failed" may still have been stored: the API says so).
+ * Waits until `needed` of `calls` succeed, and resolves with the successes so far. Once that can
+ * no longer happen it still waits for the outstanding calls (within `timeoutMs`), so the
+ * QuorumError reports how many replicas really acknowledged; on timeout it reports those so far.
+ * A write that "failed" may still have been stored: the API says so.
  */
 export function awaitQuorum<T>(
   calls: readonly Promise<T>[],
@@ -29,7 +30,9 @@ export function awaitQuorum<T>(
     function check(): void {
       const outcome = quorumOutcome(successes.length, failures, calls.length, needed);
       if (outcome === "done") finish();
-      else if (outcome === "failed") finish(new QuorumError(needed, successes.length, what));
+      else if (outcome === "failed" && successes.length + failures === calls.length) {
+        finish(new QuorumError(needed, successes.length, what));
+      }
     }
     check();
     for (const call of calls) {

@@ -1,5 +1,10 @@
 import { type ActorId, join, sync, update, type VersionVector, valueCount } from "../core/causality/index.js";
-import { decodeStoredObject, encodeStoredObject, type Sibling, type StoredObject } from "../core/stored-object.js";
+import {
+  decodeStoredObject,
+  encodeStoredObject,
+  type Sibling,
+  type StoredObject,
+} from "../core/stored-object.js";
 import { TooManySiblingsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
@@ -35,7 +40,12 @@ export class LocalReplica {
   }
 
   /** Coordinates a client write here: the new value gets a dot of this node's actor. */
-  coordinateWrite(partition: number, key: Uint8Array, context: VersionVector, sibling: Sibling): Promise<StoredObject> {
+  coordinateWrite(
+    partition: number,
+    key: Uint8Array,
+    context: VersionVector,
+    sibling: Sibling,
+  ): Promise<StoredObject> {
     return this.storage.update("objects", objectKey(partition, key), (old) => {
       const current = old === undefined ? { entries: [] } : decodeStoredObject(old);
       const next = update(current, context, this.options.actor, sibling);

@@ -1,4 +1,4 @@
-import { type Logger as PinoLogger, pino, destination } from "pino";
+import { destination, type Logger as PinoLogger, pino } from "pino";
 import pretty from "pino-pretty";
 
 export type Logger = PinoLogger;

@@ -55,7 +55,11 @@ export interface StorageEngine {
    * must be synchronous and pure; if it throws, nothing is written and the promise rejects with
    * that error. Resolves with `result` once the write is durable.
    */
-  update<T>(store: StoreName, key: Uint8Array, fn: (old: Uint8Array | undefined) => UpdateDecision<T>): Promise<T>;
+  update<T>(
+    store: StoreName,
+    key: Uint8Array,
+    fn: (old: Uint8Array | undefined) => UpdateDecision<T>,
+  ): Promise<T>;
   /** Entries in ascending key order within the range. */
   scan(store: StoreName, range?: KeyRange): Iterable<[Uint8Array, Uint8Array]>;
   /** Applies all ops atomically; resolves once durable. */

@@ -14,8 +14,12 @@ describe("client HTTP API on a one-node cluster", () => {
   });
 
   const url = (path: string): string => `${t.url}${path}`;
-  const put = (key: string, body: string | Uint8Array, headers: Record<string, string> = {}, query = ""): Promise<Response> =>
-    fetch(url(`/kv/${key}${query}`), { method: "PUT", body, headers });
+  const put = (
+    key: string,
+    body: string | Uint8Array,
+    headers: Record<string, string> = {},
+    query = "",
+  ): Promise<Response> => fetch(url(`/kv/${key}${query}`), { method: "PUT", body, headers });
 
   test("a written value reads back with its content type and a context", async () => {
     const w = await put("greeting", "hello", { "content-type": "text/plain; charset=utf-8" });
@@ -49,7 +53,7 @@ describe("client HTTP API on a one-node cluster", () => {
 
   test("two context-less writes become siblings (300), and a write with the 300's context resolves them", async () => {
     assert.equal((await put("cart", "apples", { "content-type": "text/plain" })).status, 204);
-    assert.equal((await put("cart", "pears")).status, 204);
+    assert.equal((await put("cart", Buffer.from("pears"))).status, 204);
     const r = await fetch(url("/kv/cart"));
     assert.equal(r.status, 300);
     assert.equal(r.headers.get("content-type"), "application/json; charset=utf-8");
@@ -57,7 +61,10 @@ describe("client HTTP API on a one-node cluster", () => {
     assert.equal(body.context, r.headers.get(CTX));
     const values = body.siblings.map((s) => Buffer.from(s.value, "base64").toString()).sort();
     assert.deepEqual(values, ["apples", "pears"]);
-    assert.deepEqual(body.siblings.map((s) => s.contentType).sort(), ["application/octet-stream", "text/plain"]);
+    assert.deepEqual(body.siblings.map((s) => s.contentType).sort(), [
+      "application/octet-stream",
+      "text/plain",
+    ]);
     assert.equal((await put("cart", "apples,pears", { [CTX]: body.context })).status, 204);
     const resolved = await fetch(url("/kv/cart"));
     assert.equal(resolved.status, 200);
@@ -114,7 +121,9 @@ describe("client HTTP API on a one-node cluster", () => {
       const r = await fetch(url(`/kv/${enc}`));
       assert.equal(await r.text(), `value of ${key}`, key);
     }
-    const dbg = (await (await fetch(url(`/debug/replicas/${encodeURIComponent("a/b")}`))).json()) as { key: string };
+    const dbg = (await (await fetch(url(`/debug/replicas/${encodeURIComponent("a/b")}`))).json()) as {
+      key: string;
+    };
     assert.equal(dbg.key, "a/b");
   });
 

@@ -24,7 +24,8 @@ describe("ringkv --help", () => {
   test("top-level help lists every command and exits 0", () => {
     const r = runCli(["--help"]);
     assert.equal(r.code, 0);
-    for (const c of ["start", "get", "put", "delete", "status", "ring"]) assert.match(r.stdout, new RegExp(`\\n  ${c} `));
+    for (const c of ["start", "get", "put", "delete", "status", "ring"])
+      assert.match(r.stdout, new RegExp(`\\n  ${c} `));
   });
 
   for (const command of ["start", "get", "put", "delete", "status", "ring"]) {
@@ -48,14 +49,42 @@ describe("ringkv start refuses bad configuration with one clear line and a non-z
     { name: "unknown flag", args: ["--id", "n1", "--bogus"], message: /unknown option '--bogus'/ },
     { name: "missing --id", args: [], message: /--id is required/ },
     { name: "bad id", args: ["--id", "bad id!"], message: /--id "bad id!"/ },
-    { name: "bad --listen", args: ["--id", "n1", "--listen", "nonsense"], message: /--listen: "nonsense" is not host:port/ },
-    { name: "port out of range", args: ["--id", "n1", "--http", "127.0.0.1:70000"], message: /port 70000 is out of range/ },
+    {
+      name: "bad --listen",
+      args: ["--id", "n1", "--listen", "nonsense"],
+      message: /--listen: "nonsense" is not host:port/,
+    },
+    {
+      name: "port out of range",
+      args: ["--id", "n1", "--http", "127.0.0.1:70000"],
+      message: /port 70000 is out of range/,
+    },
     { name: "--n 0", args: ["--id", "n1", "--n", "0"], message: /--n must be an integer in 1..64/ },
-    { name: "--r above --n", args: ["--id", "n1", "--n", "3", "--r", "4"], message: /--r must be an integer in 1..3/ },
-    { name: "non-numeric --w", args: ["--id", "n1", "--w", "two"], message: /--w must be a non-negative integer/ },
-    { name: "partitions not a power of two", args: ["--id", "n1", "--partitions", "100"], message: /--partitions must be a power of two/ },
-    { name: "bad --log-level", args: ["--id", "n1", "--log-level", "loud"], message: /--log-level must be one of/ },
-    { name: "bad seed", args: ["--id", "n1", "--seeds", "127.0.0.1:7001,oops"], message: /--seeds: "oops" is not host:port/ },
+    {
+      name: "--r above --n",
+      args: ["--id", "n1", "--n", "3", "--r", "4"],
+      message: /--r must be an integer in 1..3/,
+    },
+    {
+      name: "non-numeric --w",
+      args: ["--id", "n1", "--w", "two"],
+      message: /--w must be a non-negative integer/,
+    },
+    {
+      name: "partitions not a power of two",
+      args: ["--id", "n1", "--partitions", "100"],
+      message: /--partitions must be a power of two/,
+    },
+    {
+      name: "bad --log-level",
+      args: ["--id", "n1", "--log-level", "loud"],
+      message: /--log-level must be one of/,
+    },
+    {
+      name: "bad seed",
+      args: ["--id", "n1", "--seeds", "127.0.0.1:7001,oops"],
+      message: /--seeds: "oops" is not host:port/,
+    },
   ];
   for (const c of cases) {
     test(c.name, () => {
@@ -88,7 +117,17 @@ describe("ringkv start refuses bad configuration with one clear line and a non-z
       blocker.close();
     });
     test("exits non-zero naming the address", async () => {
-      const r = await runCliAsync(["start", "--id", "n1", "--http", `127.0.0.1:${port}`, "--data-dir", join(tmp, "inuse"), "--log-level", "error"]);
+      const r = await runCliAsync([
+        "start",
+        "--id",
+        "n1",
+        "--http",
+        `127.0.0.1:${port}`,
+        "--data-dir",
+        join(tmp, "inuse"),
+        "--log-level",
+        "error",
+      ]);
       assert.notEqual(r.code, 0);
       assert.match(r.stderr, new RegExp(`--http 127.0.0.1:${port} is already in use`));
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
@@ -101,7 +140,12 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
   let node: NodeProcess;
   let url = "";
   before(async () => {
-    node = startNode([], { RINGKV_ID: "n1", RINGKV_HTTP: "127.0.0.1:0", RINGKV_DATA_DIR: dataDir, RINGKV_N: "1" });
+    node = startNode([], {
+      RINGKV_ID: "n1",
+      RINGKV_HTTP: "127.0.0.1:0",
+      RINGKV_DATA_DIR: dataDir,
+      RINGKV_N: "1",
+    });
     url = await node.url();
   });
 
@@ -121,7 +165,10 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
     writeFileSync(file, Buffer.from([1, 2, 3, 0, 255]));
     assert.equal((await runCliAsync(["put", "from-file", "--file", file, "--node", url])).code, 0);
     const viaFile = await runCliAsync(["get", "from-file", "--node", url, "--json"]);
-    assert.equal((JSON.parse(viaFile.stdout) as { value: string }).value, Buffer.from([1, 2, 3, 0, 255]).toString("base64"));
+    assert.equal(
+      (JSON.parse(viaFile.stdout) as { value: string }).value,
+      Buffer.from([1, 2, 3, 0, 255]).toString("base64"),
+    );
     assert.equal((await runCliAsync(["put", "from-stdin", "--node", url], { input: "piped value" })).code, 0);
     assert.equal((await runCliAsync(["get", "from-stdin", "--node", url])).stdout, "piped value");
   });
@@ -129,7 +176,10 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
   test("siblings from two context-less puts are shown, and a put with the printed context resolves them", async () => {
     await runCliAsync(["put", "pair", "left", "--node", url]);
     await runCliAsync(["put", "pair", "right", "--node", url]);
-    const json = JSON.parse((await runCliAsync(["get", "pair", "--node", url, "--json"])).stdout) as { status: number; context: string };
+    const json = JSON.parse((await runCliAsync(["get", "pair", "--node", url, "--json"])).stdout) as {
+      status: number;
+      context: string;
+    };
     assert.equal(json.status, 300);
     const shown = await runCliAsync(["get", "pair", "--node", url]);
     assert.match(shown.stdout, /sibling 1/);
@@ -169,10 +219,28 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
   test("SIGTERM shuts down cleanly with exit 0, and a restart keeps the data and refuses conflicts", async () => {
     assert.equal(await node.kill("SIGTERM"), 0);
     assert.match(node.logs, /"msg":"node stopped"/);
-    const conflicting = await runCliAsync(["start", "--id", "n1", "--http", "127.0.0.1:0", "--data-dir", dataDir, "--n", "3"]);
+    const conflicting = await runCliAsync([
+      "start",
+      "--id",
+      "n1",
+      "--http",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+      "--n",
+      "3",
+    ]);
     assert.equal(conflicting.code, 2);
     assert.match(conflicting.stderr, /--n 3 conflicts with the cluster's n=1/);
-    const otherId = await runCliAsync(["start", "--id", "n2", "--http", "127.0.0.1:0", "--data-dir", dataDir]);
+    const otherId = await runCliAsync([
+      "start",
+      "--id",
+      "n2",
+      "--http",
+      "127.0.0.1:0",
+      "--data-dir",
+      dataDir,
+    ]);
     assert.equal(otherId.code, 2);
     assert.match(otherId.stderr, /belongs to node "n1"/);
     const again = startNode(["--id", "n1", "--http", "127.0.0.1:0", "--data-dir", dataDir]);

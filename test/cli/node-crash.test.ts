@@ -13,7 +13,20 @@ after(async () => {
 });
 
 function start(dataDir: string): NodeProcess {
-  const p = new NodeProcess(["--id", "n1", "--http", "127.0.0.1:0", "--data-dir", dataDir, "--n", "1", "--log-level", "warn"]);
+  const p = new NodeProcess([
+    "--id",
+    "n1",
+    "--listen",
+    "127.0.0.1:0",
+    "--http",
+    "127.0.0.1:0",
+    "--data-dir",
+    dataDir,
+    "--n",
+    "1",
+    "--log-level",
+    "info",
+  ]);
   started.push(p);
   return p;
 }
@@ -22,7 +35,11 @@ function start(dataDir: string): NodeProcess {
  * Writes from several concurrent clients until `stopAfterAcks` writes were acknowledged (204),
  * then SIGKILLs the node while writes are still in flight. Returns what was acknowledged.
  */
-async function writeThenKill(node: NodeProcess, round: number, stopAfterAcks: number): Promise<Map<string, string>> {
+async function writeThenKill(
+  node: NodeProcess,
+  round: number,
+  stopAfterAcks: number,
+): Promise<Map<string, string>> {
   const url = await node.url();
   const acked = new Map<string, string>();
   let next = 0;

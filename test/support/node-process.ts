@@ -11,7 +11,10 @@ export interface CliResult {
 }
 
 /** Runs a short-lived CLI command to completion. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string | Buffer; timeoutMs?: number } = {},
+): CliResult {
   const result = spawnSync(process.execPath, [RINGKV_BIN, ...args], {
     env: { ...process.env, ...options.env },
     input: options.input,
@@ -21,7 +24,10 @@ export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; input
 }
 
 /** Runs a CLI command without blocking the event loop (needed while a node runs in this process). */
-export function runCliAsync(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {}): Promise<CliResult> {
+export function runCliAsync(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RINGKV_BIN, ...args], { env: { ...process.env, ...options.env } });
     const out: Buffer[] = [];
@@ -29,7 +35,9 @@ export function runCliAsync(args: string[], options: { env?: NodeJS.ProcessEnv; 
     child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.on("data", (c: Buffer) => err.push(c));
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    child.on("close", (code) =>
+      resolve({ code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+    );
     child.stdin.end(options.input);
   });
 }
@@ -57,6 +65,11 @@ export class NodeProcess {
         if (match) resolve(`http://${match[1]}`);
       });
       this.exited.then((code) => reject(new Error(`node exited with ${code} before serving:\n${this.log}`)));
+      // The harness needs the "node serving" line (log level info or lower); never wait forever for it.
+      setTimeout(
+        () => reject(new Error(`node did not log "node serving" within 60 s:\n${this.log}`)),
+        60_000,
+      ).unref();
     });
     this.servingUrl.catch(() => undefined);
   }

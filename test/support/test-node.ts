@@ -35,7 +35,8 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
   const node = await createNode(
     {
       id,
-      listen: { host: "127.0.0.1", port: 7001 },
+      clusterName: "ringkv",
+      listen: { host: "127.0.0.1", port: 0 },
       http: { host: "127.0.0.1", port: 0 },
       dataDir,
       seeds: [],

@@ -1,0 +1,202 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import { decideRing } from "../core/membership/claimant.js";
+import {
+  type ClusterState,
+  findMember,
+  type MemberRecord,
+  mergeClusterStates,
+  withMember,
+} from "../core/membership/cluster-state.js";
+import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
+import { parseClusterState } from "../core/membership/parse-cluster-state.js";
+import type { Logger } from "../log/logger.js";
+import type { Message, PeerInfo, Transport } from "../net/transport.js";
+import type { Random } from "../random/random.js";
+import type { GossipOptions } from "./gossip-options.js";
+
+export interface GossiperDeps {
+  selfId: string;
+  transport: Transport;
+  clock: Clock;
+  random: Random;
+  logger: Logger;
+  options: GossipOptions;
+  partitions: number;
+  n: number;
+  membersMax: number;
+  /** Called (awaited) whenever the ring or a member's membership state changed, before it is gossiped on. */
+  persist(state: ClusterState): Promise<void>;
+  /** Called after every change of ring or membership state (not for heartbeats). */
+  onChange(state: ClusterState): void;
+}
+
+/**
+ * Spreads the cluster state by push-pull gossip, feeds the failure detector, and, on the claimant,
+ * folds joining members into the ring. All decisions are the pure functions of core/membership.
+ */
+export class Gossiper {
+  private state: ClusterState;
+  readonly failureDetector: FailureDetector;
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private readonly startedMs: number;
+  private lastRingChangeMs = Number.NEGATIVE_INFINITY;
+  private signature: string;
+  private persisting: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: GossiperDeps,
+    initial: ClusterState,
+    private readonly seeds: readonly string[],
+  ) {
+    this.state = initial;
+    this.failureDetector = new FailureDetector(deps.options.failureDetector);
+    this.startedMs = deps.clock.nowMs();
+    for (const m of initial.members) this.failureDetector.observe(m.id, m, this.startedMs);
+    this.signature = stateSignature(initial);
+  }
+
+  get current(): ClusterState {
+    return this.state;
+  }
+
+  self(): MemberRecord {
+    const self = findMember(this.state, this.deps.selfId);
+    if (self === undefined) throw new Error("this node is missing from its own cluster state");
+    return self;
+  }
+
+  status(id: string): LivenessStatus {
+    if (id === this.deps.selfId) return "up";
+    return this.failureDetector.status(id, this.deps.clock.nowMs());
+  }
+
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  /** Applies a change to this node's own record (e.g. leaving) and spreads it. */
+  async updateSelf(change: (self: MemberRecord) => MemberRecord): Promise<void> {
+    await this.adopt(withMember(this.state, change(this.self())));
+  }
+
+  /** Answers a peer's gossip: merge theirs, reply with ours (push-pull). */
+  async onGossip(from: PeerInfo, message: Message): Promise<Message> {
+    const theirs = parseClusterState(message.state, {
+      membersMax: this.deps.membersMax,
+      partitions: this.deps.partitions,
+    });
+    await this.adopt(mergeClusterStates(this.state, theirs));
+    this.deps.logger.trace({ from: from.id }, "gossip received");
+    return { type: "gossip", state: this.state };
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.round().catch((error: unknown) => this.deps.logger.error({ err: error }, "gossip round failed"));
+      this.schedule();
+    }, this.deps.options.intervalMs);
+  }
+
+  private async round(): Promise<void> {
+    const now = this.deps.clock.nowMs();
+    this.failureDetector.tick(now);
+    const self = this.self();
+    this.state = withMember(this.state, { ...self, heartbeat: self.heartbeat + 1 });
+    for (const peer of this.pickPeers()) void this.exchange(peer);
+    await this.maybeChangeRing(now);
+  }
+
+  /** `fanout` random peers that have not left; the seeds while no peer is known. */
+  private pickPeers(): string[] {
+    const peers = this.state.members
+      .filter((m) => m.id !== this.deps.selfId && m.state !== "left")
+      .map((m) => m.listen);
+    const pool = peers.length > 0 ? peers : this.seeds.filter((s) => s !== this.self().listen);
+    const chosen: string[] = [];
+    const candidates = [...pool];
+    while (chosen.length < this.deps.options.fanout && candidates.length > 0) {
+      const i = this.deps.random.uint32() % candidates.length;
+      const [address] = candidates.splice(i, 1);
+      if (address !== undefined) chosen.push(address);
+    }
+    return chosen;
+  }
+
+  private async exchange(address: string): Promise<void> {
+    try {
+      const reply = await this.deps.transport.request(
+        address,
+        { type: "gossip", state: this.state },
+        { timeoutMs: this.deps.options.requestTimeoutMs },
+      );
+      const theirs = parseClusterState(reply.state, {
+        membersMax: this.deps.membersMax,
+        partitions: this.deps.partitions,
+      });
+      await this.adopt(mergeClusterStates(this.state, theirs));
+    } catch (error) {
+      // Unreachable peers are the failure detector's business; only malformed replies are news.
+      if (error instanceof Error && error.name === "BadClusterStateError") {
+        this.deps.logger.warn({ peer: address, reason: error.message }, "gossip reply refused");
+      }
+    }
+  }
+
+  private async maybeChangeRing(now: number): Promise<void> {
+    if (now - this.lastRingChangeMs < this.deps.options.ringChangeIntervalMs) return;
+    if (this.state.ring === null && now - this.startedMs < this.deps.options.formationDelayMs) return;
+    const decision = decideRing(
+      this.state,
+      this.deps.selfId,
+      (id) => this.status(id) === "up",
+      this.deps.partitions,
+      this.deps.n,
+    );
+    if (decision === undefined) return;
+    this.lastRingChangeMs = now;
+    let next: ClusterState = { members: this.state.members, ring: decision.ring };
+    for (const update of decision.memberUpdates) next = withMember(next, update);
+    this.deps.logger.info(
+      {
+        version: decision.ring.version,
+        owners: new Set(decision.ring.owners).size,
+        activated: decision.memberUpdates.map((m) => m.id),
+      },
+      "ring changed",
+    );
+    await this.adopt(next);
+  }
+
+  /** Takes a new state; persists and announces it when ring or membership states changed. */
+  private async adopt(next: ClusterState): Promise<void> {
+    const now = this.deps.clock.nowMs();
+    for (const m of next.members) this.failureDetector.observe(m.id, m, now);
+    this.state = next;
+    const signature = stateSignature(next);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    // Persist in order, so the stored state never goes back to an older one.
+    const snapshot = next;
+    this.persisting = this.persisting.then(() => this.deps.persist(snapshot));
+    await this.persisting;
+    this.deps.onChange(next);
+  }
+}
+
+/** Everything but liveness counters: what is worth persisting and announcing. */
+function stateSignature(state: ClusterState): string {
+  const members = state.members
+    .map((m) => `${m.id}|${m.listen}|${m.http}|${m.state}|${m.stateVersion}`)
+    .join(";");
+  const ring =
+    state.ring === null ? "-" : `${state.ring.version}|${state.ring.claimant}|${state.ring.owners.join(",")}`;
+  return `${members}#${ring}`;
+}

@@ -1,0 +1,25 @@
+import type { VersionVector } from "../core/causality/index.js";
+import type { Sibling, StoredObject } from "../core/stored-object.js";
+
+/** How a coordinator reaches one replica, local or remote; each call rejects on failure or timeout. */
+export interface ReplicaAccess {
+  read(
+    nodeId: string,
+    partition: number,
+    key: Uint8Array,
+    timeoutMs: number,
+  ): Promise<StoredObject | undefined>;
+  /** Merges `object` into the replica's history of the key; resolves once durable there. */
+  replicate(
+    nodeId: string,
+    partition: number,
+    key: Uint8Array,
+    object: StoredObject,
+    timeoutMs: number,
+  ): Promise<void>;
+  /** Asks a replica to coordinate a client write; resolves with the key's new history. */
+  forwardPut(
+    nodeId: string,
+    request: { key: Uint8Array; sibling: Sibling; context: VersionVector; w: number; timeoutMs: number },
+  ): Promise<StoredObject>;
+}

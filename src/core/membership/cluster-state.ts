@@ -1,0 +1,104 @@
+/**
+ * The cluster state every node gossips: members with their ring membership state and liveness
+ * counters, and the ring. Merging two states is a join (commutative, associative, idempotent),
+ * so nodes that exchange states in any order converge to the same state.
+ */
+export type MembershipState = "joining" | "active" | "leaving" | "left";
+
+/** Tie-break order when two changes to a member's state carry the same version. */
+const STATE_RANK: Record<MembershipState, number> = { joining: 0, active: 1, leaving: 2, left: 3 };
+
+export interface MemberRecord {
+  readonly id: string;
+  /** Inter-node address ("host:port"). */
+  readonly listen: string;
+  /** Client HTTP address ("host:port"). */
+  readonly http: string;
+  readonly state: MembershipState;
+  /** Bumped by whoever changes `state` (the node itself or the claimant); the higher version wins. */
+  readonly stateVersion: number;
+  /** Bumped each time the node process starts; a restarted node's heartbeats start over. */
+  readonly generation: number;
+  /** Bumped by the node on every gossip tick; (generation, heartbeat) is its liveness clock. */
+  readonly heartbeat: number;
+}
+
+export interface RingState {
+  /** Bumped by the claimant at each ownership change; the highest version wins. */
+  readonly version: number;
+  /** Who computed this ring. */
+  readonly claimant: string;
+  /** owners[p]: the primary owner of partition p. */
+  readonly owners: readonly string[];
+}
+
+export interface ClusterState {
+  /** Sorted by id. */
+  readonly members: readonly MemberRecord[];
+  readonly ring: RingState | null;
+}
+
+export function emptyClusterState(): ClusterState {
+  return { members: [], ring: null };
+}
+
+/** The newer of two records of one member: state by stateVersion, liveness by (generation, heartbeat). */
+export function mergeMember(a: MemberRecord, b: MemberRecord): MemberRecord {
+  const stateSource = compareState(a, b) >= 0 ? a : b;
+  const liveSource = compareLiveness(a, b) >= 0 ? a : b;
+  if (stateSource === liveSource) return stateSource;
+  return {
+    ...stateSource,
+    listen: liveSource.listen,
+    http: liveSource.http,
+    generation: liveSource.generation,
+    heartbeat: liveSource.heartbeat,
+  };
+}
+
+function compareState(a: MemberRecord, b: MemberRecord): number {
+  if (a.stateVersion !== b.stateVersion) return a.stateVersion - b.stateVersion;
+  return STATE_RANK[a.state] - STATE_RANK[b.state];
+}
+
+export function compareLiveness(
+  a: Pick<MemberRecord, "generation" | "heartbeat">,
+  b: Pick<MemberRecord, "generation" | "heartbeat">,
+): number {
+  if (a.generation !== b.generation) return a.generation - b.generation;
+  return a.heartbeat - b.heartbeat;
+}
+
+/** Total order on rings: version, then claimant id, then owners; the greater one wins a merge. */
+export function compareRings(a: RingState | null, b: RingState | null): number {
+  if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
+  if (a.version !== b.version) return a.version - b.version;
+  if (a.claimant !== b.claimant) return a.claimant < b.claimant ? -1 : 1;
+  const ak = a.owners.join(",");
+  const bk = b.owners.join(",");
+  return ak === bk ? 0 : ak < bk ? -1 : 1;
+}
+
+export function mergeClusterStates(a: ClusterState, b: ClusterState): ClusterState {
+  const byId = new Map<string, MemberRecord>();
+  for (const m of a.members) byId.set(m.id, m);
+  for (const m of b.members) {
+    const mine = byId.get(m.id);
+    byId.set(m.id, mine === undefined ? m : mergeMember(mine, m));
+  }
+  const members = [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  const ring = compareRings(a.ring, b.ring) >= 0 ? a.ring : b.ring;
+  return { members, ring };
+}
+
+/** Replaces (or adds) one member record, keeping the list sorted. */
+export function withMember(state: ClusterState, record: MemberRecord): ClusterState {
+  const members = state.members.filter((m) => m.id !== record.id);
+  members.push(record);
+  members.sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+  return { members, ring: state.ring };
+}
+
+export function findMember(state: ClusterState, id: string): MemberRecord | undefined {
+  return state.members.find((m) => m.id === id);
+}

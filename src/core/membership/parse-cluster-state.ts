@@ -1,0 +1,90 @@
+import type { ClusterState, MemberRecord, MembershipState, RingState } from "./cluster-state.js";
+
+const STATES: readonly MembershipState[] = ["joining", "active", "leaving", "left"];
+
+/** Another node sent a cluster state that is not well formed. */
+export class BadClusterStateError extends Error {
+  constructor(message: string) {
+    super(`bad cluster state: ${message}`);
+    this.name = "BadClusterStateError";
+  }
+}
+
+export interface ClusterStateLimits {
+  membersMax: number;
+  partitions: number;
+}
+
+/**
+ * Validates a cluster state received from another node (or read back from disk). Gossip from a
+ * buggy or foreign peer must never corrupt what this node believes, so every field is checked.
+ */
+export function parseClusterState(value: unknown, limits: ClusterStateLimits): ClusterState {
+  if (!isRecord(value)) throw new BadClusterStateError("not an object");
+  const members = value.members;
+  if (!Array.isArray(members)) throw new BadClusterStateError("members is not an array");
+  if (members.length > limits.membersMax)
+    throw new BadClusterStateError(`more than ${limits.membersMax} members`);
+  const parsed = members.map(parseMember);
+  const ids = new Set(parsed.map((m) => m.id));
+  if (ids.size !== parsed.length) throw new BadClusterStateError("duplicate member ids");
+  parsed.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const ring =
+    value.ring === null || value.ring === undefined ? null : parseRing(value.ring, limits.partitions);
+  if (ring !== null) {
+    for (const owner of new Set(ring.owners)) {
+      if (!ids.has(owner)) throw new BadClusterStateError(`ring owner ${owner} is not a member`);
+    }
+  }
+  return { members: parsed, ring };
+}
+
+function parseMember(value: unknown): MemberRecord {
+  if (!isRecord(value)) throw new BadClusterStateError("member is not an object");
+  const { id, listen, http, state, stateVersion, generation, heartbeat } = value;
+  if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id))
+    throw new BadClusterStateError("bad member id");
+  if (typeof listen !== "string" || listen.length > 300)
+    throw new BadClusterStateError(`member ${id}: bad listen`);
+  if (typeof http !== "string" || http.length > 300) throw new BadClusterStateError(`member ${id}: bad http`);
+  if (typeof state !== "string" || !(STATES as readonly string[]).includes(state)) {
+    throw new BadClusterStateError(`member ${id}: bad state`);
+  }
+  for (const [name, n] of [
+    ["stateVersion", stateVersion],
+    ["generation", generation],
+    ["heartbeat", heartbeat],
+  ] as const) {
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+      throw new BadClusterStateError(`member ${id}: bad ${name}`);
+  }
+  return {
+    id,
+    listen,
+    http,
+    state: state as MembershipState,
+    stateVersion: stateVersion as number,
+    generation: generation as number,
+    heartbeat: heartbeat as number,
+  };
+}
+
+function parseRing(value: unknown, partitions: number): RingState {
+  if (!isRecord(value)) throw new BadClusterStateError("ring is not an object");
+  const { version, claimant, owners } = value;
+  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1)
+    throw new BadClusterStateError("bad ring version");
+  if (typeof claimant !== "string" || claimant.length > 64)
+    throw new BadClusterStateError("bad ring claimant");
+  if (!Array.isArray(owners) || owners.length !== partitions) {
+    throw new BadClusterStateError(`ring must have ${partitions} owners`);
+  }
+  for (const o of owners)
+    if (typeof o !== "string" || o.length === 0 || o.length > 64)
+      throw new BadClusterStateError("bad ring owner");
+  return { version, claimant, owners: owners as string[] };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

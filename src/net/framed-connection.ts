@@ -1,0 +1,230 @@
+import type { Socket } from "node:net";
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { RingkvError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import { FrameTooLargeError, HandshakeError, MalformedFrameError, PeerUnreachableError } from "./errors.js";
+import { encodeFrame, FrameDecoder } from "./frame-codec.js";
+import { decodeHello, encodeHello, type Hello, incompatibility } from "./handshake.js";
+import { decodeWireFrame, type WireFrame } from "./wire.js";
+
+/** TCP keepalive probes start after this much silence, so a vanished peer's socket is eventually closed. */
+const KEEPALIVE_INITIAL_DELAY_MS = 15_000;
+
+export interface FramedConnectionOptions {
+  /** "outbound" sockets are still connecting when handed over; their timeouts start at the connect. */
+  direction: "outbound" | "inbound";
+  /** How this connection is named in logs and errors: the dialled address, or the remote socket. */
+  peerLabel: string;
+  ourHello: Hello;
+  frameBytesMax: number;
+  connectTimeoutMs: number;
+  handshakeTimeoutMs: number;
+}
+
+export interface FramedConnectionEvents {
+  /** The peer's hello arrived and is compatible; frames may now be written. */
+  onReady(peer: Hello): void;
+  /** A valid post-handshake frame. */
+  onFrame(frame: WireFrame): void;
+  /**
+   * Called once when the connection is gone, with what pending requests on it should reject with:
+   * HandshakeError for an incompatible peer, PeerUnreachableError otherwise.
+   */
+  onClose(error: RingkvError, wasReady: boolean): void;
+}
+
+/**
+ * A socket speaking the framed protocol: hello first in both directions, then frames. Writes made
+ * in one event-loop turn leave as one batch (cork, then uncork on the next tick), and Nagle is off
+ * so a lone request is not held back 40 ms waiting for company. Anything the peer sends that is
+ * not the protocol closes the connection with a logged reason; it never throws out of a socket
+ * callback.
+ */
+export class FramedConnection {
+  private state: "handshaking" | "ready" | "closed" = "handshaking";
+  private readonly decoder: FrameDecoder;
+  private timer: TimerHandle | undefined;
+  private corked = false;
+  private socketError: Error | undefined;
+  private peerHello: Hello | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly options: FramedConnectionOptions,
+    private readonly components: { clock: Clock; logger: Logger },
+    private readonly events: FramedConnectionEvents,
+  ) {
+    this.decoder = new FrameDecoder(options.frameBytesMax);
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", (error) => {
+      this.socketError = error;
+    });
+    socket.on("close", () => this.onSocketClose());
+    if (options.direction === "outbound" && socket.connecting) {
+      // An unreachable host is routine (the peer is down), not a misbehaving peer: no warning.
+      this.startTimer(options.connectTimeoutMs, `no connection within ${options.connectTimeoutMs} ms`, false);
+      socket.once("connect", () => {
+        if (this.state === "handshaking") {
+          this.startTimer(
+            options.handshakeTimeoutMs,
+            `no handshake within ${options.handshakeTimeoutMs} ms`,
+            true,
+          );
+        }
+      });
+    } else {
+      this.startTimer(
+        options.handshakeTimeoutMs,
+        `no handshake within ${options.handshakeTimeoutMs} ms`,
+        true,
+      );
+    }
+    // A socket still connecting buffers this until it is connected.
+    this.writeFrame([encodeHello(options.ourHello)]);
+  }
+
+  get isReady(): boolean {
+    return this.state === "ready";
+  }
+
+  get isClosed(): boolean {
+    return this.state === "closed";
+  }
+
+  /** The peer's hello, once ready. */
+  get peer(): Hello | undefined {
+    return this.peerHello;
+  }
+
+  /** Bytes written but not yet handed to the kernel. */
+  get bufferedBytes(): number {
+    return this.socket.writableLength;
+  }
+
+  /** Writes one frame whose payload is `parts` concatenated. Throws FrameTooLargeError. */
+  write(parts: readonly Uint8Array[]): void {
+    if (this.state !== "ready") return;
+    this.writeFrame(parts);
+  }
+
+  /**
+   * Closes the connection now. `error` is what its pending requests reject with; `logReason`, if
+   * given, is logged as a warning (a misbehaving peer), otherwise the close is routine.
+   */
+  close(error: RingkvError, logReason?: string): void {
+    if (this.state === "closed") return;
+    if (logReason !== undefined) {
+      this.components.logger.warn(
+        { peer: this.options.peerLabel, peerId: this.peerHello?.id, reason: logReason },
+        "closing inter-node connection",
+      );
+    }
+    this.finish(error);
+    this.socket.destroy();
+  }
+
+  private writeFrame(parts: readonly Uint8Array[]): void {
+    const buffers = encodeFrame(parts, this.options.frameBytesMax);
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    for (const buffer of buffers) this.socket.write(buffer);
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === "closed") return;
+    let payloads: Buffer[];
+    try {
+      payloads = this.decoder.push(chunk);
+    } catch (error) {
+      if (error instanceof FrameTooLargeError) {
+        this.protocolViolation(error.message);
+        return;
+      }
+      throw error;
+    }
+    for (const payload of payloads) {
+      // Handling one frame may close the connection; the rest of the chunk is then ignored.
+      if (this.isClosed) return;
+      if (this.state === "handshaking") this.onHello(payload);
+      else this.onPayload(payload);
+    }
+  }
+
+  private onHello(payload: Buffer): void {
+    let hello: Hello;
+    try {
+      hello = decodeHello(payload);
+    } catch (error) {
+      if (error instanceof MalformedFrameError) {
+        this.protocolViolation(`bad handshake: ${error.message}`);
+        return;
+      }
+      throw error;
+    }
+    const reason = incompatibility(this.options.ourHello, hello);
+    if (reason !== undefined) {
+      this.close(new HandshakeError(this.options.peerLabel, reason), reason);
+      return;
+    }
+    this.clearTimer();
+    this.state = "ready";
+    this.peerHello = hello;
+    this.events.onReady(hello);
+  }
+
+  private onPayload(payload: Buffer): void {
+    let frame: WireFrame;
+    try {
+      frame = decodeWireFrame(payload);
+    } catch (error) {
+      if (error instanceof MalformedFrameError) {
+        this.protocolViolation(error.message);
+        return;
+      }
+      throw error;
+    }
+    this.events.onFrame(frame);
+  }
+
+  /** The peer broke the protocol: nothing more it sends on this connection can be trusted. */
+  protocolViolation(reason: string): void {
+    this.close(new PeerUnreachableError(this.options.peerLabel, `connection closed: ${reason}`), reason);
+  }
+
+  private onSocketClose(): void {
+    if (this.state === "closed") return;
+    const error = this.socketError;
+    const reason = error === undefined ? "the peer closed the connection" : error.message;
+    this.components.logger.debug({ peer: this.options.peerLabel, reason }, "inter-node connection closed");
+    this.finish(new PeerUnreachableError(this.options.peerLabel, reason, { cause: error }));
+  }
+
+  private finish(error: RingkvError): void {
+    const wasReady = this.state === "ready";
+    this.state = "closed";
+    this.clearTimer();
+    this.events.onClose(error, wasReady);
+  }
+
+  private startTimer(timeoutMs: number, reason: string, warn: boolean): void {
+    this.clearTimer();
+    this.timer = this.components.clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.state !== "handshaking") return;
+      this.close(new PeerUnreachableError(this.options.peerLabel, reason), warn ? reason : undefined);
+    }, timeoutMs);
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== undefined) this.components.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,248 @@
+import assert from "node:assert/strict";
+import { createServer, type Server, type Socket } from "node:net";
+import type { Clock } from "../clock/clock.js";
+import { type Address, formatAddress, parseAddress } from "../config/address.js";
+import type { Logger } from "../log/logger.js";
+import { FrameTooLargeError, ListenError, PeerUnreachableError, TransportClosedError } from "./errors.js";
+import { type Hello, PROTOCOL_VERSION } from "./handshake.js";
+import { checkInteger, checkName, checkPeerLimits, type PeerLimits } from "./peer-limits.js";
+import { TcpInboundSession } from "./tcp-inbound-session.js";
+import { TcpPeerLink } from "./tcp-peer-link.js";
+import type { Message, RequestOptions, Transport, TransportHandler } from "./transport.js";
+import { ENVELOPE_PREFIX_BYTES, encodeMessage } from "./wire.js";
+
+export { PROTOCOL_VERSION } from "./handshake.js";
+
+export interface TcpTransportOptions extends PeerLimits {
+  nodeId: string;
+  clusterName: string;
+  /** Where to accept inter-node connections; port 0 picks a free port (see `address` after start). */
+  listen: { host: string; port: number };
+  /** Time for a TCP connection to a peer to be established. */
+  connectTimeoutMs: number;
+  /** Time for the other side's handshake to arrive once connected (both directions). */
+  handshakeTimeoutMs: number;
+  /** First wait after a failed connection attempt; doubles per further failure up to the max. */
+  reconnectBackoffMinMs: number;
+  reconnectBackoffMaxMs: number;
+  /** Connections accepted at once; the kernel refuses more. */
+  inboundConnectionsMax: number;
+  /** Close an outbound connection that carried nothing for this long (never, when unset). */
+  idleTimeoutMs?: number;
+  /**
+   * The protocol version this node announces. Only a test of version refusal sets it; leave it
+   * unset (PROTOCOL_VERSION) everywhere else.
+   */
+  protocolVersion?: number;
+}
+
+export const defaultTcpTransportOptions: Omit<TcpTransportOptions, "nodeId" | "clusterName" | "listen"> = {
+  // Room for a value at its 1 MiB default limit times a handful of siblings, plus envelope.
+  frameBytesMax: 16 * 1024 * 1024,
+  inFlightPerPeerMax: 256,
+  waitQueuePerPeerMax: 1024,
+  connectTimeoutMs: 2_000,
+  handshakeTimeoutMs: 2_000,
+  reconnectBackoffMinMs: 100,
+  reconnectBackoffMaxMs: 5_000,
+  inboundConnectionsMax: 1024,
+};
+
+export interface TcpTransportComponents {
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * The Transport between processes: raw TCP, length-prefixed MessagePack frames, a handshake on
+ * every connection, one outbound connection per peer carrying this node's requests and one-way
+ * messages, and inbound connections carrying other nodes' requests and our answers. The wire
+ * format is documented in wire.ts and handshake.ts.
+ */
+export class TcpTransport implements Transport {
+  private state: "new" | "starting" | "started" | "stopped" = "new";
+  private server: Server | undefined;
+  private boundAddress: string;
+  private ourHello: Hello | undefined;
+  private handler: TransportHandler | undefined;
+  private readonly links = new Map<string, TcpPeerLink>();
+  private readonly sessions = new Set<TcpInboundSession>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    private readonly options: TcpTransportOptions,
+    private readonly components: TcpTransportComponents,
+  ) {
+    checkName("nodeId", options.nodeId);
+    checkName("clusterName", options.clusterName);
+    checkPeerLimits(options);
+    checkInteger("listen.port", options.listen.port, 0, 65535);
+    checkInteger("connectTimeoutMs", options.connectTimeoutMs, 1, 3_600_000);
+    checkInteger("handshakeTimeoutMs", options.handshakeTimeoutMs, 1, 3_600_000);
+    checkInteger("reconnectBackoffMinMs", options.reconnectBackoffMinMs, 0, 3_600_000);
+    checkInteger(
+      "reconnectBackoffMaxMs",
+      options.reconnectBackoffMaxMs,
+      options.reconnectBackoffMinMs,
+      3_600_000,
+    );
+    checkInteger("inboundConnectionsMax", options.inboundConnectionsMax, 1, 1_000_000);
+    if (options.idleTimeoutMs !== undefined)
+      checkInteger("idleTimeoutMs", options.idleTimeoutMs, 1, 86_400_000);
+    this.boundAddress = formatAddress(options.listen);
+  }
+
+  get address(): string {
+    return this.boundAddress;
+  }
+
+  async start(handler: TransportHandler): Promise<void> {
+    assert(this.state === "new", `TcpTransport.start() called when ${this.state}`);
+    this.state = "starting";
+    this.handler = handler;
+    const server = createServer({ noDelay: true, pauseOnConnect: false });
+    server.maxConnections = this.options.inboundConnectionsMax;
+    server.on("connection", (socket) => this.accept(socket));
+    const listen = this.options.listen;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen({ host: listen.host, port: listen.port, exclusive: true }, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      this.state = "stopped";
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new ListenError(formatAddress(listen), reason, { cause: error });
+    }
+    if (this.state !== "starting") {
+      // stop() was called while listening; honour it.
+      server.close();
+      throw new TransportClosedError();
+    }
+    server.on("error", (error) => this.components.logger.error({ err: error }, "inter-node listener failed"));
+    const bound = server.address();
+    assert(bound !== null && typeof bound === "object", "a TCP server listens on an address");
+    this.server = server;
+    this.boundAddress = formatAddress({ host: listen.host, port: bound.port });
+    this.ourHello = {
+      protocol: this.options.protocolVersion ?? PROTOCOL_VERSION,
+      cluster: this.options.clusterName,
+      id: this.options.nodeId,
+      address: this.boundAddress,
+    };
+    this.state = "started";
+    this.components.logger.info({ address: this.boundAddress }, "inter-node transport listening");
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.close();
+    return this.stopping;
+  }
+
+  request(peer: string, message: Message, options: RequestOptions): Promise<Message> {
+    if (this.state !== "started") return Promise.reject(new TransportClosedError());
+    if (options.signal?.aborted === true) return Promise.reject(options.signal.reason);
+    let body: Buffer;
+    try {
+      body = encodeMessage(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const frameBytes = ENVELOPE_PREFIX_BYTES + body.length;
+    if (frameBytes > this.options.frameBytesMax) {
+      return Promise.reject(new FrameTooLargeError(frameBytes, this.options.frameBytesMax));
+    }
+    const link = this.linkFor(peer);
+    if (link === undefined) return Promise.reject(new PeerUnreachableError(peer, "not a host:port address"));
+    return link.request(body, options);
+  }
+
+  send(peer: string, message: Message): void {
+    if (this.state !== "started") return;
+    let body: Buffer;
+    try {
+      body = encodeMessage(message);
+    } catch (error) {
+      this.components.logger.error({ err: error, peer }, "unencodable one-way message dropped");
+      return;
+    }
+    if (ENVELOPE_PREFIX_BYTES + body.length > this.options.frameBytesMax) {
+      this.components.logger.warn(
+        { peer, type: message.type, bytes: body.length },
+        "oversized one-way message dropped",
+      );
+      return;
+    }
+    this.linkFor(peer)?.send(body);
+  }
+
+  private linkFor(peer: string): TcpPeerLink | undefined {
+    const existing = this.links.get(peer);
+    if (existing !== undefined) return existing;
+    let target: Address;
+    try {
+      target = parseAddress(peer, "peer address");
+    } catch {
+      return undefined;
+    }
+    const ourHello = this.ourHello;
+    assert(ourHello !== undefined, "a started transport has a hello");
+    const link = new TcpPeerLink(
+      peer,
+      target,
+      {
+        ourHello,
+        frameBytesMax: this.options.frameBytesMax,
+        inFlightPerPeerMax: this.options.inFlightPerPeerMax,
+        waitQueuePerPeerMax: this.options.waitQueuePerPeerMax,
+        connectTimeoutMs: this.options.connectTimeoutMs,
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+        reconnectBackoffMinMs: this.options.reconnectBackoffMinMs,
+        reconnectBackoffMaxMs: this.options.reconnectBackoffMaxMs,
+        idleTimeoutMs: this.options.idleTimeoutMs,
+      },
+      this.components,
+    );
+    this.links.set(peer, link);
+    return link;
+  }
+
+  private accept(socket: Socket): void {
+    const handler = this.handler;
+    const ourHello = this.ourHello;
+    if (this.state !== "started" || handler === undefined || ourHello === undefined) {
+      socket.destroy();
+      return;
+    }
+    // Errors on an accepted socket are reported through its session's close, never thrown.
+    const session = new TcpInboundSession(
+      socket,
+      {
+        ourHello,
+        frameBytesMax: this.options.frameBytesMax,
+        handshakeTimeoutMs: this.options.handshakeTimeoutMs,
+        inFlightMax: this.options.inFlightPerPeerMax,
+      },
+      this.components,
+      handler,
+      (closed) => this.sessions.delete(closed),
+    );
+    this.sessions.add(session);
+  }
+
+  private async close(): Promise<void> {
+    const server = this.server;
+    this.state = "stopped";
+    const closed = new TransportClosedError();
+    for (const link of this.links.values()) link.close(closed);
+    this.links.clear();
+    for (const session of [...this.sessions]) session.close(closed);
+    assert(this.sessions.size === 0, "every inbound session closed");
+    if (server === undefined) return;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    this.components.logger.info({ address: this.boundAddress }, "inter-node transport stopped");
+  }
+}

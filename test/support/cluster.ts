@@ -1,0 +1,174 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { NodeProcess } from "./node-process.js";
+
+export interface ClusterNode {
+  id: string;
+  dataDir: string;
+  /** Inter-node and HTTP addresses, fixed after the first start so restarts keep them. */
+  listen: string;
+  http: string;
+  url: string;
+  process: NodeProcess | undefined;
+}
+
+export interface ClusterOptions {
+  nodes: number;
+  n?: number;
+  r?: number;
+  w?: number;
+  partitions?: number;
+  extraArgs?: string[];
+}
+
+interface MembersBody {
+  members: { id: string; state: string; status: string }[];
+}
+
+/**
+ * A cluster of real `ringkv start` processes on 127.0.0.1 with temp data dirs. Every process is
+ * stopped by PID and every directory removed in `destroy()`, which tests call in `after()`.
+ * `logs()` returns every node's log, for printing when a test fails.
+ */
+export class TestCluster {
+  readonly nodes: ClusterNode[] = [];
+  private readonly root = mkdtempSync(join(tmpdir(), "ringkv-cluster-"));
+  private readonly all: NodeProcess[] = [];
+
+  constructor(private readonly options: ClusterOptions) {}
+
+  async start(): Promise<void> {
+    for (let i = 0; i < this.options.nodes; i++) {
+      const id = `n${i + 1}`;
+      const node: ClusterNode = {
+        id,
+        dataDir: join(this.root, id),
+        listen: "127.0.0.1:0",
+        http: "127.0.0.1:0",
+        url: "",
+        process: undefined,
+      };
+      this.nodes.push(node);
+      await this.launch(node);
+    }
+    await this.waitConverged();
+  }
+
+  node(id: string): ClusterNode {
+    const node = this.nodes.find((n) => n.id === id);
+    if (node === undefined) throw new Error(`no node ${id}`);
+    return node;
+  }
+
+  /** Starts (or restarts) a node process with its fixed addresses and data dir; resolves once it serves. */
+  async launch(node: ClusterNode): Promise<void> {
+    const args = [
+      "--id",
+      node.id,
+      "--listen",
+      node.listen,
+      "--http",
+      node.http,
+      "--data-dir",
+      node.dataDir,
+      "--log-level",
+      "info",
+    ];
+    const first = this.nodes[0];
+    if (first !== undefined && first !== node && first.listen !== "127.0.0.1:0")
+      args.push("--seeds", first.listen);
+    const o = this.options;
+    if (o.n !== undefined) args.push("--n", String(o.n));
+    if (o.r !== undefined) args.push("--r", String(o.r));
+    if (o.w !== undefined) args.push("--w", String(o.w));
+    if (o.partitions !== undefined) args.push("--partitions", String(o.partitions));
+    args.push(...(o.extraArgs ?? []));
+    const p = new NodeProcess(args);
+    this.all.push(p);
+    node.process = p;
+    node.url = await p.url();
+    node.http = node.url.replace(/^http:\/\//, "");
+    const listen = /"listen":"([^"]+)"[^\n]*"msg":"node serving"/.exec(p.logs);
+    if (listen?.[1] !== undefined) node.listen = listen[1];
+  }
+
+  async kill(id: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const p = this.node(id).process;
+    if (p !== undefined) await p.kill(signal);
+  }
+
+  pause(id: string): void {
+    const p = this.node(id).process;
+    if (p !== undefined) process.kill(p.pid, "SIGSTOP");
+  }
+
+  resume(id: string): void {
+    const p = this.node(id).process;
+    if (p !== undefined) process.kill(p.pid, "SIGCONT");
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.launch(this.node(id));
+  }
+
+  /** Waits until every running node sees every node active and up, and all agree on the ring. */
+  async waitConverged(timeoutMs = 30_000): Promise<void> {
+    await waitFor(
+      async () => {
+        const versions = new Set<string>();
+        for (const node of this.nodes) {
+          const members = await getJson<MembersBody>(`${node.url}/cluster/members`);
+          const ok =
+            members.members.length === this.nodes.length &&
+            members.members.every((m) => m.state === "active" && m.status === "up");
+          if (!ok) return false;
+          versions.add(
+            JSON.stringify((await getJson<{ owners: string[][] }>(`${node.url}/cluster/ring`)).owners),
+          );
+        }
+        return versions.size === 1;
+      },
+      timeoutMs,
+      "cluster convergence",
+    );
+  }
+
+  logs(): string {
+    return this.nodes.map((n) => `===== ${n.id} =====\n${n.process?.logs ?? ""}`).join("\n");
+  }
+
+  async destroy(): Promise<void> {
+    for (const p of this.all) {
+      try {
+        process.kill(p.pid, "SIGCONT");
+      } catch {
+        // Already gone.
+      }
+      await p.ensureStopped();
+    }
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+export async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+  return (await res.json()) as T;
+}
+
+/** Polls `check` until it is true; throws naming `what` after `timeoutMs`. */
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
+  );
+}
