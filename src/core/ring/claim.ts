@@ -1,5 +1,5 @@
-import { maxWeightAssignment } from "./assignment.js";
 import { isValidPartitionCount } from "../partition.js";
+import { maxWeightAssignment } from "./assignment.js";
 import { windowsAchievable } from "./feasibility.js";
 import { Placement, UNASSIGNED } from "./placement.js";
 import { rebalance } from "./rebalance.js";
@@ -19,7 +19,8 @@ export function claim(
   n: number,
 ): string[] {
   if (!isValidPartitionCount(partitions)) throw new RangeError(`invalid partition count ${partitions}`);
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`replication factor ${n} is not a positive integer`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`replication factor ${n} is not a positive integer`);
   if (previous !== undefined && previous.length !== partitions) {
     throw new RangeError(`previous ring has ${previous.length} partitions, expected ${partitions}`);
   }
@@ -28,14 +29,20 @@ export function claim(
   if (ids.length < 1 || ids.length > partitions) {
     throw new RangeError(`${ids.length} members cannot own ${partitions} partitions`);
   }
-  const owners = previous === undefined ? created(ids.length, partitions, n) : changed(previous, ids, partitions, n);
+  const owners =
+    previous === undefined ? created(ids.length, partitions, n) : changed(previous, ids, partitions, n);
   const result = Array.from(owners, (m) => ids[m] as string);
   assertBalanced(result, ids);
   return result;
 }
 
 /** Owners as indexes into the sorted member ids; a node no longer a member becomes UNASSIGNED. */
-function changed(previous: readonly string[], ids: readonly string[], partitions: number, n: number): Int32Array {
+function changed(
+  previous: readonly string[],
+  ids: readonly string[],
+  partitions: number,
+  n: number,
+): Int32Array {
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const owners = Int32Array.from(previous, (id) => indexOf.get(id) ?? UNASSIGNED);
   // With exactly n members every node is a home replica of every partition, so the owners
@@ -43,7 +50,8 @@ function changed(previous: readonly string[], ids: readonly string[], partitions
   // can leave a window-distinct ring.
   if (ids.length === n) return nearestStripe(owners, ids.length, n);
   const moved = moveMinimally(owners, ids.length, n);
-  if (windowsAchievable(partitions, ids.length, n) && moved.hasRepeats) return nearestStripe(owners, ids.length, n);
+  if (windowsAchievable(partitions, ids.length, n) && moved.hasRepeats)
+    return nearestStripe(owners, ids.length, n);
   return moved.owners;
 }
 
@@ -87,7 +95,11 @@ function nearestStripe(previous: Int32Array, members: number, n: number): Int32A
  * removal from a small ring, where every remaining member can sit next to some orphan, or a
  * previous ring that already had repeats.
  */
-function moveMinimally(previous: Int32Array, members: number, n: number): { owners: Int32Array; hasRepeats: boolean } {
+function moveMinimally(
+  previous: Int32Array,
+  members: number,
+  n: number,
+): { owners: Int32Array; hasRepeats: boolean } {
   // Below n members windows of n distinct owners cannot exist, and every node replicates every
   // partition anyway; only balance and movement matter.
   const window = members > n ? n : 1;
@@ -107,6 +119,7 @@ function assertBalanced(owners: readonly string[], ids: readonly string[]): void
   }
   const base = Math.floor(owners.length / ids.length);
   for (const [id, count] of counts) {
-    if (count !== base && count !== base + 1) throw new Error(`member ${id} owns ${count} partitions, not ${base} or ${base + 1}`);
+    if (count !== base && count !== base + 1)
+      throw new Error(`member ${id} owns ${count} partitions, not ${base} or ${base + 1}`);
   }
 }

@@ -91,7 +91,8 @@ function applyChain(
 
 function recount(placement: Placement, changed: readonly [number, number][]): void {
   for (const [p, previousOwner] of changed) {
-    if (previousOwner !== UNASSIGNED) placement.counts[previousOwner] = (placement.counts[previousOwner] as number) - 1;
+    if (previousOwner !== UNASSIGNED)
+      placement.counts[previousOwner] = (placement.counts[previousOwner] as number) - 1;
     const owner = placement.owners[p] as number;
     placement.counts[owner] = (placement.counts[owner] as number) + 1;
   }

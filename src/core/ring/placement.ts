@@ -18,7 +18,8 @@ export class Placement {
   ) {
     this.partitions = owners.length;
     this.counts = new Int32Array(members);
-    for (const owner of owners) if (owner !== UNASSIGNED) this.counts[owner] = (this.counts[owner] as number) + 1;
+    for (const owner of owners)
+      if (owner !== UNASSIGNED) this.counts[owner] = (this.counts[owner] as number) + 1;
   }
 
   ownerAt(partition: number): number {

@@ -29,7 +29,10 @@ export function rebalance(placement: Placement): void {
   takeThroughChains(placement, targets);
   const spare = (p: number): boolean => isSpare(placement, targets, p);
   const belowTarget = (m: number): boolean => deficit(placement, targets, m) > 0;
-  while (membersBelowTarget(placement, targets).length > 0 && takeThroughEjection(placement, spare, belowTarget)) {}
+  while (
+    membersBelowTarget(placement, targets).length > 0 &&
+    takeThroughEjection(placement, spare, belowTarget)
+  ) {}
   forceRemaining(placement, targets);
   assertBalanced(placement, targets);
 }
@@ -101,7 +104,8 @@ function takeFromAboveTarget(placement: Placement, targets: Int32Array): void {
     if (placement.canOwn(p, member)) placement.assign(p, member);
   };
   for (const member of membersBelowTarget(placement, targets)) {
-    for (let i = 0; i < clashing.length && deficit(placement, targets, member) > 0; i++) take(member, clashing[i] as number);
+    for (let i = 0; i < clashing.length && deficit(placement, targets, member) > 0; i++)
+      take(member, clashing[i] as number);
     for (let p = 0; p < placement.partitions && deficit(placement, targets, member) > 0; p++) take(member, p);
   }
 }

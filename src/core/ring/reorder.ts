@@ -37,7 +37,8 @@ function bestOrder(placement: Placement, start: number, length: number): number[
   let bestChanges = Number.POSITIVE_INFINITY;
   let steps = 0;
   // Owner at offset i relative to the run: chosen inside it, the ring outside it.
-  const ownerAt = (i: number): number => (i >= 0 && i < chosen.length ? (chosen[i] as number) : placement.ownerAt(start + i));
+  const ownerAt = (i: number): number =>
+    i >= 0 && i < chosen.length ? (chosen[i] as number) : placement.ownerAt(start + i);
   const fits = (i: number, owner: number): boolean => {
     for (let d = 1; d < window; d++) if (ownerAt(i - d) === owner) return false;
     // The last window - 1 entries must also differ from the fixed owners just after the run.

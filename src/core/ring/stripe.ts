@@ -75,7 +75,11 @@ function roundRobinWithDoubles(partitions: number, members: number): Int32Array 
     for (let slot = 0; slot < members; slot++) {
       layout[p++] = slot;
       // Slot k is doubled in period floor(k * periods / doubles): evenly spread, one each.
-      if (nextDouble < doubles && slot === nextDouble && Math.floor((nextDouble * periods) / doubles) === period) {
+      if (
+        nextDouble < doubles &&
+        slot === nextDouble &&
+        Math.floor((nextDouble * periods) / doubles) === period
+      ) {
         layout[p++] = slot;
         nextDouble++;
       }

@@ -19,11 +19,19 @@ describe("claim's contract", () => {
         const last = steps[steps.length - 1];
         assert.ok(last !== undefined);
         const { partitions, n } = h.shape;
-        const again = claim(last.before, shuffled([...last.membersAfter, ...last.membersAfter.slice(0, 2)], keys), partitions, n);
+        const again = claim(
+          last.before,
+          shuffled([...last.membersAfter, ...last.membersAfter.slice(0, 2)], keys),
+          partitions,
+          n,
+        );
         assert.deepEqual(again, last.after);
-        assert.deepEqual(claim(undefined, shuffled(h.initial, keys), partitions, n), claim(undefined, h.initial, partitions, n));
+        assert.deepEqual(
+          claim(undefined, shuffled(h.initial, keys), partitions, n),
+          claim(undefined, h.initial, partitions, n),
+        );
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 
@@ -31,9 +39,10 @@ describe("claim's contract", () => {
     fc.assert(
       fc.property(history, (h) => {
         const { partitions, n } = h.shape;
-        for (const step of play(h)) assert.deepEqual(claim(step.after, step.membersAfter, partitions, n), step.after);
+        for (const step of play(h))
+          assert.deepEqual(claim(step.after, step.membersAfter, partitions, n), step.after);
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 

@@ -15,7 +15,7 @@ describe("claim of a new ring (no previous owners)", () => {
         const mean = partitions / members.length;
         if (mean >= 16) assert.ok(Math.max(...counts) / mean <= 1.1);
       }),
-      { numRuns: 150 },
+      { numRuns: 400 },
     );
   });
 
@@ -25,7 +25,7 @@ describe("claim of a new ring (no previous owners)", () => {
         const owners = claim(undefined, members, partitions, n);
         if (windowsAchievable(partitions, members.length, n)) assert.equal(windowViolations(owners, n), 0);
       }),
-      { numRuns: 150 },
+      { numRuns: 400 },
     );
   });
 

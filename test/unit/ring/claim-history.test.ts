@@ -13,12 +13,13 @@ describe("claim over random join/removal histories from a created ring", () => {
           const size = step.membersAfter.length;
           assertBalanced(step.after, step.membersAfter);
           const repeats = windowViolations(step.after, n);
-          if (windowsAchievable(partitions, size, n)) assert.equal(repeats, 0, `${step.kind} to ${size} members`);
+          if (windowsAchievable(partitions, size, n))
+            assert.equal(repeats, 0, `${step.kind} to ${size} members`);
           // With exactly n members not dividing Q the ring is the striped one with its repeats spread out.
           else if (size === n) assert.equal(repeats, (partitions % n) * (n - 1));
         }
       }),
-      { numRuns: 120 },
+      { numRuns: 400 },
     );
   });
 
@@ -34,7 +35,7 @@ describe("claim over random join/removal histories from a created ring", () => {
           }
         }
       }),
-      { numRuns: 40 },
+      { numRuns: 100 },
     );
   });
 });

@@ -10,7 +10,8 @@ function assertMinimalJoin(step: Step, partitions: number): void {
   const moved = movedPartitions(step.before, step.after);
   assert.ok(moved <= (1.25 * partitions) / size, `moved ${moved} > 1.25 * ${partitions}/${size}`);
   for (let p = 0; p < partitions; p++) {
-    if (step.before[p] !== step.after[p]) assert.equal(step.after[p], step.node, `partition ${p} went to an old member`);
+    if (step.before[p] !== step.after[p])
+      assert.equal(step.after[p], step.node, `partition ${p} went to an old member`);
   }
   assert.equal(countOf(step.after, step.node), Math.floor(partitions / size));
 }
@@ -27,10 +28,13 @@ describe("claim when one node joins", () => {
           const membersAfter = [...members, "new-node"];
           const after = claim(before, membersAfter, partitions, n);
           assertBalanced(after, membersAfter);
-          assertMinimalJoin({ kind: "join", before, after, membersBefore: members, membersAfter, node: "new-node" }, partitions);
+          assertMinimalJoin(
+            { kind: "join", before, after, membersBefore: members, membersAfter, node: "new-node" },
+            partitions,
+          );
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 400 },
     );
   });
 
@@ -38,10 +42,11 @@ describe("claim when one node joins", () => {
     fc.assert(
       fc.property(history, (h) => {
         for (const step of play(h)) {
-          if (step.kind === "join" && step.membersAfter.length !== h.shape.n) assertMinimalJoin(step, h.shape.partitions);
+          if (step.kind === "join" && step.membersAfter.length !== h.shape.n)
+            assertMinimalJoin(step, h.shape.partitions);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: 250 },
     );
   });
 

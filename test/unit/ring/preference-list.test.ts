@@ -27,7 +27,9 @@ describe("preferenceList", () => {
   test("on any owners array it lists min(length, S) distinct members, the partition's owner first", () => {
     const ownersArb = fc
       .tuple(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 64 }))
-      .chain(([members, size]) => fc.array(fc.integer({ min: 0, max: members - 1 }), { minLength: size, maxLength: size }))
+      .chain(([members, size]) =>
+        fc.array(fc.integer({ min: 0, max: members - 1 }), { minLength: size, maxLength: size }),
+      )
       .map((xs) => xs.map((x) => `m${x}`));
     fc.assert(
       fc.property(ownersArb, fc.nat(), fc.integer({ min: 0, max: 10 }), (owners, pick, length) => {
@@ -46,7 +48,11 @@ describe("preferenceList", () => {
 
   test("on a claimed ring every partition has n distinct home replicas whenever S >= n, repeats or not", () => {
     // S = n = 3 with Q = 256 cannot be window-distinct (3 does not divide 256); the list still is.
-    for (const members of [["a", "b", "c"], ["a", "b", "c", "d"], ["a", "b"]]) {
+    for (const members of [
+      ["a", "b", "c"],
+      ["a", "b", "c", "d"],
+      ["a", "b"],
+    ]) {
       const owners = claim(undefined, members, 256, 3);
       for (let p = 0; p < 256; p++) {
         const list = preferenceList(owners, p, 3);
@@ -59,7 +65,14 @@ describe("preferenceList", () => {
 
 describe("ownershipCounts", () => {
   test("counts primary partitions per owner", () => {
-    assert.deepEqual(ownershipCounts(["a", "b", "a", "c", "a"]), new Map([["a", 3], ["b", 1], ["c", 1]]));
+    assert.deepEqual(
+      ownershipCounts(["a", "b", "a", "c", "a"]),
+      new Map([
+        ["a", 3],
+        ["b", 1],
+        ["c", 1],
+      ]),
+    );
     assert.deepEqual(ownershipCounts([]), new Map());
   });
 });

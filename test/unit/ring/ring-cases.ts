@@ -45,7 +45,7 @@ export interface History {
 export const history: fc.Arbitrary<History> = fc.record({
   shape: ringShape,
   initial: membersUpTo64,
-  ops: fc.array(fc.record({ join: fc.boolean(), pick: fc.nat() }), { minLength: 1, maxLength: 12 }),
+  ops: fc.array(fc.record({ join: fc.boolean(), pick: fc.nat() }), { minLength: 1, maxLength: 20 }),
 });
 
 /** Creates the ring and applies the history; joins stop at 64 members, removals at 1. */
@@ -60,7 +60,14 @@ export function play(h: History): Step[] {
     const node = join ? `joiner-${fresh++}` : (members[op.pick % members.length] as string);
     const next = join ? [...members, node] : members.filter((m) => m !== node);
     const after = claim(owners, next, partitions, n);
-    steps.push({ kind: join ? "join" : "remove", before: owners, after, membersBefore: members, membersAfter: next, node });
+    steps.push({
+      kind: join ? "join" : "remove",
+      before: owners,
+      after,
+      membersBefore: members,
+      membersAfter: next,
+      node,
+    });
     owners = after;
     members = next;
   }
@@ -72,7 +79,8 @@ export function assertBalanced(owners: readonly string[], members: readonly stri
   const counts = ownershipCounts(owners);
   assert.deepEqual([...counts.keys()].sort(), [...members].sort(), "owners are exactly the members");
   const low = Math.floor(owners.length / members.length);
-  for (const [id, count] of counts) assert.ok(count === low || count === low + 1, `${id} owns ${count}, not ${low} or ${low + 1}`);
+  for (const [id, count] of counts)
+    assert.ok(count === low || count === low + 1, `${id} owns ${count}, not ${low} or ${low + 1}`);
 }
 
 export function countOf(owners: readonly string[], id: string): number {

@@ -63,9 +63,13 @@ describe("stripe and the window feasibility condition", () => {
           const counts = new Array<number>(members).fill(0);
           for (const slot of layout) counts[slot] = (counts[slot] as number) + 1;
           const low = Math.floor(partitions / members);
-          assert.ok(counts.every((c) => c === low || c === low + 1), `Q=${partitions} S=${members} n=${n} unbalanced`);
+          assert.ok(
+            counts.every((c) => c === low || c === low + 1),
+            `Q=${partitions} S=${members} n=${n} unbalanced`,
+          );
           const repeats = windowViolations(layout, n);
-          if (windowsAchievable(partitions, members, n)) assert.equal(repeats, 0, `Q=${partitions} S=${members} n=${n}`);
+          if (windowsAchievable(partitions, members, n))
+            assert.equal(repeats, 0, `Q=${partitions} S=${members} n=${n}`);
           else assert.ok(repeats > 0, `Q=${partitions} S=${members} n=${n} should be impossible`);
         }
       }
@@ -77,7 +81,11 @@ describe("stripe and the window feasibility condition", () => {
       for (let n = 2; n <= 9; n++) {
         const remainder = partitions % n;
         if (remainder === 0) continue;
-        assert.equal(windowViolations(stripe(partitions, n, n), n), remainder * (n - 1), `Q=${partitions} n=${n}`);
+        assert.equal(
+          windowViolations(stripe(partitions, n, n), n),
+          remainder * (n - 1),
+          `Q=${partitions} n=${n}`,
+        );
       }
     }
   });

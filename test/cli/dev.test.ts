@@ -1,0 +1,58 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { test } from "node:test";
+import { RINGKV_BIN } from "../support/node-process.js";
+
+test("ringkv dev starts a 3-node cluster that serves through every node, and SIGINT stops all of it", {
+  timeout: 120_000,
+}, async () => {
+  const basePort = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(
+    process.execPath,
+    [RINGKV_BIN, "dev", "--nodes", "3", "--temp", "--base-port", String(basePort)],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes("Ctrl-C stops the cluster") && Date.now() < deadline) {
+      if (child.exitCode !== null) assert.fail(`dev exited early with ${child.exitCode}:\n${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(stdout, /ringkv dev cluster: 3 node\(s\), N=3/);
+    const urls = [...stdout.matchAll(/ {2}n\d {2}(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1] ?? "");
+    assert.equal(urls.length, 3);
+    const dataDir = /data in (\S+) \(temporary\)/.exec(stdout)?.[1] ?? "";
+    assert.ok(existsSync(dataDir));
+    const put = await fetch(`${urls[0]}/kv/greeting`, { method: "PUT", body: "hello" });
+    assert.equal(put.status, 204);
+    for (const url of urls) assert.equal(await (await fetch(`${url}/kv/greeting`)).text(), "hello");
+    const members = (await (await fetch(`${urls[1]}/cluster/members`)).json()) as {
+      members: { state: string; status: string }[];
+    };
+    assert.deepEqual(
+      members.members.map((m) => `${m.state}/${m.status}`),
+      ["active/up", "active/up", "active/up"],
+    );
+    process.kill(child.pid ?? 0, "SIGINT");
+    assert.equal(await exited, 0);
+    for (const url of urls) await assert.rejects(fetch(url), "every node is stopped");
+    assert.ok(!existsSync(dataDir), "the temporary data directory is removed");
+  } finally {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(-child.pid, "SIGKILL");
+      await exited;
+    }
+  }
+});
