@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -216,8 +217,30 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
     assert.match(r.stderr, /r must be an integer in 1..1/);
   });
 
-  test("SIGTERM shuts down cleanly with exit 0, and a restart keeps the data and refuses conflicts", async () => {
-    assert.equal(await node.kill("SIGTERM"), 0);
+  test("SIGTERM shuts down cleanly with exit 0: a request in flight finishes first, and a restart keeps the data and refuses conflicts", async () => {
+    // A PUT whose body is still arriving when SIGTERM comes must be completed and acknowledged.
+    const { hostname, port } = new URL(url);
+    const req = request({
+      hostname,
+      port,
+      method: "PUT",
+      path: "/kv/in-flight",
+      headers: { "transfer-encoding": "chunked" },
+    });
+    const answered = new Promise<number>((resolve, reject) => {
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+    });
+    req.write("first half, ");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const exit = node.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    req.end("second half");
+    assert.equal(await answered, 204);
+    assert.equal(await exit, 0);
     assert.match(node.logs, /"msg":"node stopped"/);
     const conflicting = await runCliAsync([
       "start",
@@ -246,6 +269,7 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
     const again = startNode(["--id", "n1", "--http", "127.0.0.1:0", "--data-dir", dataDir]);
     const url2 = await again.url();
     assert.equal((await runCliAsync(["get", "pair", "--node", url2])).stdout, "both");
+    assert.equal((await runCliAsync(["get", "in-flight", "--node", url2])).stdout, "first half, second half");
     assert.equal(await again.kill("SIGINT"), 0);
   });
 });
