@@ -70,15 +70,20 @@ export class QuorumError extends RingkvError {
     readonly needed: number,
     readonly acked: number,
     what: "read" | "write",
+    /** "home": the strict count (PR/PW) of home replicas failed, not the sloppy R/W count. */
+    readonly counted: "replicas" | "home" = "replicas",
   ) {
-    super(`${what} needed ${needed} replicas, ${acked} answered in time`);
+    super(
+      `${what} needed ${needed} ${counted === "home" ? "home replicas (strict)" : "replicas"}, ${acked} answered in time`,
+    );
   }
   override details(): Record<string, unknown> {
-    return { needed: this.needed, acked: this.acked };
+    return this.counted === "home"
+      ? { needed: this.needed, acked: this.acked, strict: true }
+      : { needed: this.needed, acked: this.acked };
   }
 }
 
-/** The node is starting, or the cluster has no ring yet: retry shortly. */
 export class NotReadyError extends RingkvError {
   readonly code = "unavailable";
   override details(): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { Router } from "./api/router.js";
 import { type Clock, systemClock } from "./clock/clock.js";
 import { defaultGossipOptions } from "./cluster/gossip-options.js";
 import { Gossiper } from "./cluster/gossiper.js";
+import { defaultHandoffOptions, HintedHandoff } from "./cluster/hinted-handoff.js";
 import { defaultJoinOptions, fetchJoinInfo } from "./cluster/join.js";
 import { KvRequestHandler } from "./cluster/kv-request-handler.js";
 import { TransportReplicaAccess } from "./cluster/transport-replica-access.js";
@@ -20,6 +21,7 @@ import {
   validateClusterSettings,
 } from "./config/node-options.js";
 import { Coordinator } from "./coordinator/coordinator.js";
+import { HintStore } from "./coordinator/hint-store.js";
 import { LocalReplica } from "./coordinator/local-replica.js";
 import { encodeContext, join } from "./core/causality/index.js";
 import {
@@ -70,6 +72,7 @@ export class RingkvNode implements ApiNode {
   private api: ApiServer | undefined;
   private boundHttp: Address | undefined;
   private kvHandler: KvRequestHandler | undefined;
+  private handoff: HintedHandoff | undefined;
 
   constructor(
     private readonly options: NodeOptions,
@@ -165,9 +168,15 @@ export class RingkvNode implements ApiNode {
     );
     this.gossiper = gossiper;
     await meta.storeClusterState(state);
+    const hints = new HintStore(storage, this.options.limits.hintsPerTargetMax, {
+      onStored: () => this.metrics.hintsStored.inc(),
+      onRefused: () => this.metrics.hintsRefused.inc(),
+    });
+    this.metrics.hintsPending = () => hints.targets();
     this.access = new TransportReplicaAccess(
       this.options.id,
       replica,
+      hints,
       transport,
       (id) => findMember(gossiper.current, id)?.listen,
     );
@@ -178,9 +187,27 @@ export class RingkvNode implements ApiNode {
       access: this.access,
       status: (id) => gossiper.status(id),
       clock,
+      logger,
+      onReadRepair: () => this.metrics.readRepairs.inc(),
     });
+    this.handoff = new HintedHandoff(
+      {
+        hints,
+        access: this.access,
+        status: (id) => gossiper.status(id),
+        isMember: (id) => {
+          const m = findMember(gossiper.current, id);
+          return m !== undefined && m.state !== "left";
+        },
+        clock,
+        logger,
+        onDelivered: (count) => this.metrics.hintsDelivered.inc(count),
+      },
+      defaultHandoffOptions,
+    );
     this.kvHandler = new KvRequestHandler(
       replica,
+      hints,
       () => this.coordinator,
       () => ({
         partitions: settings.partitions,
@@ -192,6 +219,7 @@ export class RingkvNode implements ApiNode {
       }),
     );
     gossiper.start();
+    this.handoff.start();
     this.ready = true;
     logger.info(
       {
@@ -288,6 +316,7 @@ export class RingkvNode implements ApiNode {
 
   async stop(): Promise<void> {
     this.gossiper?.stop();
+    this.handoff?.stop();
     await this.api?.stop();
     await this.components.transport.stop();
     await this.components.storage.close();
@@ -344,7 +373,26 @@ export class RingkvNode implements ApiNode {
         }
       }),
     );
-    return { key: keyText(key), partition, replicas, fallbacks: [] };
+    // Fallbacks: other members holding hints of this key for one of its home replicas.
+    const others = gossiper.current.members.filter(
+      (m) => !home.includes(m.id) && m.state !== "left" && gossiper.status(m.id) !== "down",
+    );
+    const found = await Promise.all(
+      others.flatMap((m) =>
+        home.map(async (target): Promise<ReplicaDebugInfo | undefined> => {
+          try {
+            const object = await access.read(m.id, partition, key, DEBUG_READ_TIMEOUT_MS, target);
+            return object === undefined
+              ? undefined
+              : { ...describeReplica(m.id, gossiper.status(m.id), object), hintFor: target };
+          } catch {
+            return undefined;
+          }
+        }),
+      ),
+    );
+    const fallbacks = found.filter((f): f is ReplicaDebugInfo => f !== undefined);
+    return { key: keyText(key), partition, replicas, fallbacks };
   }
 }
 

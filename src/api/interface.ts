@@ -31,6 +31,8 @@ export interface ReplicaDebugInfo {
   deleted?: boolean;
   context?: string | null;
   error?: "unreachable";
+  /** For a fallback: the home replica its hint is for. */
+  hintFor?: string;
 }
 
 export interface DebugReplicasInfo {

@@ -2,10 +2,10 @@ import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
 import type { RequestOptions } from "../coordinator/request-options.js";
 import { BadRequestError } from "../errors.js";
 
-const KNOWN_PARAMS = new Set(["r", "w", "timeout_ms"]);
+const KNOWN_PARAMS = new Set(["r", "w", "pr", "pw", "timeout_ms"]);
 
 /**
- * Parses `r`, `w` and `timeout_ms`. Unknown or repeated parameters are refused: a typo like `W=3`
+ * Parses `r`, `w`, `pr`, `pw` and `timeout_ms`. Unknown or repeated parameters are refused: a typo like `W=3`
  * silently ignored would give a weaker write than the client asked for. `r`/`w` also take the
  * symbolic `one`, `quorum` and `all`, as in Riak.
  */
@@ -18,22 +18,36 @@ export function parseRequestOptions(
   const seen = new Set<string>();
   for (const name of params.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
-      throw new BadRequestError(`unknown query parameter "${truncate(name)}"; known: r, w, timeout_ms`);
+      throw new BadRequestError(
+        `unknown query parameter "${truncate(name)}"; known: r, w, pr, pw, timeout_ms`,
+      );
     }
     if (seen.has(name)) throw new BadRequestError(`query parameter "${name}" is given more than once`);
     seen.add(name);
   }
   const r = params.get("r");
   const w = params.get("w");
+  const pr = params.get("pr");
+  const pw = params.get("pw");
   const timeout = params.get("timeout_ms");
-  return {
+  const options = {
     r: r === null ? settings.r : parseQuorum("r", r, settings.n),
     w: w === null ? settings.w : parseQuorum("w", w, settings.n),
+    pr: pr === null ? 0 : parseStrict("pr", pr, settings.n),
+    pw: pw === null ? 0 : parseStrict("pw", pw, settings.n),
     timeoutMs:
       timeout === null
         ? limits.timeoutMsDefault
         : parseInteger("timeout_ms", timeout, 1, limits.timeoutMsMax),
   };
+  // A strict count above the plain one would be met only by waiting for more acks than asked.
+  return { ...options, r: Math.max(options.r, options.pr), w: Math.max(options.w, options.pw) };
+}
+
+/** `pr`/`pw`: 0..N home replicas (0, the default, means sloppy), or one / quorum / all. */
+function parseStrict(name: string, text: string, n: number): number {
+  if (text === "0") return 0;
+  return parseQuorum(name, text, n);
 }
 
 function parseQuorum(name: string, text: string, n: number): number {

@@ -104,6 +104,13 @@ export const startSpec: CommandSpec = {
       description: "more siblings than this is logged and counted",
     },
     {
+      name: "max-hints-per-node",
+      type: "integer",
+      env: true,
+      default: String(l.hintsPerTargetMax),
+      description: "hints held for one down node at most; beyond it this node is not its fallback",
+    },
+    {
       name: "timeout-ms",
       type: "integer",
       env: true,
@@ -197,6 +204,7 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
       siblingsWarn: num("warn-siblings", l.siblingsWarn),
       timeoutMsDefault: num("timeout-ms", l.timeoutMsDefault),
       timeoutMsMax: num("max-timeout-ms", l.timeoutMsMax),
+      hintsPerTargetMax: num("max-hints-per-node", l.hintsPerTargetMax),
     },
     httpServer: {
       ...h,

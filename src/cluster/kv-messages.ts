@@ -21,6 +21,15 @@ export interface KvLimits {
 export interface ReadRequest {
   partition: number;
   key: Uint8Array;
+  /** Read the hints this node holds for that home replica instead of its own copy. */
+  hintFor: string | undefined;
+}
+
+export interface HintRequest {
+  target: string;
+  partition: number;
+  key: Uint8Array;
+  object: StoredObject;
 }
 
 export interface ReplicateRequest {
@@ -35,13 +44,26 @@ export interface PutRequest {
   sibling: Sibling;
   context: VersionVector;
   w: number;
+  pw: number;
   timeoutMs: number;
 }
 
-export const readMessage = (r: ReadRequest): Message => ({
-  type: "kv_read",
-  partition: r.partition,
-  key: r.key,
+export const readMessage = (r: ReadRequest): Message =>
+  r.hintFor === undefined
+    ? { type: "kv_read", partition: r.partition, key: r.key }
+    : { type: "kv_read", partition: r.partition, key: r.key, hintFor: r.hintFor };
+
+export const hintMessage = (
+  target: string,
+  partition: number,
+  key: Uint8Array,
+  object: Uint8Array,
+): Message => ({
+  type: "kv_hint",
+  target,
+  partition,
+  key,
+  object,
 });
 
 export const replicateMessage = (partition: number, key: Uint8Array, object: Uint8Array): Message => ({
@@ -60,12 +82,25 @@ export const putMessage = (p: PutRequest): Message => ({
   writtenAtMs: p.sibling.writtenAtMs,
   context: p.context.map(([a, c]) => [a, c]),
   w: p.w,
+  pw: p.pw,
   timeoutMs: p.timeoutMs,
 });
 
 export function parseReadRequest(m: Message, limits: KvLimits): ReadRequest {
   const key = parseKey(m.key, limits);
-  return { key, partition: parsePartition(m.partition, key, limits) };
+  const hintFor = m.hintFor === undefined || m.hintFor === null ? undefined : parseNodeId(m.hintFor);
+  return { key, partition: parsePartition(m.partition, key, limits), hintFor };
+}
+
+export function parseHintRequest(m: Message, limits: KvLimits): HintRequest {
+  const r = parseReplicateRequest(m, limits);
+  return { ...r, target: parseNodeId(m.target) };
+}
+
+function parseNodeId(id: unknown): string {
+  if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id))
+    throw new BadRequestError("bad node id");
+  return id;
 }
 
 export function parseReplicateRequest(m: Message, limits: KvLimits): ReplicateRequest {
@@ -77,7 +112,7 @@ export function parseReplicateRequest(m: Message, limits: KvLimits): ReplicateRe
 
 export function parsePutRequest(m: Message, limits: KvLimits): PutRequest {
   const key = parseKey(m.key, limits);
-  const { value, contentType, deleted, writtenAtMs, context, w, timeoutMs } = m;
+  const { value, contentType, deleted, writtenAtMs, context, w, pw, timeoutMs } = m;
   if (!(value instanceof Uint8Array) || value.length > limits.valueBytesMax)
     throw new BadRequestError("bad value");
   if (typeof contentType !== "string" || Buffer.byteLength(contentType) > limits.contentTypeBytesMax) {
@@ -90,6 +125,8 @@ export function parsePutRequest(m: Message, limits: KvLimits): PutRequest {
   if (problem !== undefined) throw new BadRequestError(`bad context: ${problem}`);
   if (typeof w !== "number" || !Number.isInteger(w) || w < 1 || w > limits.n)
     throw new BadRequestError("bad w");
+  if (typeof pw !== "number" || !Number.isInteger(pw) || pw < 0 || pw > limits.n)
+    throw new BadRequestError("bad pw");
   if (
     typeof timeoutMs !== "number" ||
     !Number.isInteger(timeoutMs) ||
@@ -103,6 +140,7 @@ export function parsePutRequest(m: Message, limits: KvLimits): PutRequest {
     sibling: { value: new Uint8Array(value), contentType, deleted, writtenAtMs },
     context: context as VersionVector,
     w,
+    pw,
     timeoutMs,
   };
 }

@@ -1,16 +1,18 @@
+import type { HintStore } from "../coordinator/hint-store.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import { PeerUnreachableError } from "../net/errors.js";
 import type { Message, Transport } from "../net/transport.js";
 import { errorFromMessage } from "./error-wire.js";
-import { putMessage, readMessage, replicateMessage } from "./kv-messages.js";
+import { hintMessage, putMessage, readMessage, replicateMessage } from "./kv-messages.js";
 
 /** Reaches replicas: this node's own through LocalReplica, the others over the transport. */
 export class TransportReplicaAccess implements ReplicaAccess {
   constructor(
     private readonly selfId: string,
     private readonly local: LocalReplica,
+    private readonly hints: HintStore,
     private readonly transport: Transport,
     /** The inter-node address of a member, or undefined if unknown. */
     private readonly addressOf: (nodeId: string) => string | undefined,
@@ -21,9 +23,14 @@ export class TransportReplicaAccess implements ReplicaAccess {
     partition: number,
     key: Uint8Array,
     timeoutMs: number,
+    hintFor?: string,
   ): Promise<StoredObject | undefined> {
-    if (nodeId === this.selfId) return this.local.read(partition, key);
-    const reply = await this.request(nodeId, readMessage({ partition, key }), timeoutMs);
+    if (nodeId === this.selfId) {
+      return hintFor === undefined
+        ? this.local.read(partition, key)
+        : this.hints.read(hintFor, partition, key);
+    }
+    const reply = await this.request(nodeId, readMessage({ partition, key, hintFor }), timeoutMs);
     if (reply.type !== "kv_read_ok") throw errorFromMessage(reply);
     if (reply.object === null) return undefined;
     if (!(reply.object instanceof Uint8Array))
@@ -48,6 +55,26 @@ export class TransportReplicaAccess implements ReplicaAccess {
       timeoutMs,
     );
     if (reply.type !== "kv_replicate_ok") throw errorFromMessage(reply);
+  }
+
+  async hint(
+    nodeId: string,
+    target: string,
+    partition: number,
+    key: Uint8Array,
+    object: StoredObject,
+    timeoutMs: number,
+  ): Promise<void> {
+    if (nodeId === this.selfId) {
+      await this.hints.add(target, partition, key, object);
+      return;
+    }
+    const reply = await this.request(
+      nodeId,
+      hintMessage(target, partition, key, encodeStoredObject(object)),
+      timeoutMs,
+    );
+    if (reply.type !== "kv_hint_ok") throw errorFromMessage(reply);
   }
 
   async forwardPut(

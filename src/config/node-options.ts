@@ -31,6 +31,8 @@ export interface RequestLimits {
   siblingsWarn: number;
   timeoutMsDefault: number;
   timeoutMsMax: number;
+  /** Hints this node holds for one home replica at most; beyond it, it refuses to be that replica's fallback. */
+  hintsPerTargetMax: number;
 }
 
 export const defaultRequestLimits: RequestLimits = {
@@ -42,6 +44,7 @@ export const defaultRequestLimits: RequestLimits = {
   siblingsWarn: 25,
   timeoutMsDefault: 5000,
   timeoutMsMax: 60_000,
+  hintsPerTargetMax: 1_000_000,
 };
 
 export interface HttpServerLimits {
@@ -120,12 +123,14 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
   }
   if (o.dataDir.trim() === "") throw new ConfigError("--data-dir must not be empty");
   const l = o.limits;
-  checkInt(l.keyBytesMax, "--max-key-bytes", 1, 65535);
+  // Storage keys (LMDB, 4 KiB pages) hold at most 1978 bytes: partition or hint prefixes plus the user key.
+  checkInt(l.keyBytesMax, "--max-key-bytes", 1, 1900);
   checkInt(l.valueBytesMax, "--max-value-bytes", 0, 512 * 1024 * 1024);
   checkInt(l.siblingsMax, "--max-siblings", 1, 10_000);
   checkInt(l.siblingsWarn, "--warn-siblings", 1, l.siblingsMax);
   checkInt(l.timeoutMsDefault, "--timeout-ms", 1, l.timeoutMsMax);
   checkInt(l.timeoutMsMax, "--max-timeout-ms", 1, 3_600_000);
+  checkInt(l.hintsPerTargetMax, "--max-hints-per-node", 0, 1_000_000_000);
   checkInt(o.httpServer.connectionsMax, "--max-connections", 1, 1_000_000);
   checkInt(o.httpServer.requestsInFlightMax, "--max-requests-in-flight", 1, 1_000_000);
   checkInt(o.storage.mapSizeBytesMax, "--max-storage-bytes", 1024 * 1024, Number.MAX_SAFE_INTEGER);

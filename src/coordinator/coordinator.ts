@@ -3,9 +3,11 @@ import { join, sync, type VersionVector } from "../core/causality/index.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
+import { sameHistory } from "../core/same-history.js";
 import { type Sibling, type StoredObject, tombstone } from "../core/stored-object.js";
 import { NotReadyError, QuorumError, RingkvError } from "../errors.js";
-import { awaitQuorum } from "./await-quorum.js";
+import type { Logger } from "../log/logger.js";
+import { awaitSlots, type SlotReply } from "./await-slots.js";
 import type { LocalReplica } from "./local-replica.js";
 import type { ReplicaAccess } from "./replica-access.js";
 import type { RequestOptions } from "./request-options.js";
@@ -19,12 +21,35 @@ export interface CoordinatorDeps {
   access: ReplicaAccess;
   status: (nodeId: string) => LivenessStatus;
   clock: Clock;
+  logger: Logger;
+  /** Counts a read repair sent to a stale home replica. */
+  onReadRepair: () => void;
+}
+
+/** Hands out fallback nodes (beyond the first N of the preference list) to slots whose home replica failed, each at most once. */
+class FallbackPool {
+  private readonly order: string[];
+  private next = 0;
+  constructor(fallbacks: readonly string[], status: (id: string) => LivenessStatus) {
+    const rank = { up: 0, suspect: 1, down: 2 } as const;
+    this.order = fallbacks
+      .filter((id) => status(id) !== "down")
+      .sort((a, b) => rank[status(a)] - rank[status(b)]);
+  }
+  take(): string | undefined {
+    return this.order[this.next++];
+  }
+  get remaining(): number {
+    return this.order.length - this.next;
+  }
 }
 
 /**
- * Carries out a client request against the key's home replicas with the request's quorum. Writes
- * are coordinated by a home replica (its actor is the dot): a node that is not one forwards them.
- * Reads are coordinated by whichever node took the request.
+ * Carries out a client request against the key's replicas with the request's quorum. Writes are
+ * coordinated by a home replica (its actor is the dot): a node that is not one forwards them.
+ * Reads are coordinated by whichever node took the request. A home replica that is down or does
+ * not answer in time is replaced by the next healthy fallback (sloppy quorum): a write leaves a
+ * hint there, a read asks it for the hints it holds for that replica.
  */
 export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps) {}
@@ -45,16 +70,70 @@ export class Coordinator {
     return ring.preferenceList(partition).slice(0, ring.n);
   }
 
-  /** The merged history of the key from `r` replicas, or undefined when none holds it. */
+  private fallbacks(partition: number): readonly string[] {
+    const ring = this.currentRing();
+    return ring.preferenceList(partition).slice(ring.n);
+  }
+
+  /** The merged history of the key from `r` slots, or undefined when none holds it. */
   async get(key: Uint8Array, options: RequestOptions): Promise<StoredObject | undefined> {
     const partition = this.partitionOf(key);
     const home = this.homeReplicas(partition);
-    const reads = home.map((id) => this.deps.access.read(id, partition, key, options.timeoutMs));
-    const replies = await awaitQuorum(reads, options.r, options.timeoutMs, this.deps.clock, "read");
-    return replies.reduce<StoredObject | undefined>(
-      (acc, o) => (acc === undefined ? o : o === undefined ? acc : sync(acc, o)),
-      undefined,
+    const pool = new FallbackPool(this.fallbacks(partition), this.deps.status);
+    const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
+    const slots = home.map((id) =>
+      this.slot(
+        id,
+        pool,
+        deadlineMs,
+        (t) => this.deps.access.read(id, partition, key, t),
+        (fallback, t) => this.deps.access.read(fallback, partition, key, t, id),
+      ),
     );
+    const replies = await awaitSlots(
+      slots,
+      options.r,
+      options.pr,
+      options.timeoutMs,
+      this.deps.clock,
+      "read",
+    );
+    const merged = mergeAll(replies.map((r) => r.value));
+    this.readRepair(partition, key, slots, deadlineMs);
+    return merged;
+  }
+
+  /**
+   * After the client has its answer, waits for the slots still out (until the deadline) and sends
+   * the merged history to every home replica whose reply was behind it.
+   */
+  private readRepair(
+    partition: number,
+    key: Uint8Array,
+    slots: readonly Promise<SlotReply<StoredObject | undefined>>[],
+    deadlineMs: number,
+  ): void {
+    const settled = slots.map((s) =>
+      s.then(
+        (reply) => reply,
+        () => undefined,
+      ),
+    );
+    void Promise.all(settled).then(async (replies) => {
+      const answered = replies.filter((r): r is SlotReply<StoredObject | undefined> => r !== undefined);
+      const merged = mergeAll(answered.map((r) => r.value));
+      if (merged === undefined) return;
+      const remainingMs = deadlineMs - this.deps.clock.nowMs();
+      for (const reply of answered) {
+        if (!reply.primary || (reply.value !== undefined && sameHistory(reply.value, merged))) continue;
+        this.deps.onReadRepair();
+        this.deps.access
+          .replicate(reply.nodeId, partition, key, merged, Math.max(1000, remainingMs))
+          .catch((error: unknown) => {
+            this.deps.logger.debug({ replica: reply.nodeId, err: error }, "read repair failed");
+          });
+      }
+    });
   }
 
   /** Writes `sibling` superseding what `context` covers; resolves with the key's new history. */
@@ -71,8 +150,9 @@ export class Coordinator {
   }
 
   /**
-   * This node coordinates: the new version gets this node's dot, is durable here (one ack), and
-   * is merged into the other home replicas; the client is answered after `w` durable acks.
+   * This node coordinates: the new version gets this node's dot, is durable here (one primary
+   * ack), and is merged into the other home replicas, or left as a hint on a fallback for those
+   * that are down or too slow. The client is answered after `w` durable acks (`pw` of them primary).
    */
   async coordinatePut(
     partition: number,
@@ -81,9 +161,10 @@ export class Coordinator {
     context: VersionVector,
     options: RequestOptions,
   ): Promise<StoredObject> {
-    const startedMs = this.deps.clock.nowMs();
+    const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     const home = this.homeReplicas(partition);
-    if (home.length < options.w) throw new QuorumError(options.w, 0, "write");
+    if (home.length < options.w || home.length < options.pw)
+      throw new QuorumError(Math.max(options.w, options.pw), 0, "write");
     // The local write's own errors (sibling limit, full disk) are the client's answer; only
     // running out of time is a quorum failure.
     const object = await withTimeout(
@@ -92,20 +173,60 @@ export class Coordinator {
       this.deps.clock,
       () => new QuorumError(options.w, 0, "write"),
     );
-    const remainingMs = Math.max(1, options.timeoutMs - (this.deps.clock.nowMs() - startedMs));
-    const acks = home.map((id) =>
+    const pool = new FallbackPool(this.fallbacks(partition), this.deps.status);
+    const slots = home.map((id) =>
       id === this.deps.nodeId
-        ? Promise.resolve()
-        : this.deps.access.replicate(id, partition, key, object, remainingMs),
+        ? Promise.resolve({ nodeId: id, primary: true, value: undefined })
+        : this.slot(
+            id,
+            pool,
+            deadlineMs,
+            (t) => this.deps.access.replicate(id, partition, key, object, t),
+            (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t),
+          ),
     );
-    await awaitQuorum(acks, options.w, remainingMs, this.deps.clock, "write");
+    const remainingMs = Math.max(1, deadlineMs - this.deps.clock.nowMs());
+    await awaitSlots(slots, options.w, options.pw, remainingMs, this.deps.clock, "write");
     return object;
+  }
+
+  /**
+   * One home slot: its replica if it is not known down (given half the remaining time when a
+   * fallback could still take over), else, or on failure, the next fallback from the pool.
+   */
+  private async slot<T>(
+    home: string,
+    pool: FallbackPool,
+    deadlineMs: number,
+    primary: (timeoutMs: number) => Promise<T>,
+    fallback: (nodeId: string, timeoutMs: number) => Promise<T>,
+  ): Promise<SlotReply<T>> {
+    const remaining = (): number => Math.max(1, deadlineMs - this.deps.clock.nowMs());
+    if (home === this.deps.nodeId || this.deps.status(home) !== "down") {
+      const budget =
+        home === this.deps.nodeId || pool.remaining === 0 ? remaining() : Math.ceil(remaining() / 2);
+      try {
+        return { nodeId: home, primary: true, value: await primary(budget) };
+      } catch {
+        // Fall through to a fallback.
+      }
+    }
+    for (let fallbackId = pool.take(); fallbackId !== undefined; fallbackId = pool.take()) {
+      if (this.deps.clock.nowMs() >= deadlineMs) break;
+      try {
+        return { nodeId: fallbackId, primary: false, value: await fallback(fallbackId, remaining()) };
+      } catch {
+        // Try the next one.
+      }
+    }
+    throw new QuorumError(1, 0, "write");
   }
 
   /**
    * Forwards a write to one home replica, preferring those the failure detector sees up. Only a
    * replica that could not be reached at all is skipped for the next; once one may have applied
-   * the write, retrying elsewhere would make a duplicate sibling.
+   * the write, retrying elsewhere would make a duplicate sibling. Fallbacks never coordinate: a
+   * fallback's actor could reissue a dot it already handed off.
    */
   private async forward(
     home: readonly string[],
@@ -116,7 +237,6 @@ export class Coordinator {
   ): Promise<StoredObject> {
     const rank = { up: 0, suspect: 1, down: 2 } as const;
     const ordered = [...home].sort((a, b) => rank[this.deps.status(a)] - rank[this.deps.status(b)]);
-    let lastError: unknown = new QuorumError(options.w, 0, "write");
     for (const id of ordered) {
       if (this.deps.status(id) === "down") continue;
       try {
@@ -125,14 +245,14 @@ export class Coordinator {
           sibling,
           context,
           w: options.w,
+          pw: options.pw,
           timeoutMs: options.timeoutMs,
         });
       } catch (error) {
         if (!(error instanceof RingkvError) || error.code !== "peer_unreachable") throw error;
-        lastError = error;
       }
     }
-    throw lastError instanceof QuorumError ? lastError : new QuorumError(options.w, 0, "write");
+    throw new QuorumError(options.w, 0, "write");
   }
 
   /**
@@ -152,4 +272,10 @@ export class Coordinator {
     }
     return this.put(key, tombstone(this.deps.clock.nowMs()), deleteContext, options);
   }
+}
+
+function mergeAll(objects: readonly (StoredObject | undefined)[]): StoredObject | undefined {
+  let merged: StoredObject | undefined;
+  for (const o of objects) if (o !== undefined) merged = merged === undefined ? o : sync(merged, o);
+  return merged;
 }

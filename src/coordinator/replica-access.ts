@@ -3,11 +3,13 @@ import type { Sibling, StoredObject } from "../core/stored-object.js";
 
 /** How a coordinator reaches one replica, local or remote; each call rejects on failure or timeout. */
 export interface ReplicaAccess {
+  /** The replica's history of a key; with `hintFor`, what that node holds as hints for `hintFor`. */
   read(
     nodeId: string,
     partition: number,
     key: Uint8Array,
     timeoutMs: number,
+    hintFor?: string,
   ): Promise<StoredObject | undefined>;
   /** Merges `object` into the replica's history of the key; resolves once durable there. */
   replicate(
@@ -17,9 +19,25 @@ export interface ReplicaAccess {
     object: StoredObject,
     timeoutMs: number,
   ): Promise<void>;
+  /** Stores `object` on `nodeId` as a hint for the home replica `target`; resolves once durable. */
+  hint(
+    nodeId: string,
+    target: string,
+    partition: number,
+    key: Uint8Array,
+    object: StoredObject,
+    timeoutMs: number,
+  ): Promise<void>;
   /** Asks a replica to coordinate a client write; resolves with the key's new history. */
   forwardPut(
     nodeId: string,
-    request: { key: Uint8Array; sibling: Sibling; context: VersionVector; w: number; timeoutMs: number },
+    request: {
+      key: Uint8Array;
+      sibling: Sibling;
+      context: VersionVector;
+      w: number;
+      pw: number;
+      timeoutMs: number;
+    },
   ): Promise<StoredObject>;
 }

@@ -2,5 +2,9 @@
 export interface RequestOptions {
   r: number;
   w: number;
+  /** Strict reads (Riak's PR): how many of the `r` replies must come from home replicas. */
+  pr: number;
+  /** Strict writes (Riak's PW): how many of the `w` acks must come from home replicas. */
+  pw: number;
   timeoutMs: number;
 }

@@ -15,3 +15,20 @@ export function quorumOutcome(
   if (targets - failures < needed) return "failed";
   return "waiting";
 }
+
+/**
+ * Sloppy quorum over the N home slots of a key: a slot is answered by its home replica (a primary
+ * ack) or by a fallback standing in for it (an ack that counts towards R/W but not towards PR/PW).
+ * `pending` slots have not answered yet and could still be primary acks.
+ */
+export function slotOutcome(
+  acks: number,
+  primaryAcks: number,
+  pending: number,
+  needed: number,
+  primaryNeeded: number,
+): QuorumOutcome {
+  if (acks >= needed && primaryAcks >= primaryNeeded) return "done";
+  if (acks + pending < needed || primaryAcks + pending < primaryNeeded) return "failed";
+  return "waiting";
+}

@@ -15,6 +15,12 @@ export class NodeMetrics {
   readonly siblingsWarnings: Counter;
   readonly siblingsRefused: Counter;
   readonly requestsRejected: Counter<"reason">;
+  readonly readRepairs: Counter;
+  readonly hintsStored: Counter;
+  readonly hintsDelivered: Counter;
+  readonly hintsRefused: Counter;
+  /** Set by the node once its hint store exists; read when /metrics is scraped. */
+  hintsPending: () => Map<string, number> = () => new Map();
 
   constructor(nodeId: string, storageStats: () => StorageStats, options: { processMetrics: boolean }) {
     this.registry.setDefaultLabels({ node: nodeId });
@@ -53,6 +59,37 @@ export class NodeMetrics {
       help: "Requests refused before handling, by reason (overloaded, shutting_down)",
       labelNames: ["reason"],
       registers,
+    });
+    this.readRepairs = new Counter({
+      name: "ringkv_read_repairs_total",
+      help: "Merged histories sent to home replicas whose reply to a read was behind",
+      registers,
+    });
+    this.hintsStored = new Counter({
+      name: "ringkv_hints_stored_total",
+      help: "Writes this node accepted as a fallback, on behalf of a home replica that was down or slow",
+      registers,
+    });
+    this.hintsDelivered = new Counter({
+      name: "ringkv_hints_delivered_total",
+      help: "Hints delivered to their home replica (and then deleted here)",
+      registers,
+    });
+    this.hintsRefused = new Counter({
+      name: "ringkv_hints_refused_total",
+      help: "Hints this node refused because it already held the maximum for that target",
+      registers,
+    });
+    const metrics = this;
+    new Gauge({
+      name: "ringkv_hints_pending",
+      help: "Hints held on this node, by the home replica they are for",
+      labelNames: ["target"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [target, count] of metrics.hintsPending()) this.set({ target }, count);
+      },
     });
     new Gauge({
       name: "ringkv_storage_entries",

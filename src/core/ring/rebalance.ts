@@ -3,6 +3,9 @@ import { FlowNetwork } from "./max-flow.js";
 import { type Placement, UNASSIGNED } from "./placement.js";
 import { balancedTargets } from "./targets.js";
 
+/** Ejection chains one rebalance may use; past that, forcing and the caller's re-stripe are cheaper. */
+const EJECTIONS_MAX = 64;
+
 /**
  * Moves partitions until every member owns exactly its target, moving as few as it can and
  * never creating a repeated owner inside a window while a move that avoids it exists:
@@ -29,10 +32,10 @@ export function rebalance(placement: Placement): void {
   takeThroughChains(placement, targets);
   const spare = (p: number): boolean => isSpare(placement, targets, p);
   const belowTarget = (m: number): boolean => deficit(placement, targets, m) > 0;
-  while (
-    membersBelowTarget(placement, targets).length > 0 &&
-    takeThroughEjection(placement, spare, belowTarget)
-  ) {}
+  // Each ejection fills one missing partition; each costs O(Q * S * n), hence the bound.
+  for (let i = 0; i < EJECTIONS_MAX && membersBelowTarget(placement, targets).length > 0; i++) {
+    if (!takeThroughEjection(placement, spare, belowTarget)) break;
+  }
   forceRemaining(placement, targets);
   assertBalanced(placement, targets);
 }

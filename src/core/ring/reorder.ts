@@ -2,8 +2,8 @@ import type { Placement } from "./placement.js";
 
 /** Longest run of partitions the search reorders; the search is exponential in it. */
 const SEGMENT_PARTITIONS_MAX = 12;
-/** Search steps allowed per segment, so a hopeless case costs bounded time. */
-const SEARCH_STEPS_MAX = 20000;
+/** Search steps allowed per run length, so one hopeless length does not use the whole budget. */
+const SEARCH_STEPS_PER_LENGTH_MAX = 20_000;
 
 /**
  * Repairs a clash at partition p by re-ordering the owners of a short run of partitions around
@@ -11,12 +11,13 @@ const SEARCH_STEPS_MAX = 20000;
  * the orders in which no window touching the run repeats an owner, the one changing the fewest
  * entries is applied. Runs grow from window + 1 partitions up to SEGMENT_PARTITIONS_MAX; in a
  * small ring (where most members are near every partition) this finds fixes that a single swap
- * cannot. Depth-first search with branch and bound; returns false when no run works.
+ * cannot. Depth-first search with branch and bound, within `budget` steps (shared by the
+ * caller across clashes); returns false when no run works.
  */
-export function reorderAround(placement: Placement, p: number): boolean {
+export function reorderAround(placement: Placement, p: number, budget: { steps: number }): boolean {
   for (let length = placement.window + 1; length <= SEGMENT_PARTITIONS_MAX; length++) {
-    if (length > placement.partitions - 2 * (placement.window - 1)) return false;
-    const best = bestOrder(placement, p - Math.floor(length / 2), length);
+    if (length > placement.partitions - 2 * (placement.window - 1) || budget.steps <= 0) return false;
+    const best = bestOrder(placement, p - Math.floor(length / 2), length, budget);
     if (best === undefined) continue;
     best.forEach((owner, i) => {
       placement.owners[placement.wrap(p - Math.floor(length / 2) + i)] = owner;
@@ -26,7 +27,12 @@ export function reorderAround(placement: Placement, p: number): boolean {
   return false;
 }
 
-function bestOrder(placement: Placement, start: number, length: number): number[] | undefined {
+function bestOrder(
+  placement: Placement,
+  start: number,
+  length: number,
+  budget: { steps: number },
+): number[] | undefined {
   const window = placement.window;
   const current = Array.from({ length }, (_, i) => placement.ownerAt(start + i));
   const remaining = new Map<number, number>();
@@ -35,7 +41,7 @@ function bestOrder(placement: Placement, start: number, length: number): number[
   const chosen: number[] = [];
   let best: number[] | undefined;
   let bestChanges = Number.POSITIVE_INFINITY;
-  let steps = 0;
+  let steps = Math.min(SEARCH_STEPS_PER_LENGTH_MAX, budget.steps);
   // Owner at offset i relative to the run: chosen inside it, the ring outside it.
   const ownerAt = (i: number): number =>
     i >= 0 && i < chosen.length ? (chosen[i] as number) : placement.ownerAt(start + i);
@@ -48,7 +54,8 @@ function bestOrder(placement: Placement, start: number, length: number): number[
     return true;
   };
   const search = (i: number, changes: number): void => {
-    if (++steps > SEARCH_STEPS_MAX || changes >= bestChanges) return;
+    if (steps-- <= 0 || changes >= bestChanges) return;
+    budget.steps--;
     if (i === length) {
       best = chosen.slice();
       bestChanges = changes;

@@ -1,30 +1,30 @@
 import type { Placement } from "./placement.js";
 import { reorderAround } from "./reorder.js";
 
-/** Above this many clashing partitions only swaps are tried. */
-const CLASHES_LOCAL_MAX = 64;
+/**
+ * A ring with more clashes than this after rebalancing (a previous ring from fewer than n
+ * members, say) is not repaired clash by clash: the caller re-stripes it.
+ */
+const CLASHES_REPAIRED_MAX = 64;
+/** Search steps all re-orderings of one repair may take together, so a hopeless case is cheap. */
+const REORDER_STEPS_MAX = 100_000;
 
 /**
  * Removes repeated owners inside windows without changing any member's count (so balance is
  * untouched). For each partition whose owner repeats within window - 1 of it: swap its owner with
  * another partition's so that neither clashes, or else re-order the owners of a short run around
  * it (reorder.ts). Every fix removes that clash and adds none, so the loop ends; it stops when a
- * full pass fixes nothing. Deterministic: the scan order is fixed.
+ * full pass fixes nothing. Deterministic: the scan order and the work bounds are fixed.
  */
 export function repairWindows(placement: Placement): void {
-  if (placement.window <= 1) return;
+  if (placement.window <= 1 || placement.clashingPartitions().length > CLASHES_REPAIRED_MAX) return;
+  const budget = { steps: REORDER_STEPS_MAX };
   let improved = true;
   while (improved) {
     improved = false;
-    const clashing = placement.clashingPartitions();
-    // Re-ordering searches up to thousands of orders per clash. It is for the few clashes a small
-    // ring's removal leaves; a ring with many clashes is better re-striped by the caller.
-    const local = clashing.length <= CLASHES_LOCAL_MAX;
-    for (const p of clashing) {
+    for (const p of placement.clashingPartitions()) {
       if (placement.canOwn(p, placement.owners[p] as number)) continue;
-      if (swapAway(placement, p) || (local && reorderAround(placement, p))) {
-        improved = true;
-      }
+      if (swapAway(placement, p) || reorderAround(placement, p, budget)) improved = true;
     }
   }
 }

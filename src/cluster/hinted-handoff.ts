@@ -1,0 +1,122 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
+import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import { decodeStoredObject } from "../core/stored-object.js";
+import type { Logger } from "../log/logger.js";
+
+export interface HandoffOptions {
+  /** How often the node looks for hints whose target is up. */
+  intervalMs: number;
+  /** Hints read and delivered per target per round: the rate limit (keys per interval). */
+  batchKeysMax: number;
+  /** Hints in flight to one target at once. */
+  concurrencyPerTarget: number;
+  /** Targets served at once. */
+  targetsConcurrentMax: number;
+  requestTimeoutMs: number;
+}
+
+export const defaultHandoffOptions: HandoffOptions = {
+  intervalMs: 500,
+  batchKeysMax: 256,
+  concurrencyPerTarget: 8,
+  targetsConcurrentMax: 4,
+  requestTimeoutMs: 5000,
+};
+
+export interface HandoffDeps {
+  hints: HintStore;
+  access: ReplicaAccess;
+  status: (nodeId: string) => LivenessStatus;
+  /** Whether the node is still a member that should receive its hints. */
+  isMember: (nodeId: string) => boolean;
+  clock: Clock;
+  logger: Logger;
+  onDelivered: (count: number) => void;
+}
+
+/**
+ * Delivers hints to their home replica once gossip shows it up: each hint is merged into the
+ * target (durably) and deleted here only after that, and only if no newer write was merged into
+ * the hint meanwhile. No admin call and no client read is needed.
+ */
+export class HintedHandoff {
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly deps: HandoffDeps,
+    private readonly options: HandoffOptions,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      this.round();
+      this.schedule();
+    }, this.options.intervalMs);
+  }
+
+  private round(): void {
+    for (const target of this.deps.hints.targets().keys()) {
+      if (this.busy.size >= this.options.targetsConcurrentMax) return;
+      if (this.busy.has(target) || !this.deps.isMember(target) || this.deps.status(target) !== "up") continue;
+      this.busy.add(target);
+      this.deliver(target)
+        .catch((error: unknown) => this.deps.logger.warn({ target, err: error }, "handoff round failed"))
+        .finally(() => this.busy.delete(target));
+    }
+  }
+
+  private async deliver(target: string): Promise<void> {
+    const records = this.deps.hints.pending(target, this.options.batchKeysMax);
+    let delivered = 0;
+    let failed = 0;
+    const queue = [...records];
+    const worker = async (): Promise<void> => {
+      for (let record = queue.shift(); record !== undefined; record = queue.shift()) {
+        if ((await this.deliverOne(target, record)) === true) delivered += 1;
+        else failed += 1;
+        // A target that stops answering ends this round; the next round retries.
+        if (failed > 0 && this.deps.status(target) !== "up") return;
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrencyPerTarget }, worker));
+    if (delivered > 0) {
+      this.deps.onDelivered(delivered);
+      this.deps.logger.info(
+        { target, keys: delivered, failed, remaining: this.deps.hints.targets().get(target) ?? 0 },
+        "handoff done",
+      );
+    }
+  }
+
+  private async deliverOne(target: string, record: HintRecord): Promise<boolean> {
+    try {
+      const object = decodeStoredObject(record.bytes);
+      await this.deps.access.replicate(
+        target,
+        record.partition,
+        record.key,
+        object,
+        this.options.requestTimeoutMs,
+      );
+      await this.deps.hints.removeIfUnchanged(target, record);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

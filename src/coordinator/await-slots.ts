@@ -1,0 +1,64 @@
+import type { Clock } from "../clock/clock.js";
+import { slotOutcome } from "../core/quorum.js";
+import { QuorumError } from "../errors.js";
+
+/** One home slot's answer: from the home replica itself (primary) or from a fallback for it. */
+export interface SlotReply<T> {
+  nodeId: string;
+  primary: boolean;
+  value: T;
+}
+
+/**
+ * Waits until `needed` slots answered, `primaryNeeded` of them by their home replica. Resolves
+ * with the replies so far; when the quorum can no longer be met it still waits for the other
+ * slots (within `timeoutMs`) so the QuorumError reports how many really acknowledged.
+ */
+export function awaitSlots<T>(
+  slots: readonly Promise<SlotReply<T>>[],
+  needed: number,
+  primaryNeeded: number,
+  timeoutMs: number,
+  clock: Clock,
+  what: "read" | "write",
+): Promise<SlotReply<T>[]> {
+  return new Promise((resolve, reject) => {
+    const replies: SlotReply<T>[] = [];
+    let failures = 0;
+    let settled = false;
+    const primaries = (): number => replies.filter((r) => r.primary).length;
+    const error = (): QuorumError =>
+      replies.length >= needed
+        ? new QuorumError(primaryNeeded, primaries(), what, "home")
+        : new QuorumError(needed, replies.length, what);
+    const timer = clock.setTimeout(() => finish(error()), timeoutMs);
+    function finish(e?: Error): void {
+      if (settled) return;
+      settled = true;
+      clock.clearTimeout(timer);
+      if (e) reject(e);
+      else resolve(replies.slice());
+    }
+    function check(): void {
+      const pending = slots.length - replies.length - failures;
+      const outcome = slotOutcome(replies.length, primaries(), pending, needed, primaryNeeded);
+      if (outcome === "done") finish();
+      else if (outcome === "failed" && pending === 0) finish(error());
+    }
+    check();
+    for (const slot of slots) {
+      slot.then(
+        (reply) => {
+          if (settled) return;
+          replies.push(reply);
+          check();
+        },
+        () => {
+          if (settled) return;
+          failures += 1;
+          check();
+        },
+      );
+    }
+  });
+}
