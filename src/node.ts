@@ -1,5 +1,6 @@
 import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
 import { clusterRoutes } from "./api/cluster-routes.js";
+import { faultRoutes } from "./api/fault-routes.js";
 import { ApiServer } from "./api/http-server.js";
 import type { ApiNode, DebugReplicasInfo, MemberInfo, ReplicaDebugInfo, RingInfo } from "./api/interface.js";
 import { keyText } from "./api/key-segment.js";
@@ -37,7 +38,12 @@ import { isTombstoneOnly, liveSiblings, type StoredObject } from "./core/stored-
 import { BadRequestError, ConfigError, NotReadyError } from "./errors.js";
 import type { Logger } from "./log/logger.js";
 import { NodeMetrics } from "./metrics/node-metrics.js";
-import { defaultTcpTransportOptions, TcpTransport } from "./net/index.js";
+import {
+  defaultTcpTransportOptions,
+  type FaultController,
+  FaultInjectingTransport,
+  TcpTransport,
+} from "./net/index.js";
 import type { Message, PeerInfo, Transport } from "./net/transport.js";
 import { checkSettingsConflicts, type NodeIdentity, NodeMeta, newClusterSettings } from "./node-meta.js";
 import { type Random, systemRandom } from "./random/random.js";
@@ -45,6 +51,8 @@ import type { StorageEngine } from "./storage/engine.js";
 import { openLmdbEngine } from "./storage/lmdb-engine.js";
 
 export interface NodeComponents {
+  /** Present only when fault injection is enabled (testing only). */
+  faults?: FaultController;
   clock: Clock;
   random: Random;
   storage: StorageEngine;
@@ -128,7 +136,11 @@ export class RingkvNode implements ApiNode {
     // The HTTP server binds before the cluster is joined, so a port in use fails fast; requests
     // that arrive before the ring exists get a 503.
     this.api = new ApiServer({
-      router: new Router([...kvRoutes(this), ...clusterRoutes(this)]),
+      router: new Router([
+        ...kvRoutes(this),
+        ...clusterRoutes(this),
+        ...(this.components.faults === undefined ? [] : faultRoutes(this.components.faults)),
+      ]),
       limits: this.options.httpServer,
       valueBytesMax: this.options.limits.valueBytesMax,
       logger,
@@ -336,6 +348,11 @@ export class RingkvNode implements ApiNode {
     return this.cachedRing;
   }
 
+  /** The id of the member whose inter-node address this is, if known (for fault injection). */
+  memberIdAt(address: string): string | undefined {
+    return this.gossiper?.current.members.find((m) => m.listen === address)?.id;
+  }
+
   members(): MemberInfo[] {
     const gossiper = this.gossiper;
     if (gossiper === undefined) return [];
@@ -419,16 +436,36 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
     path: options.dataDir,
     mapSizeBytesMax: options.storage.mapSizeBytesMax,
   });
-  const transport = new TcpTransport(
+  const tcp = new TcpTransport(
     {
       ...defaultTcpTransportOptions,
+      // A peer that comes back is dialled again within a second: gossip sees it up about as
+      // fast, and replication and handoff should not fail fast for longer than that.
+      reconnectBackoffMaxMs: 1000,
       nodeId: options.id,
       clusterName: options.clusterName,
       listen: options.listen,
     },
     { clock: systemClock, logger },
   );
-  return new RingkvNode(options, { clock: systemClock, random: systemRandom, storage, transport, logger });
+  let node: RingkvNode | undefined;
+  const faults = options.faultInjection
+    ? new FaultInjectingTransport(tcp, {
+        clock: systemClock,
+        logger,
+        idOf: (address) => node?.memberIdAt(address),
+      })
+    : undefined;
+  if (faults !== undefined) logger.warn("fault injection is enabled (/admin/faults): for testing only");
+  node = new RingkvNode(options, {
+    clock: systemClock,
+    random: systemRandom,
+    storage,
+    transport: faults ?? tcp,
+    logger,
+    faults,
+  });
+  return node;
 }
 
 function ensureDataDir(dir: string): void {

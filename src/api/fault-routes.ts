@@ -63,7 +63,9 @@ function parseRulesBody(body: Uint8Array): FaultRule[] {
   const fields = value as Record<string, unknown>;
   const extra = Object.keys(fields).filter((name) => name !== "rules");
   if (extra.length > 0) {
-    throw new BadRequestError(`unknown field "${(extra[0] ?? "").slice(0, 64)}"; the body is {"rules": [...]}`);
+    throw new BadRequestError(
+      `unknown field "${(extra[0] ?? "").slice(0, 64)}"; the body is {"rules": [...]}`,
+    );
   }
   if (!("rules" in fields)) throw new BadRequestError('the body needs a "rules" array ([] heals)');
   return parseFaultRules(fields.rules);

@@ -153,6 +153,12 @@ export const startSpec: CommandSpec = {
       description: "time in-flight requests get to finish on shutdown",
     },
     {
+      name: "enable-fault-injection",
+      type: "boolean",
+      env: true,
+      description: "TESTING ONLY: serve /admin/faults to drop or delay traffic to/from given peers",
+    },
+    {
       name: "log-level",
       type: "string",
       env: true,
@@ -214,6 +220,7 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
     },
     storage: { mapSizeBytesMax: num("max-storage-bytes", defaultStorageSettings.mapSizeBytesMax) },
     logLevel: logLevel as LogLevel,
+    faultInjection: flags.booleans.has("enable-fault-injection"),
   });
 }
 

@@ -93,6 +93,8 @@ export interface NodeOptions {
   httpServer: HttpServerLimits;
   storage: StorageSettings;
   logLevel: LogLevel;
+  /** Testing only: serve /admin/faults, which drops or delays traffic to and from given peers. */
+  faultInjection: boolean;
 }
 
 function checkInt(value: number, what: string, min: number, max: number): void {

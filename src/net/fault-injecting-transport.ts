@@ -157,7 +157,12 @@ function parseFaultRule(raw: unknown, where: string): FaultRule {
     return Object.freeze({ peer, direction, mode });
   }
   if (mode !== "delay") throw new BadRequestError(`${where}: mode must be "drop" or "delay"`);
-  if (typeof delayMs !== "number" || !Number.isInteger(delayMs) || delayMs < 0 || delayMs > FAULT_DELAY_MS_MAX) {
+  if (
+    typeof delayMs !== "number" ||
+    !Number.isInteger(delayMs) ||
+    delayMs < 0 ||
+    delayMs > FAULT_DELAY_MS_MAX
+  ) {
     throw new BadRequestError(`${where}: mode "delay" needs delayMs, an integer in 0..${FAULT_DELAY_MS_MAX}`);
   }
   return Object.freeze({ peer, direction, mode, delayMs });
@@ -338,7 +343,9 @@ export class FaultInjectingTransport implements Transport, FaultController {
     }
     const delayMs = rule.mode === "delay" ? (rule.delayMs ?? 0) : undefined;
     return new Promise<Message>((resolve, reject) => {
-      const onAbort = (): void => finish(signal?.reason);
+      const onAbort = (): void => {
+        finish(signal?.reason);
+      };
       const finish = (error: unknown): boolean => {
         if (!this.outgoingRequests.delete(item)) return false;
         if (item.timer !== undefined) this.deps.clock.clearTimeout(item.timer);
@@ -350,7 +357,9 @@ export class FaultInjectingTransport implements Transport, FaultController {
         peerId: rule.peer,
         timer: undefined,
         silenced: false,
-        abandon: (error) => finish(error),
+        abandon: (error) => {
+          finish(error);
+        },
       };
       this.outgoingRequests.add(item);
       signal?.addEventListener("abort", onAbort, { once: true });
@@ -442,7 +451,10 @@ export class FaultInjectingTransport implements Transport, FaultController {
         handler.onMessage(from, message);
       } catch (error) {
         // The inner transport guards its own calls this way; a delayed call runs outside them.
-        this.logger.error({ err: error, peerId: from.id, type: message.type }, "one-way message handler threw");
+        this.logger.error(
+          { err: error, peerId: from.id, type: message.type },
+          "one-way message handler threw",
+        );
       }
     });
   }
@@ -509,7 +521,9 @@ function checkOptions(options: FaultInjectionOptions): void {
   const check = (name: keyof FaultInjectionOptions, min: number, max: number): void => {
     const value = options[name];
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(`fault injection option ${name} must be an integer in ${min}..${max}, got ${value}`);
+      throw new ConfigError(
+        `fault injection option ${name} must be an integer in ${min}..${max}, got ${value}`,
+      );
     }
   };
   check("outgoingRequestsHeldPerPeerMax", 1, 1_000_000);

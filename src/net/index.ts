@@ -10,6 +10,16 @@ export {
   RequestTimeoutError,
   TransportClosedError,
 } from "./errors.js";
+export {
+  defaultFaultInjectionOptions,
+  type FaultController,
+  FaultInjectedError,
+  FaultInjectingTransport,
+  type FaultInjectionDeps,
+  type FaultInjectionOptions,
+  type FaultRule,
+  parseFaultRules,
+} from "./fault-injecting-transport.js";
 export { PROTOCOL_VERSION } from "./handshake.js";
 export type { LinkFault } from "./memory-faults.js";
 export {

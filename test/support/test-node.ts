@@ -45,6 +45,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
       httpServer: defaultHttpServerLimits,
       storage: defaultStorageSettings,
       logLevel: "silent",
+      faultInjection: false,
     },
     silentLogger(),
   );

@@ -4,7 +4,13 @@
  * MerkleMessageError rather than read past its end or compared against the wrong segments.
  */
 import { MerkleMessageError } from "./merkle-message-error.js";
-import { checkBranchIds, hashBytes, messageHeaderBytes, shapeOfMessage, type TreeShape } from "./tree-shape.js";
+import {
+  checkBranchIds,
+  hashBytes,
+  messageHeaderBytes,
+  shapeOfMessage,
+  type TreeShape,
+} from "./tree-shape.js";
 
 /** Which branches differ between two trees' branch summaries (from branches()), ascending. */
 export function differingBranches(a: Uint8Array, b: Uint8Array): number[] {

@@ -65,7 +65,7 @@ function changed(
  * should it ever not, the wide stripe (distinct by construction) is used.
  */
 function created(members: number, partitions: number, n: number): Int32Array {
-  return stripe(partitions, members, n);
+  if (members <= n) return stripe(partitions, members, n);
   // Member i is the i-th lowest id, so growing the member count appends the next id.
   let owners = stripe(partitions, n, n);
   let hasRepeats = false;

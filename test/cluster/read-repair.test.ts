@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+
+interface ReplicasBody {
+  replicas: { id: string; values?: string[]; deleted?: boolean }[];
+}
+
+describe("read repair, on 3 real processes (no fallbacks: every node is a home replica)", {
+  timeout: 180_000,
+}, () => {
+  // With N equal to the cluster size there is no fallback, so a replica that was down misses
+  // writes until something repairs it: here, a read.
+  const cluster = new TestCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 16 });
+  let failed = false;
+  before(async () => {
+    await cluster.start();
+  });
+  after(async () => {
+    if (failed) process.stderr.write(`${cluster.logs()}\n`);
+    await cluster.destroy();
+  });
+  const url = (id: string): string => cluster.node(id).url;
+
+  test("with no fallback to take a hint, W=3 fails and W=2 succeeds; a read repairs the replica that missed the write", async () => {
+    try {
+      await cluster.kill("n3");
+      await waitFor(
+        async () => {
+          const m = await getJson<{ members: { id: string; status: string }[] }>(
+            `${url("n1")}/cluster/members`,
+          );
+          return m.members.find((x) => x.id === "n3")?.status === "down";
+        },
+        10_000,
+        "n1 to see n3 down",
+      );
+      const w3 = await fetch(`${url("n1")}/kv/repair-me?w=3&timeout_ms=2000`, {
+        method: "PUT",
+        body: "first",
+      });
+      assert.equal(w3.status, 503, "no fallback would take the hint");
+      const ctx = (await fetch(`${url("n2")}/kv/repair-me`)).headers.get("x-ringkv-context") ?? "";
+      const w2 = await fetch(`${url("n1")}/kv/repair-me?w=2`, {
+        method: "PUT",
+        body: "repaired",
+        headers: { "x-ringkv-context": ctx },
+      });
+      assert.equal(w2.status, 204);
+      await cluster.restart("n3");
+      await cluster.waitConverged();
+      // n1 dials n3 again within its reconnect backoff (at most 1 s).
+      await waitFor(
+        async () => {
+          const info = await getJson<ReplicasBody>(`${url("n1")}/debug/replicas/repair-me`);
+          return info.replicas.find((r) => r.id === "n3")?.values !== undefined;
+        },
+        5000,
+        "n1 to reach n3 again",
+      );
+      const before = await getJson<ReplicasBody>(`${url("n1")}/debug/replicas/repair-me`);
+      assert.deepEqual(before.replicas.find((r) => r.id === "n3")?.values, [], "n3 missed the write");
+      const read = await fetch(`${url("n1")}/kv/repair-me?r=3`);
+      assert.equal(await read.text(), "repaired");
+      await waitFor(
+        async () => {
+          const info = await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/repair-me`);
+          return info.replicas.every((r) => r.values?.[0] === Buffer.from("repaired").toString("base64"));
+        },
+        10_000,
+        "n3 repaired by the read",
+      );
+      const metrics = await (await fetch(`${url("n1")}/metrics`)).text();
+      assert.match(metrics, /ringkv_read_repairs_total\{node="n1"\} [1-9]/);
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+});
