@@ -54,6 +54,13 @@ export class NodeMeta {
     return generation;
   }
 
+  /** Raises the stored generation to at least `floor` (a wiped node rejoining); returns it. */
+  async raiseGeneration(floor: number): Promise<number> {
+    const generation = Math.max(floor, this.read<number>(GENERATION_KEY) ?? 0);
+    await this.write(GENERATION_KEY, generation);
+    return generation;
+  }
+
   clusterState(partitions: number): ClusterState | undefined {
     const stored = this.read<unknown>(CLUSTER_STATE_KEY);
     return stored === undefined ? undefined : parseClusterState(stored, { membersMax: 100_000, partitions });

@@ -7,6 +7,7 @@ import { keyText } from "./api/key-segment.js";
 import { kvRoutes } from "./api/kv-routes.js";
 import { Router } from "./api/router.js";
 import { type Clock, systemClock } from "./clock/clock.js";
+import { AntiEntropy, defaultAntiEntropyOptions } from "./cluster/anti-entropy.js";
 import { defaultGossipOptions } from "./cluster/gossip-options.js";
 import { Gossiper } from "./cluster/gossiper.js";
 import { defaultHandoffOptions, HintedHandoff } from "./cluster/hinted-handoff.js";
@@ -81,6 +82,7 @@ export class RingkvNode implements ApiNode {
   private boundHttp: Address | undefined;
   private kvHandler: KvRequestHandler | undefined;
   private handoff: HintedHandoff | undefined;
+  private antiEntropy: AntiEntropy | undefined;
 
   constructor(
     private readonly options: NodeOptions,
@@ -202,6 +204,29 @@ export class RingkvNode implements ApiNode {
       logger,
       onReadRepair: () => this.metrics.readRepairs.inc(),
     });
+    const antiEntropy = new AntiEntropy(
+      {
+        selfId: this.options.id,
+        storage,
+        replica,
+        access: this.access,
+        transport,
+        addressOf: (id) => findMember(gossiper.current, id)?.listen,
+        status: (id) => gossiper.status(id),
+        ring: () => this.ringView(),
+        clock,
+        logger,
+        onExchange: (_partition, keys) => {
+          this.metrics.aaeExchanges.inc();
+          this.metrics.aaeKeysRepaired.inc(keys);
+        },
+      },
+      defaultAntiEntropyOptions,
+    );
+    const treeKeys = antiEntropy.rebuild();
+    logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
+    this.metrics.aaeExchangeAges = () => antiEntropy.exchangeAges();
+    this.antiEntropy = antiEntropy;
     this.handoff = new HintedHandoff(
       {
         hints,
@@ -232,6 +257,7 @@ export class RingkvNode implements ApiNode {
     );
     gossiper.start();
     this.handoff.start();
+    antiEntropy.start();
     this.ready = true;
     logger.info(
       {
@@ -297,10 +323,18 @@ export class RingkvNode implements ApiNode {
     const known = findMember(info.state, self.id);
     // A node that comes back with a wiped data directory but its old id keeps its place in the ring.
     const inRing = info.state.ring?.owners.includes(self.id) ?? false;
+    // Its liveness clock must also outrank the one the cluster remembers, or its heartbeats
+    // would look old and it would stay "down".
+    const raised = known === undefined ? self.generation : await meta.raiseGeneration(known.generation + 1);
     const record: MemberRecord =
       known === undefined
         ? self
-        : { ...self, state: inRing ? "active" : "joining", stateVersion: known.stateVersion + 1 };
+        : {
+            ...self,
+            generation: raised,
+            state: inRing ? "active" : "joining",
+            stateVersion: known.stateVersion + 1,
+          };
     return {
       settings: info.settings,
       state: mergeClusterStates(info.state, { members: [record], ring: null }),
@@ -322,6 +356,13 @@ export class RingkvNode implements ApiNode {
       });
     }
     if (this.kvHandler?.handles(message.type)) return this.kvHandler.handle(message);
+    if (this.antiEntropy?.handles(message.type)) {
+      try {
+        return Promise.resolve(this.antiEntropy.handle(message));
+      } catch (error) {
+        return Promise.reject(error instanceof BadRequestError ? error : new BadRequestError(String(error)));
+      }
+    }
     this.logger.warn({ from: from.id, type: message.type.slice(0, 64) }, "unknown message type refused");
     return Promise.reject(new BadRequestError(`unknown message type ${message.type.slice(0, 64)}`));
   }
@@ -329,6 +370,7 @@ export class RingkvNode implements ApiNode {
   async stop(): Promise<void> {
     this.gossiper?.stop();
     this.handoff?.stop();
+    this.antiEntropy?.stop();
     await this.api?.stop();
     await this.components.transport.stop();
     await this.components.storage.close();

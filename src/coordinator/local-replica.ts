@@ -1,4 +1,12 @@
-import { type ActorId, join, sync, update, type VersionVector, valueCount } from "../core/causality/index.js";
+import {
+  type ActorId,
+  emptyDvvSet,
+  join,
+  sync,
+  update,
+  type VersionVector,
+  valueCount,
+} from "../core/causality/index.js";
 import {
   decodeStoredObject,
   encodeStoredObject,
@@ -10,6 +18,14 @@ import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { objectKey } from "../storage/object-key.js";
+
+/** Called after every committed change of a key, with its history before and after (Merkle trees). */
+export type ReplicaChangeListener = (
+  partition: number,
+  key: Uint8Array,
+  before: StoredObject | undefined,
+  after: StoredObject | undefined,
+) => void;
 
 export interface LocalReplicaOptions {
   /** This node's write identity in version vectors: node id plus the data directory's epoch. */
@@ -30,6 +46,27 @@ export class LocalReplica {
     private readonly metrics: NodeMetrics,
   ) {}
 
+  private readonly listeners: ReplicaChangeListener[] = [];
+
+  /**
+   * Listeners hear of each committed transition (before -> after) once, after it is durable. Two
+   * writes to one key may be reported out of order; the transitions still chain, so a listener
+   * that folds them commutatively (an XOR tree) ends up exact.
+   */
+  onChange(listener: ReplicaChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  private async changed(
+    partition: number,
+    key: Uint8Array,
+    transition: Promise<{ before: StoredObject | undefined; after: StoredObject }>,
+  ): Promise<StoredObject> {
+    const { before, after } = await transition;
+    for (const listener of this.listeners) listener(partition, key, before, after);
+    return after;
+  }
+
   get actor(): ActorId {
     return this.options.actor;
   }
@@ -46,22 +83,26 @@ export class LocalReplica {
     context: VersionVector,
     sibling: Sibling,
   ): Promise<StoredObject> {
-    return this.storage.update("objects", objectKey(partition, key), (old) => {
-      const current = old === undefined ? { entries: [] } : decodeStoredObject(old);
-      const next = update(current, context, this.options.actor, sibling);
-      this.checkSiblings(key, current, next);
-      return { write: encodeStoredObject(next), result: next };
+    const transition = this.storage.update("objects", objectKey(partition, key), (old) => {
+      const before = old === undefined ? undefined : decodeStoredObject(old);
+      const next = update(before ?? emptyDvvSet<Sibling>(), context, this.options.actor, sibling);
+      this.checkSiblings(key, before ?? emptyDvvSet<Sibling>(), next);
+      return { write: encodeStoredObject(next), result: { before, after: next } };
     });
+    return this.changed(partition, key, transition);
   }
 
   /** Merges another replica's history of a key into ours (replication, repair, handoff). */
   merge(partition: number, key: Uint8Array, incoming: StoredObject): Promise<StoredObject> {
-    return this.storage.update("objects", objectKey(partition, key), (old) => {
-      if (old === undefined) return { write: encodeStoredObject(incoming), result: incoming };
-      const current = decodeStoredObject(old);
-      const next = sync(current, incoming);
-      return { write: encodeStoredObject(next), result: next };
+    type Transition = { before: StoredObject | undefined; after: StoredObject };
+    const transition = this.storage.update<Transition>("objects", objectKey(partition, key), (old) => {
+      if (old === undefined)
+        return { write: encodeStoredObject(incoming), result: { before: undefined, after: incoming } };
+      const before = decodeStoredObject(old);
+      const next = sync(before, incoming);
+      return { write: encodeStoredObject(next), result: { before, after: next } };
     });
+    return this.changed(partition, key, transition);
   }
 
   /**

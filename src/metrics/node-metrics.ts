@@ -19,6 +19,10 @@ export class NodeMetrics {
   readonly hintsStored: Counter;
   readonly hintsDelivered: Counter;
   readonly hintsRefused: Counter;
+  readonly aaeExchanges: Counter;
+  readonly aaeKeysRepaired: Counter;
+  /** Set by the node once anti-entropy runs: seconds since each partition's last completed exchange. */
+  aaeExchangeAges: () => Map<number, number> = () => new Map();
   /** Set by the node once its hint store exists; read when /metrics is scraped. */
   hintsPending: () => Map<string, number> = () => new Map();
 
@@ -80,7 +84,28 @@ export class NodeMetrics {
       help: "Hints this node refused because it already held the maximum for that target",
       registers,
     });
+    this.aaeExchanges = new Counter({
+      name: "ringkv_aae_exchanges_total",
+      help: "Completed anti-entropy exchanges (one partition with one other home replica)",
+      registers,
+    });
+    this.aaeKeysRepaired = new Counter({
+      name: "ringkv_aae_keys_repaired_total",
+      help: "Keys anti-entropy found different between two replicas and merged",
+      registers,
+    });
     const metrics = this;
+    new Gauge({
+      name: "ringkv_aae_last_exchange_age_seconds",
+      help: "Seconds since the last completed anti-entropy exchange, per partition this node replicates",
+      labelNames: ["partition"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [partition, age] of metrics.aaeExchangeAges())
+          this.set({ partition: String(partition) }, age);
+      },
+    });
     new Gauge({
       name: "ringkv_hints_pending",
       help: "Hints held on this node, by the home replica they are for",

@@ -9,7 +9,8 @@
  * the CPU's SHA instructions, so it is as fast as SHA-1 and about twice as fast as MD5 on 1 KiB
  * keys; for short inputs the cost is the ~0.65 us call into OpenSSL, not the hashing. A write
  * hashes the key once (segment and key fingerprint) and then the 32-byte (fingerprint, digest)
- * pair once per side that holds an object: two or three calls, about 2 to 3 us.
+ * pair once per side that holds an object: two or three calls. Measured on a loaded 2-core
+ * machine with 1 KiB keys: 3 to 5 us per update, over 80% of it inside those calls.
  */
 import assert from "node:assert/strict";
 import { hash as oneShotHash } from "node:crypto";
@@ -138,10 +139,9 @@ export class TicTacTree {
 }
 
 function assertDigest(digest: Uint8Array | undefined, which: string): void {
-  assert(
-    digest === undefined || (digest instanceof Uint8Array && digest.length === causalDigestBytes),
-    `the ${which} digest must be undefined or ${causalDigestBytes} bytes from causalDigest()`,
-  );
+  // Checked before building the message: this runs twice on every write.
+  if (digest === undefined || (digest instanceof Uint8Array && digest.length === causalDigestBytes)) return;
+  assert.fail(`the ${which} digest must be undefined or ${causalDigestBytes} bytes from causalDigest()`);
 }
 
 function xorInto(target: Uint8Array, offset: number, delta: Uint8Array): void {

@@ -36,7 +36,11 @@ export function claim(
   return result;
 }
 
-/** Owners as indexes into the sorted member ids; a node no longer a member becomes UNASSIGNED. */
+/**
+ * A membership change, on owners as indexes into the sorted ids (a node no longer a member is
+ * UNASSIGNED): move minimally; if windows could all be distinct but a repeat is left, take the
+ * nearest new-ring layout instead, which is window-distinct whenever that is achievable.
+ */
 function changed(
   previous: readonly string[],
   ids: readonly string[],
@@ -46,12 +50,12 @@ function changed(
   const indexOf = new Map(ids.map((id, i) => [id, i]));
   const owners = Int32Array.from(previous, (id) => indexOf.get(id) ?? UNASSIGNED);
   // With exactly n members every node is a home replica of every partition, so the owners
-  // array places no data and changing it moves none: take the stripe, from which the next join
-  // can leave a window-distinct ring.
-  if (ids.length === n) return nearestStripe(owners, ids.length, n);
+  // array places no data and changing it moves none: take the stripe (the new-ring layout for n
+  // members), from which the next join can leave a window-distinct ring.
+  if (ids.length === n) return nearestLayout(owners, partitions, ids.length, n);
   const moved = moveMinimally(owners, ids.length, n);
   if (windowsAchievable(partitions, ids.length, n) && moved.hasRepeats)
-    return nearestStripe(owners, ids.length, n);
+    return nearestLayout(owners, partitions, ids.length, n);
   return moved.owners;
 }
 
@@ -74,11 +78,12 @@ function created(members: number, partitions: number, n: number): Int32Array {
 }
 
 /**
- * The striped layout (stripe.ts) for `members` members, labelled so that as many partitions as
- * possible keep their owner (an exact assignment over member x slot overlaps).
+ * The new-ring layout for `members` members (`created`: a stripe when members <= n, else grown
+ * from one), labelled so that as many partitions as possible keep their owner: an exact
+ * assignment (Hungarian) over the members x layout-slots overlap counts.
  */
-function nearestStripe(previous: Int32Array, members: number, n: number): Int32Array {
-  const layout = stripe(previous.length, members, n);
+function nearestLayout(previous: Int32Array, partitions: number, members: number, n: number): Int32Array {
+  const layout = created(members, partitions, n);
   const overlap = Array.from({ length: members }, () => new Array<number>(members).fill(0));
   previous.forEach((member, p) => {
     if (member === UNASSIGNED) return;

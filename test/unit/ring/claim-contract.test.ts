@@ -46,7 +46,22 @@ describe("claim's contract", () => {
     );
   });
 
-  test("a balanced, window-distinct ring that claim did not make is also returned unchanged", () => {
+  test("any balanced, window-distinct ring (here: a claimed ring rotated) is returned unchanged", () => {
+    fc.assert(
+      fc.property(history, fc.nat(), (h, shift) => {
+        const { partitions, n } = h.shape;
+        for (const step of play(h)) {
+          if (windowViolations(step.after, n) > 0) continue;
+          const k = shift % partitions;
+          const rotated = [...step.after.slice(k), ...step.after.slice(0, k)];
+          assert.deepEqual(claim(rotated, step.membersAfter, partitions, n), rotated);
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  test("hand-made balanced, window-distinct rings are returned unchanged", () => {
     // Period 4 over 4 members with n = 3, in an order the stripe would not choose.
     const owners = Array.from({ length: 256 }, (_, p) => ["d", "a", "c", "b"][p % 4] as string);
     assert.deepEqual(claim(owners, ["a", "b", "c", "d"], 256, 3), owners);

@@ -1,0 +1,294 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { LocalReplica } from "../coordinator/local-replica.js";
+import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import { sync } from "../core/causality/index.js";
+import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import {
+  causalDigest,
+  differingBranches,
+  differingSegments,
+  segmentOf,
+  TicTacTree,
+} from "../core/merkle/index.js";
+import { partitionOf } from "../core/partition.js";
+import type { RingView } from "../core/ring/ring-view.js";
+import { sameHistory } from "../core/same-history.js";
+import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
+import { BadRequestError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import type { Message, Transport } from "../net/transport.js";
+import type { StorageEngine } from "../storage/engine.js";
+import { partitionRange, splitObjectKey } from "../storage/object-key.js";
+
+export interface AntiEntropyOptions {
+  /** One exchange (one partition with one other home replica) starts per interval: the rate limit. */
+  exchangeIntervalMs: number;
+  /** Keys compared and repaired in one exchange at most; the rest wait for the next round. */
+  keysPerExchangeMax: number;
+  /** Differing segments whose keys are listed in one exchange at most. */
+  segmentsPerExchangeMax: number;
+  requestTimeoutMs: number;
+  /** Leaf segments per partition tree (a power of two, 64..65536). */
+  treeSegments: number;
+}
+
+export const defaultAntiEntropyOptions: AntiEntropyOptions = {
+  exchangeIntervalMs: 500,
+  keysPerExchangeMax: 2000,
+  segmentsPerExchangeMax: 64,
+  requestTimeoutMs: 5000,
+  treeSegments: 256,
+};
+
+export interface AntiEntropyDeps {
+  selfId: string;
+  storage: StorageEngine;
+  replica: LocalReplica;
+  access: ReplicaAccess;
+  transport: Transport;
+  addressOf: (nodeId: string) => string | undefined;
+  status: (nodeId: string) => LivenessStatus;
+  ring: () => RingView | undefined;
+  clock: Clock;
+  logger: Logger;
+  onExchange: (partition: number, keysRepaired: number) => void;
+}
+
+/**
+ * Active anti-entropy: a TicTac Merkle tree per partition, kept up to date on every committed
+ * write and rebuilt from the engine at start-up; home replicas of a partition compare trees in
+ * the background, one exchange per interval, and repair the keys that differ by merging
+ * histories in both directions. A replica whose data was lost is refilled this way.
+ */
+export class AntiEntropy {
+  private readonly trees = new Map<number, TicTacTree>();
+  private readonly lastExchangeMs = new Map<number, number>();
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private cursor = 0;
+  private exchanging = false;
+
+  constructor(
+    private readonly deps: AntiEntropyDeps,
+    private readonly options: AntiEntropyOptions,
+  ) {}
+
+  /** Builds every tree from the objects in storage; then listens to every change of the replica. */
+  rebuild(): number {
+    let keys = 0;
+    for (const [storageKey, bytes] of this.deps.storage.scan("objects")) {
+      const { partition, key } = splitObjectKey(storageKey);
+      this.tree(partition).update(key, undefined, causalDigest(decodeStoredObject(bytes)));
+      keys += 1;
+    }
+    this.deps.replica.onChange((partition, key, before, after) => {
+      this.tree(partition).update(
+        key,
+        before === undefined ? undefined : causalDigest(before),
+        after === undefined ? undefined : causalDigest(after),
+      );
+    });
+    return keys;
+  }
+
+  /** Seconds since the last completed exchange of each home partition (undefined: never). */
+  exchangeAges(): Map<number, number> {
+    const now = this.deps.clock.nowMs();
+    return new Map([...this.lastExchangeMs].map(([p, t]) => [p, (now - t) / 1000]));
+  }
+
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  handles(type: string): boolean {
+    return type === "aae_branches" || type === "aae_leaves" || type === "aae_keys";
+  }
+
+  /** Answers a peer's exchange requests about one partition of ours. */
+  handle(message: Message): Message {
+    const ring = this.deps.ring();
+    const partition = message.partition;
+    if (
+      ring === undefined ||
+      typeof partition !== "number" ||
+      !Number.isInteger(partition) ||
+      partition < 0 ||
+      partition >= ring.partitions
+    ) {
+      throw new BadRequestError("bad partition");
+    }
+    const tree = this.tree(partition);
+    if (message.type === "aae_branches") return { type: "aae_branches_ok", branches: tree.branches() };
+    const ids = parseIds(
+      message.type === "aae_leaves" ? message.branches : message.segments,
+      this.options.treeSegments,
+    );
+    if (message.type === "aae_leaves") return { type: "aae_leaves_ok", leaves: tree.leaves(ids) };
+    return { type: "aae_keys_ok", keys: this.keysIn(partition, new Set(ids)).map(([k, d]) => [k, d]) };
+  }
+
+  private tree(partition: number): TicTacTree {
+    let tree = this.trees.get(partition);
+    if (tree === undefined) {
+      tree = new TicTacTree({ segments: this.options.treeSegments });
+      this.trees.set(partition, tree);
+    }
+    return tree;
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      if (!this.exchanging) {
+        this.exchanging = true;
+        this.next()
+          .catch((error: unknown) => this.deps.logger.debug({ err: error }, "anti-entropy exchange failed"))
+          .finally(() => {
+            this.exchanging = false;
+          });
+      }
+      this.schedule();
+    }, this.options.exchangeIntervalMs);
+  }
+
+  /** The next (partition, peer) pair, round-robin over this node's home partitions and their other home replicas. */
+  private async next(): Promise<void> {
+    const ring = this.deps.ring();
+    if (ring === undefined) return;
+    const pairs: [number, string][] = [];
+    for (let p = 0; p < ring.partitions; p++) {
+      const home = ring.preferenceList(p).slice(0, ring.n);
+      if (!home.includes(this.deps.selfId)) continue;
+      for (const peer of home) if (peer !== this.deps.selfId) pairs.push([p, peer]);
+    }
+    if (pairs.length === 0) return;
+    const [partition, peer] = pairs[this.cursor++ % pairs.length] as [number, string];
+    if (this.deps.status(peer) !== "up") return;
+    await this.exchange(partition, peer);
+  }
+
+  private async exchange(partition: number, peer: string): Promise<void> {
+    const tree = this.tree(partition);
+    const theirBranches = await this.ask(peer, { type: "aae_branches", partition }, "branches");
+    const branches = differingBranches(tree.branches(), theirBranches);
+    let repaired = 0;
+    if (branches.length > 0) {
+      const theirLeaves = await this.ask(peer, { type: "aae_leaves", partition, branches }, "leaves");
+      const segments = differingSegments(branches, tree.leaves(branches), theirLeaves).slice(
+        0,
+        this.options.segmentsPerExchangeMax,
+      );
+      repaired = await this.repairSegments(partition, peer, segments);
+    }
+    this.lastExchangeMs.set(partition, this.deps.clock.nowMs());
+    this.deps.onExchange(partition, repaired);
+    if (repaired > 0)
+      this.deps.logger.info({ partition, peer, keys: repaired }, "anti-entropy repaired keys");
+  }
+
+  /** Lists both sides' keys in the differing segments and merges every key whose digests differ. */
+  private async repairSegments(
+    partition: number,
+    peer: string,
+    segments: readonly number[],
+  ): Promise<number> {
+    const address = this.deps.addressOf(peer);
+    if (address === undefined) return 0;
+    const reply = await this.deps.transport.request(
+      address,
+      { type: "aae_keys", partition, segments },
+      { timeoutMs: this.options.requestTimeoutMs },
+    );
+    const theirs = parseKeyList(reply.keys, this.options.keysPerExchangeMax * 4);
+    const ours = new Map(
+      this.keysIn(partition, new Set(segments)).map(([k, d]) => [Buffer.from(k).toString("hex"), d]),
+    );
+    const candidates = new Map<string, Uint8Array>();
+    for (const [key, digest] of theirs) {
+      const id = Buffer.from(key).toString("hex");
+      const mine = ours.get(id);
+      if (mine === undefined || !Buffer.from(mine).equals(Buffer.from(digest))) candidates.set(id, key);
+      ours.delete(id);
+    }
+    for (const [id] of ours) candidates.set(id, Buffer.from(id, "hex"));
+    let repaired = 0;
+    for (const key of [...candidates.values()].slice(0, this.options.keysPerExchangeMax)) {
+      if (partitionOf(key, this.deps.ring()?.partitions ?? 0) !== partition) continue;
+      if (await this.repairKey(partition, peer, key)) repaired += 1;
+    }
+    return repaired;
+  }
+
+  /** Merges the two replicas' histories of one key and writes the merge where it adds something. */
+  private async repairKey(partition: number, peer: string, key: Uint8Array): Promise<boolean> {
+    const timeoutMs = this.options.requestTimeoutMs;
+    const theirs = await this.deps.access.read(peer, partition, key, timeoutMs);
+    const ours = this.deps.replica.read(partition, key);
+    const merged = mergeOptional(ours, theirs);
+    if (merged === undefined) return false;
+    let changed = false;
+    if (ours === undefined || !sameHistory(ours, merged)) {
+      await this.deps.replica.merge(partition, key, merged);
+      changed = true;
+    }
+    if (theirs === undefined || !sameHistory(theirs, merged)) {
+      await this.deps.access.replicate(peer, partition, key, merged, timeoutMs);
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** (key, causal digest) of every key of a partition that falls in the given segments. */
+  private keysIn(partition: number, segments: ReadonlySet<number>): [Uint8Array, Uint8Array][] {
+    const out: [Uint8Array, Uint8Array][] = [];
+    for (const [storageKey, bytes] of this.deps.storage.scan("objects", partitionRange(partition))) {
+      const { key } = splitObjectKey(storageKey);
+      if (!segments.has(segmentOf(key, this.options.treeSegments))) continue;
+      out.push([key, causalDigest(decodeStoredObject(bytes))]);
+      if (out.length >= this.options.keysPerExchangeMax * 4) break;
+    }
+    return out;
+  }
+
+  private async ask(peer: string, message: Message, field: string): Promise<Uint8Array> {
+    const address = this.deps.addressOf(peer);
+    if (address === undefined) throw new Error(`no address for ${peer}`);
+    const reply = await this.deps.transport.request(address, message, {
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    const value = reply[field];
+    if (!(value instanceof Uint8Array)) throw new Error(`peer ${peer} sent no ${field}`);
+    return value;
+  }
+}
+
+function mergeOptional(a: StoredObject | undefined, b: StoredObject | undefined): StoredObject | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return sync(a, b);
+}
+
+function parseIds(value: unknown, max: number): number[] {
+  if (!Array.isArray(value) || value.length > max) throw new BadRequestError("bad id list");
+  for (const v of value)
+    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= max)
+      throw new BadRequestError("bad id");
+  return value as number[];
+}
+
+function parseKeyList(value: unknown, max: number): [Uint8Array, Uint8Array][] {
+  if (!Array.isArray(value) || value.length > max) throw new Error("bad key list from peer");
+  return value.map((pair: unknown) => {
+    if (!Array.isArray(pair) || !(pair[0] instanceof Uint8Array) || !(pair[1] instanceof Uint8Array)) {
+      throw new Error("bad key list entry from peer");
+    }
+    return [pair[0], pair[1]] as [Uint8Array, Uint8Array];
+  });
+}
