@@ -13,6 +13,7 @@ import { Gossiper } from "./cluster/gossiper.js";
 import { defaultHandoffOptions, HintedHandoff } from "./cluster/hinted-handoff.js";
 import { defaultJoinOptions, fetchJoinInfo } from "./cluster/join.js";
 import { KvRequestHandler } from "./cluster/kv-request-handler.js";
+import { defaultTombstoneOptions, TombstoneReaper } from "./cluster/tombstone-reaper.js";
 import { TransportReplicaAccess } from "./cluster/transport-replica-access.js";
 import { type Address, formatAddress } from "./config/address.js";
 import {
@@ -83,6 +84,7 @@ export class RingkvNode implements ApiNode {
   private kvHandler: KvRequestHandler | undefined;
   private handoff: HintedHandoff | undefined;
   private antiEntropy: AntiEntropy | undefined;
+  private reaper: TombstoneReaper | undefined;
 
   constructor(
     private readonly options: NodeOptions,
@@ -216,6 +218,7 @@ export class RingkvNode implements ApiNode {
         ring: () => this.ringView(),
         clock,
         logger,
+        tombstoneGraceMs: this.options.tombstoneGraceMs,
         onExchange: (_partition, keys) => {
           this.metrics.aaeExchanges.inc();
           this.metrics.aaeKeysRepaired.inc(keys);
@@ -227,6 +230,20 @@ export class RingkvNode implements ApiNode {
     logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
     this.metrics.aaeExchangeAges = () => antiEntropy.exchangeAges();
     this.antiEntropy = antiEntropy;
+    this.reaper = new TombstoneReaper(
+      {
+        selfId: this.options.id,
+        storage,
+        replica,
+        access: this.access,
+        ring: () => this.ringView(),
+        status: (id) => gossiper.status(id),
+        clock,
+        logger,
+        onReaped: (count) => this.metrics.tombstonesReaped.inc(count),
+      },
+      { ...defaultTombstoneOptions, graceMs: this.options.tombstoneGraceMs },
+    );
     this.handoff = new HintedHandoff(
       {
         hints,
@@ -258,6 +275,7 @@ export class RingkvNode implements ApiNode {
     gossiper.start();
     this.handoff.start();
     antiEntropy.start();
+    this.reaper.start();
     this.ready = true;
     logger.info(
       {
@@ -371,6 +389,7 @@ export class RingkvNode implements ApiNode {
     this.gossiper?.stop();
     this.handoff?.stop();
     this.antiEntropy?.stop();
+    this.reaper?.stop();
     await this.api?.stop();
     await this.components.transport.stop();
     await this.components.storage.close();

@@ -1,3 +1,4 @@
+import { defaultTombstoneOptions } from "../cluster/tombstone-reaper.js";
 import { parseAddress } from "../config/address.js";
 import {
   defaultHttpServerLimits,
@@ -153,6 +154,13 @@ export const startSpec: CommandSpec = {
       description: "time in-flight requests get to finish on shutdown",
     },
     {
+      name: "tombstone-grace-ms",
+      type: "integer",
+      env: true,
+      default: String(defaultTombstoneOptions.graceMs),
+      description: "keep a tombstone at least this long (and until every replica holds it) before reaping it",
+    },
+    {
       name: "enable-fault-injection",
       type: "boolean",
       env: true,
@@ -221,6 +229,7 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
     storage: { mapSizeBytesMax: num("max-storage-bytes", defaultStorageSettings.mapSizeBytesMax) },
     logLevel: logLevel as LogLevel,
     faultInjection: flags.booleans.has("enable-fault-injection"),
+    tombstoneGraceMs: num("tombstone-grace-ms", defaultTombstoneOptions.graceMs),
   });
 }
 

@@ -1,7 +1,7 @@
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
-import { sync } from "../core/causality/index.js";
+import { sync, values } from "../core/causality/index.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import {
   causalDigest,
@@ -13,7 +13,7 @@ import {
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
 import { sameHistory } from "../core/same-history.js";
-import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
+import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
 import { BadRequestError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { Message, Transport } from "../net/transport.js";
@@ -52,6 +52,8 @@ export interface AntiEntropyDeps {
   clock: Clock;
   logger: Logger;
   onExchange: (partition: number, keysRepaired: number) => void;
+  /** Tombstones older than this may have been reaped elsewhere: a missing copy is not repaired. */
+  tombstoneGraceMs: number;
 }
 
 /**
@@ -233,6 +235,14 @@ export class AntiEntropy {
     const ours = this.deps.replica.read(partition, key);
     const merged = mergeOptional(ours, theirs);
     if (merged === undefined) return false;
+    // A side without the key may have reaped this tombstone: copying it back would undo the
+    // reaping, and the reaper on the other side would then chase it forever.
+    if (
+      isTombstoneOnly(merged) &&
+      values(merged).every((s) => s.writtenAtMs <= this.deps.clock.nowMs() - this.deps.tombstoneGraceMs)
+    ) {
+      return false;
+    }
     let changed = false;
     if (ours === undefined || !sameHistory(ours, merged)) {
       await this.deps.replica.merge(partition, key, merged);

@@ -93,6 +93,8 @@ export interface NodeOptions {
   httpServer: HttpServerLimits;
   storage: StorageSettings;
   logLevel: LogLevel;
+  /** Tombstones are kept at least this long after a delete before they may be reaped. */
+  tombstoneGraceMs: number;
   /** Testing only: serve /admin/faults, which drops or delays traffic to and from given peers. */
   faultInjection: boolean;
 }
@@ -132,6 +134,7 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
   checkInt(l.siblingsWarn, "--warn-siblings", 1, l.siblingsMax);
   checkInt(l.timeoutMsDefault, "--timeout-ms", 1, l.timeoutMsMax);
   checkInt(l.timeoutMsMax, "--max-timeout-ms", 1, 3_600_000);
+  checkInt(o.tombstoneGraceMs, "--tombstone-grace-ms", 0, 10 * 365 * 24 * 3600 * 1000);
   checkInt(l.hintsPerTargetMax, "--max-hints-per-node", 0, 1_000_000_000);
   checkInt(o.httpServer.connectionsMax, "--max-connections", 1, 1_000_000);
   checkInt(o.httpServer.requestsInFlightMax, "--max-requests-in-flight", 1, 1_000_000);

@@ -7,9 +7,11 @@ import {
   type VersionVector,
   valueCount,
 } from "../core/causality/index.js";
+import { sameHistory } from "../core/same-history.js";
 import {
   decodeStoredObject,
   encodeStoredObject,
+  isTombstoneOnly,
   type Sibling,
   type StoredObject,
 } from "../core/stored-object.js";
@@ -103,6 +105,22 @@ export class LocalReplica {
       return { write: encodeStoredObject(next), result: { before, after: next } };
     });
     return this.changed(partition, key, transition);
+  }
+
+  /**
+   * Deletes the key's tombstone for good, if it still is exactly `expected` (a write that arrived
+   * meanwhile keeps it). Only the tombstone reaper calls this, once every home replica holds it.
+   */
+  async reap(partition: number, key: Uint8Array, expected: StoredObject): Promise<boolean> {
+    const reaped = await this.storage.update("objects", objectKey(partition, key), (old) => {
+      if (old === undefined) return { write: undefined, result: false };
+      const current = decodeStoredObject(old);
+      if (!sameHistory(current, expected) || !isTombstoneOnly(current))
+        return { write: undefined, result: false };
+      return { write: null, result: true };
+    });
+    if (reaped) for (const listener of this.listeners) listener(partition, key, expected, undefined);
+    return reaped;
   }
 
   /**

@@ -20,6 +20,7 @@ export class NodeMetrics {
   readonly hintsDelivered: Counter;
   readonly hintsRefused: Counter;
   readonly aaeExchanges: Counter;
+  readonly tombstonesReaped: Counter;
   readonly aaeKeysRepaired: Counter;
   /** Set by the node once anti-entropy runs: seconds since each partition's last completed exchange. */
   aaeExchangeAges: () => Map<number, number> = () => new Map();
@@ -82,6 +83,11 @@ export class NodeMetrics {
     this.hintsRefused = new Counter({
       name: "ringkv_hints_refused_total",
       help: "Hints this node refused because it already held the maximum for that target",
+      registers,
+    });
+    this.tombstonesReaped = new Counter({
+      name: "ringkv_tombstones_reaped_total",
+      help: "Tombstones deleted for good: past the grace period and held by every home replica",
       registers,
     });
     this.aaeExchanges = new Counter({

@@ -46,6 +46,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
       storage: defaultStorageSettings,
       logLevel: "silent",
       faultInjection: false,
+      tombstoneGraceMs: 24 * 3600 * 1000,
     },
     silentLogger(),
   );

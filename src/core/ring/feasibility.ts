@@ -13,5 +13,5 @@
  */
 export function windowsAchievable(partitions: number, members: number, n: number): boolean {
   if (members < n) return false;
-  return true;
+  return n * Math.ceil(partitions / members) <= partitions;
 }

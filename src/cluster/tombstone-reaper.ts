@@ -1,0 +1,132 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { LocalReplica } from "../coordinator/local-replica.js";
+import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import { values } from "../core/causality/index.js";
+import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import type { RingView } from "../core/ring/ring-view.js";
+import { sameHistory } from "../core/same-history.js";
+import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
+import type { Logger } from "../log/logger.js";
+import type { StorageEngine } from "../storage/engine.js";
+import { splitObjectKey } from "../storage/object-key.js";
+
+export interface TombstoneOptions {
+  /**
+   * A tombstone is kept at least this long after the delete. It must outlast every way an older
+   * version can still arrive (a hint held for a replica that was down, a partition): once reaped,
+   * nothing remembers that the older version was deleted.
+   */
+  graceMs: number;
+  /** How often the reaper looks at the next batch of keys. */
+  intervalMs: number;
+  /** Keys looked at per round (the scan resumes where it stopped). */
+  keysPerRoundMax: number;
+  requestTimeoutMs: number;
+}
+
+export const defaultTombstoneOptions: TombstoneOptions = {
+  graceMs: 24 * 60 * 60 * 1000,
+  intervalMs: 1000,
+  keysPerRoundMax: 1000,
+  requestTimeoutMs: 2000,
+};
+
+export interface ReaperDeps {
+  selfId: string;
+  storage: StorageEngine;
+  replica: LocalReplica;
+  access: ReplicaAccess;
+  ring: () => RingView | undefined;
+  status: (nodeId: string) => LivenessStatus;
+  clock: Clock;
+  logger: Logger;
+  onReaped: (count: number) => void;
+}
+
+/**
+ * Deletes tombstones for good once the grace period passed and every home replica of the key
+ * holds the same tombstone (or already reaped it). A replica that is down blocks reaping, so a
+ * replica that missed the delete cannot bring the old value back: it gets the tombstone first.
+ */
+export class TombstoneReaper {
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private busy = false;
+  private resumeAfter: Uint8Array | undefined;
+
+  constructor(
+    private readonly deps: ReaperDeps,
+    private readonly options: TombstoneOptions,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      if (!this.busy) {
+        this.busy = true;
+        this.round()
+          .catch((error: unknown) => this.deps.logger.warn({ err: error }, "tombstone reaping failed"))
+          .finally(() => {
+            this.busy = false;
+          });
+      }
+      this.schedule();
+    }, this.options.intervalMs);
+  }
+
+  private async round(): Promise<void> {
+    const candidates: { partition: number; key: Uint8Array; object: StoredObject }[] = [];
+    const cutoffMs = this.deps.clock.nowMs() - this.options.graceMs;
+    let seen = 0;
+    let last: Uint8Array | undefined;
+    for (const [storageKey, bytes] of this.deps.storage.scan(
+      "objects",
+      this.resumeAfter === undefined ? {} : { start: this.resumeAfter },
+    )) {
+      if (this.resumeAfter !== undefined && Buffer.from(storageKey).equals(Buffer.from(this.resumeAfter)))
+        continue;
+      last = storageKey;
+      if (++seen > this.options.keysPerRoundMax) break;
+      const object = decodeStoredObject(bytes);
+      if (!isTombstoneOnly(object)) continue;
+      if (values(object).some((s) => s.writtenAtMs > cutoffMs)) continue;
+      candidates.push({ ...splitObjectKey(storageKey), object });
+    }
+    // Wrap around at the end of the store.
+    this.resumeAfter = seen > this.options.keysPerRoundMax ? last : undefined;
+    let reaped = 0;
+    for (const c of candidates) if (await this.reapIfEverywhere(c.partition, c.key, c.object)) reaped += 1;
+    if (reaped > 0) {
+      this.deps.onReaped(reaped);
+      this.deps.logger.info({ keys: reaped }, "tombstones reaped");
+    }
+  }
+
+  private async reapIfEverywhere(partition: number, key: Uint8Array, object: StoredObject): Promise<boolean> {
+    const ring = this.deps.ring();
+    if (ring === undefined) return false;
+    const home = ring.preferenceList(partition).slice(0, ring.n);
+    for (const id of home) {
+      if (id === this.deps.selfId) continue;
+      if (this.deps.status(id) !== "up") return false;
+      try {
+        const theirs = await this.deps.access.read(id, partition, key, this.options.requestTimeoutMs);
+        // Another replica that already reaped it agrees; one that holds anything else does not.
+        if (theirs !== undefined && !sameHistory(theirs, object)) return false;
+      } catch {
+        return false;
+      }
+    }
+    return this.deps.replica.reap(partition, key, object);
+  }
+}
