@@ -55,6 +55,21 @@ export class TestCluster {
     await this.waitConverged();
   }
 
+  /** Starts one more node that joins through the first node; resolves once it serves. */
+  async addNode(id: string): Promise<ClusterNode> {
+    const node: ClusterNode = {
+      id,
+      dataDir: join(this.root, id),
+      listen: "127.0.0.1:0",
+      http: "127.0.0.1:0",
+      url: "",
+      process: undefined,
+    };
+    this.nodes.push(node);
+    await this.launch(node);
+    return node;
+  }
+
   node(id: string): ClusterNode {
     const node = this.nodes.find((n) => n.id === id);
     if (node === undefined) throw new Error(`no node ${id}`);
