@@ -8,7 +8,7 @@ import { type Placement, UNASSIGNED } from "./placement.js";
  * ring (n < S < 2n - 1) an orphan can have every remaining member within n - 1 of it, and this
  * is the cheapest way around that: each hop moves one more partition and no count changes
  * except the last. Breadth-first over gap positions, so the chain found is a shortest one.
- * Returns false when there is none.
+ * Returns false when there is none, or when that chain no longer fits once applied (see below).
  */
 export function takeThroughEjection(
   placement: Placement,

@@ -44,7 +44,7 @@ test("a second hint for the same key merges into the first instead of adding one
   assert.equal(store.targets().get("n2"), 1);
   const merged = store.read("n2", 1, key("x"));
   assert.deepEqual(
-    values(merged ?? emptyDvvSet())
+    values(merged ?? emptyDvvSet<Sibling>())
       .map((s) => new TextDecoder().decode(s.value))
       .sort(),
     ["first", "second"],
