@@ -30,8 +30,10 @@ import { encodeContext, join } from "./core/causality/index.js";
 import {
   type ClusterState,
   findMember,
+  type MemberLoad,
   type MemberRecord,
   mergeClusterStates,
+  NO_LOAD,
   withMember,
 } from "./core/membership/cluster-state.js";
 import { claim } from "./core/ring/index.js";
@@ -175,6 +177,7 @@ export class RingkvNode implements ApiNode {
         n: settings.n,
         membersMax: MEMBERS_MAX,
         persist: (s) => meta.storeClusterState(s),
+        load: () => this.currentLoad(),
         onChange: () => {
           this.cachedRing = undefined;
         },
@@ -224,7 +227,7 @@ export class RingkvNode implements ApiNode {
           this.metrics.aaeKeysRepaired.inc(keys);
         },
       },
-      defaultAntiEntropyOptions,
+      { ...defaultAntiEntropyOptions, exchangeIntervalMs: this.options.aaeIntervalMs },
     );
     const treeKeys = antiEntropy.rebuild();
     logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
@@ -307,6 +310,7 @@ export class RingkvNode implements ApiNode {
       stateVersion: 1,
       generation,
       heartbeat: 0,
+      load: NO_LOAD,
     };
     const storedSettings = meta.settings();
     if (storedSettings !== undefined) {
@@ -409,6 +413,28 @@ export class RingkvNode implements ApiNode {
     return this.cachedRing;
   }
 
+  /**
+   * What this node stores, for gossip and /cluster/members. Storage stats are read at most once a
+   * second: gossip asks every 200 ms and the numbers are informational.
+   */
+  private currentLoad(): MemberLoad {
+    const now = this.components.clock.nowMs();
+    if (this.loadCache === undefined || now - this.loadCache.atMs >= 1000) {
+      const stats = this.components.storage.stats();
+      this.loadCache = {
+        atMs: now,
+        load: {
+          keys: stats.stores.objects.entries,
+          hints: stats.stores.hints.entries,
+          diskBytes: stats.diskBytes,
+        },
+      };
+    }
+    return this.loadCache.load;
+  }
+
+  private loadCache: { atMs: number; load: MemberLoad } | undefined;
+
   /** The id of the member whose inter-node address this is, if known (for fault injection). */
   memberIdAt(address: string): string | undefined {
     return this.gossiper?.current.members.find((m) => m.listen === address)?.id;
@@ -423,6 +449,7 @@ export class RingkvNode implements ApiNode {
       http: m.id === this.options.id ? formatAddress(this.httpAddress) : m.http,
       state: m.state,
       status: gossiper.status(m.id),
+      load: m.id === this.options.id ? this.currentLoad() : m.load,
     }));
   }
 

@@ -12,6 +12,8 @@ export interface MemberInfo {
   http: string;
   state: MembershipState;
   status: MemberStatus;
+  /** Keys, hints and disk bytes the member last reported through gossip. */
+  load: { keys: number; hints: number; diskBytes: number };
 }
 
 export interface RingInfo {

@@ -1,3 +1,4 @@
+import { defaultAntiEntropyOptions } from "../cluster/anti-entropy.js";
 import { defaultTombstoneOptions } from "../cluster/tombstone-reaper.js";
 import { parseAddress } from "../config/address.js";
 import {
@@ -154,6 +155,13 @@ export const startSpec: CommandSpec = {
       description: "time in-flight requests get to finish on shutdown",
     },
     {
+      name: "aae-interval-ms",
+      type: "integer",
+      env: true,
+      default: String(defaultAntiEntropyOptions.exchangeIntervalMs),
+      description: "anti-entropy rate: one Merkle exchange (one partition with one replica) per interval",
+    },
+    {
       name: "tombstone-grace-ms",
       type: "integer",
       env: true,
@@ -230,6 +238,7 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
     logLevel: logLevel as LogLevel,
     faultInjection: flags.booleans.has("enable-fault-injection"),
     tombstoneGraceMs: num("tombstone-grace-ms", defaultTombstoneOptions.graceMs),
+    aaeIntervalMs: num("aae-interval-ms", defaultAntiEntropyOptions.exchangeIntervalMs),
   });
 }
 

@@ -3,6 +3,7 @@ import { decideRing } from "../core/membership/claimant.js";
 import {
   type ClusterState,
   findMember,
+  type MemberLoad,
   type MemberRecord,
   mergeClusterStates,
   withMember,
@@ -26,6 +27,8 @@ export interface GossiperDeps {
   membersMax: number;
   /** Called (awaited) whenever the ring or a member's membership state changed, before it is gossiped on. */
   persist(state: ClusterState): Promise<void>;
+  /** This node's current load, reported with its heartbeat. */
+  load(): MemberLoad;
   /** Called after every change of ring or membership state (not for heartbeats). */
   onChange(state: ClusterState): void;
 }
@@ -109,7 +112,7 @@ export class Gossiper {
     const now = this.deps.clock.nowMs();
     this.failureDetector.tick(now);
     const self = this.self();
-    this.state = withMember(this.state, { ...self, heartbeat: self.heartbeat + 1 });
+    this.state = withMember(this.state, { ...self, heartbeat: self.heartbeat + 1, load: this.deps.load() });
     for (const peer of this.pickPeers()) void this.exchange(peer);
     await this.maybeChangeRing(now);
   }

@@ -95,6 +95,8 @@ export interface NodeOptions {
   logLevel: LogLevel;
   /** Tombstones are kept at least this long after a delete before they may be reaped. */
   tombstoneGraceMs: number;
+  /** One anti-entropy exchange (a partition with one other replica) starts per interval. */
+  aaeIntervalMs: number;
   /** Testing only: serve /admin/faults, which drops or delays traffic to and from given peers. */
   faultInjection: boolean;
 }
@@ -134,6 +136,7 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
   checkInt(l.siblingsWarn, "--warn-siblings", 1, l.siblingsMax);
   checkInt(l.timeoutMsDefault, "--timeout-ms", 1, l.timeoutMsMax);
   checkInt(l.timeoutMsMax, "--max-timeout-ms", 1, 3_600_000);
+  checkInt(o.aaeIntervalMs, "--aae-interval-ms", 10, 3_600_000);
   checkInt(o.tombstoneGraceMs, "--tombstone-grace-ms", 0, 10 * 365 * 24 * 3600 * 1000);
   checkInt(l.hintsPerTargetMax, "--max-hints-per-node", 0, 1_000_000_000);
   checkInt(o.httpServer.connectionsMax, "--max-connections", 1, 1_000_000);

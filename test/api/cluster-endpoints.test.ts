@@ -25,15 +25,29 @@ describe("cluster and operations endpoints of a one-node cluster", () => {
     const [member] = body.members;
     assert.match(member?.listen ?? "", /^127\.0\.0\.1:[1-9][0-9]*$/);
     assert.deepEqual(
-      { ...member, listen: "" },
+      { ...member, listen: "", load: undefined },
       {
         id: "solo",
         listen: "",
         http: `127.0.0.1:${t.node.httpAddress.port}`,
         state: "active",
         status: "up",
+        load: undefined,
       },
     );
+  });
+
+  test("/cluster/members reports each member's load: keys, hints and disk bytes", async () => {
+    for (let i = 0; i < 5; i++) await fetch(`${t.url}/kv/load-${i}`, { method: "PUT", body: "x" });
+    // The node reads its storage stats at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const body = (await (await fetch(`${t.url}/cluster/members`)).json()) as {
+      members: { load: { keys: number; hints: number; diskBytes: number } }[];
+    };
+    const load = body.members[0]?.load;
+    assert.ok(load !== undefined && load.keys >= 5, JSON.stringify(load));
+    assert.equal(load.hints, 0);
+    assert.ok(load.diskBytes > 0);
   });
 
   test("/cluster/ring has Q preference lists, each naming the one node", async () => {

@@ -47,6 +47,7 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
       logLevel: "silent",
       faultInjection: false,
       tombstoneGraceMs: 24 * 3600 * 1000,
+      aaeIntervalMs: 500,
     },
     silentLogger(),
   );

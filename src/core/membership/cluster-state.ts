@@ -21,7 +21,20 @@ export interface MemberRecord {
   readonly generation: number;
   /** Bumped by the node on every gossip tick; (generation, heartbeat) is its liveness clock. */
   readonly heartbeat: number;
+  /** What the node stores, as it last reported (travels with the liveness fields). */
+  readonly load: MemberLoad;
 }
+
+export interface MemberLoad {
+  /** Keys in its objects store. */
+  keys: number;
+  /** Hints it holds for other nodes. */
+  hints: number;
+  /** Bytes its storage uses on disk. */
+  diskBytes: number;
+}
+
+export const NO_LOAD: MemberLoad = Object.freeze({ keys: 0, hints: 0, diskBytes: 0 });
 
 export interface RingState {
   /** Bumped by the claimant at each ownership change; the highest version wins. */
@@ -53,6 +66,7 @@ export function mergeMember(a: MemberRecord, b: MemberRecord): MemberRecord {
     http: liveSource.http,
     generation: liveSource.generation,
     heartbeat: liveSource.heartbeat,
+    load: liveSource.load,
   };
 }
 

@@ -1,4 +1,11 @@
-import type { ClusterState, MemberRecord, MembershipState, RingState } from "./cluster-state.js";
+import {
+  type ClusterState,
+  type MemberLoad,
+  type MemberRecord,
+  type MembershipState,
+  NO_LOAD,
+  type RingState,
+} from "./cluster-state.js";
 
 const STATES: readonly MembershipState[] = ["joining", "active", "leaving", "left"];
 
@@ -41,7 +48,7 @@ export function parseClusterState(value: unknown, limits: ClusterStateLimits): C
 
 function parseMember(value: unknown): MemberRecord {
   if (!isRecord(value)) throw new BadClusterStateError("member is not an object");
-  const { id, listen, http, state, stateVersion, generation, heartbeat } = value;
+  const { id, listen, http, state, stateVersion, generation, heartbeat, load } = value;
   if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id))
     throw new BadClusterStateError("bad member id");
   if (typeof listen !== "string" || listen.length > 300)
@@ -66,7 +73,21 @@ function parseMember(value: unknown): MemberRecord {
     stateVersion: stateVersion as number,
     generation: generation as number,
     heartbeat: heartbeat as number,
+    load: parseLoad(load, id),
   };
+}
+
+/** Load is informational; a record from an older node without it reads as zero load. */
+function parseLoad(value: unknown, id: string): MemberLoad {
+  if (value === undefined || value === null) return NO_LOAD;
+  if (!isRecord(value)) throw new BadClusterStateError(`member ${id}: bad load`);
+  const field = (name: string): number => {
+    const n = value[name];
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+      throw new BadClusterStateError(`member ${id}: bad load.${name}`);
+    return n;
+  };
+  return { keys: field("keys"), hints: field("hints"), diskBytes: field("diskBytes") };
 }
 
 function parseRing(value: unknown, partitions: number): RingState {
