@@ -91,6 +91,11 @@ export class NotReadyError extends RingkvError {
   }
 }
 
+/** The request conflicts with the cluster's state (removing a live node, the last member leaving). */
+export class ConflictError extends RingkvError {
+  readonly code = "conflict";
+}
+
 export class NotFoundError extends RingkvError {
   readonly code = "not_found";
 }

@@ -13,6 +13,7 @@ import { Gossiper } from "./cluster/gossiper.js";
 import { defaultHandoffOptions, HintedHandoff } from "./cluster/hinted-handoff.js";
 import { defaultJoinOptions, fetchJoinInfo } from "./cluster/join.js";
 import { KvRequestHandler } from "./cluster/kv-request-handler.js";
+import { defaultTransferOptions, PartitionTransfer } from "./cluster/partition-transfer.js";
 import { defaultTombstoneOptions, TombstoneReaper } from "./cluster/tombstone-reaper.js";
 import { TransportReplicaAccess } from "./cluster/transport-replica-access.js";
 import { type Address, formatAddress } from "./config/address.js";
@@ -34,12 +35,13 @@ import {
   type MemberRecord,
   mergeClusterStates,
   NO_LOAD,
+  NO_TRANSFER,
   withMember,
 } from "./core/membership/cluster-state.js";
 import { claim } from "./core/ring/index.js";
 import { type RingView, ringView } from "./core/ring/ring-view.js";
 import { isTombstoneOnly, liveSiblings, type StoredObject } from "./core/stored-object.js";
-import { BadRequestError, ConfigError, NotReadyError } from "./errors.js";
+import { BadRequestError, ConfigError, ConflictError, NotFoundError, NotReadyError } from "./errors.js";
 import type { Logger } from "./log/logger.js";
 import { NodeMetrics } from "./metrics/node-metrics.js";
 import {
@@ -87,6 +89,8 @@ export class RingkvNode implements ApiNode {
   private handoff: HintedHandoff | undefined;
   private antiEntropy: AntiEntropy | undefined;
   private reaper: TombstoneReaper | undefined;
+  private transfer: PartitionTransfer | undefined;
+  private hints: HintStore | undefined;
 
   constructor(
     private readonly options: NodeOptions,
@@ -178,8 +182,9 @@ export class RingkvNode implements ApiNode {
         membersMax: MEMBERS_MAX,
         persist: (s) => meta.storeClusterState(s),
         load: () => this.currentLoad(),
-        onChange: () => {
+        onChange: (changed) => {
           this.cachedRing = undefined;
+          this.checkDeparture(changed);
         },
       },
       state,
@@ -192,6 +197,7 @@ export class RingkvNode implements ApiNode {
       onRefused: () => this.metrics.hintsRefused.inc(),
     });
     this.metrics.hintsPending = () => hints.targets();
+    this.hints = hints;
     this.access = new TransportReplicaAccess(
       this.options.id,
       replica,
@@ -233,6 +239,23 @@ export class RingkvNode implements ApiNode {
     logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
     this.metrics.aaeExchangeAges = () => antiEntropy.exchangeAges();
     this.antiEntropy = antiEntropy;
+    this.transfer = new PartitionTransfer(
+      {
+        selfId: this.options.id,
+        n: () => this.ringView()?.n ?? settings.n,
+        partitions: settings.partitions,
+        state: () => gossiper.current,
+        updateSelf: (change) => gossiper.updateSelf(change),
+        storage,
+        replica,
+        transport,
+        addressOf: (id) => findMember(gossiper.current, id)?.listen,
+        status: (id) => gossiper.status(id),
+        clock,
+        logger,
+      },
+      defaultTransferOptions,
+    );
     this.reaper = new TombstoneReaper(
       {
         selfId: this.options.id,
@@ -279,6 +302,7 @@ export class RingkvNode implements ApiNode {
     this.handoff.start();
     antiEntropy.start();
     this.reaper.start();
+    this.transfer.start();
     this.ready = true;
     logger.info(
       {
@@ -311,6 +335,8 @@ export class RingkvNode implements ApiNode {
       generation,
       heartbeat: 0,
       load: NO_LOAD,
+      transfer: NO_TRANSFER,
+      ringVersion: 0,
     };
     const storedSettings = meta.settings();
     if (storedSettings !== undefined) {
@@ -336,7 +362,10 @@ export class RingkvNode implements ApiNode {
       logger.info({ ...settings }, "forming a new cluster");
       return {
         settings,
-        state: { members: [{ ...self, state: "active" }], ring: { version: 1, claimant: self.id, owners } },
+        state: {
+          members: [{ ...self, state: "active" }],
+          ring: { version: 1, claimant: self.id, owners, next: null },
+        },
       };
     }
     const info = await fetchJoinInfo(seeds, transport, clock, logger, defaultJoinOptions, MEMBERS_MAX);
@@ -378,6 +407,13 @@ export class RingkvNode implements ApiNode {
       });
     }
     if (this.kvHandler?.handles(message.type)) return this.kvHandler.handle(message);
+    if (this.transfer?.handles(message.type)) {
+      try {
+        return Promise.resolve(this.transfer.handle(message));
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (this.antiEntropy?.handles(message.type)) {
       try {
         return Promise.resolve(this.antiEntropy.handle(message));
@@ -394,6 +430,7 @@ export class RingkvNode implements ApiNode {
     this.handoff?.stop();
     this.antiEntropy?.stop();
     this.reaper?.stop();
+    this.transfer?.stop();
     await this.api?.stop();
     await this.components.transport.stop();
     await this.components.storage.close();
@@ -408,6 +445,7 @@ export class RingkvNode implements ApiNode {
         ring.owners,
         Math.min(this.clusterSettings.n, new Set(ring.owners).size),
         ring.version,
+        ring.next,
       );
     }
     return this.cachedRing;
@@ -435,6 +473,64 @@ export class RingkvNode implements ApiNode {
 
   private loadCache: { atMs: number; load: MemberLoad } | undefined;
 
+  /** Resolves once this node has left the cluster (after a leave, or when it was removed) and handed off its hints. */
+  private markDeparted: () => void = () => {};
+  // Declared after markDeparted: field initializers run in order.
+  readonly departed: Promise<void> = new Promise((resolve) => {
+    this.markDeparted = resolve;
+  });
+  private departing = false;
+
+  async leave(): Promise<void> {
+    const gossiper = this.gossiper;
+    if (gossiper === undefined) throw new NotReadyError("the node is still starting");
+    const self = gossiper.self();
+    if (self.state === "leaving" || self.state === "left") return;
+    const others = gossiper.current.members.filter(
+      (m) => m.id !== self.id && (m.state === "active" || m.state === "joining"),
+    );
+    if (others.length === 0) throw new ConflictError("the last member of a cluster cannot leave it");
+    await gossiper.updateSelf((s) => ({ ...s, state: "leaving", stateVersion: s.stateVersion + 1 }));
+    this.logger.info("leaving the cluster: handing partitions over");
+  }
+
+  async remove(id: string): Promise<void> {
+    const gossiper = this.gossiper;
+    if (gossiper === undefined) throw new NotReadyError("the node is still starting");
+    const member = findMember(gossiper.current, id);
+    if (member === undefined || member.state === "left")
+      throw new NotFoundError(`no member ${id.slice(0, 64)}`);
+    if (id === this.options.id)
+      throw new ConflictError("a node cannot remove itself: use POST /cluster/leave");
+    const status = gossiper.status(id);
+    if (status !== "down") {
+      throw new ConflictError(
+        `${id} is ${status}: only a node that is down can be removed (stop it, or have it leave)`,
+      );
+    }
+    await gossiper.updateMember(id, (m) => ({ ...m, state: "left", stateVersion: m.stateVersion + 1 }));
+    this.logger.info({ removed: id }, "node removed: its replicas will be re-created");
+  }
+
+  /** Once this node is `left` and out of the ring, delivers its hints (bounded wait) and reports departure. */
+  private checkDeparture(state: ClusterState): void {
+    const self = findMember(state, this.options.id);
+    if (this.departing || self?.state !== "left" || state.ring?.owners.includes(this.options.id) !== false)
+      return;
+    this.departing = true;
+    const hints = this.hints;
+    const deadline = this.components.clock.nowMs() + 60_000;
+    const wait = (): void => {
+      if ((hints?.total() ?? 0) === 0 || this.components.clock.nowMs() >= deadline) {
+        this.logger.info({ hintsLeft: hints?.total() ?? 0 }, "left the cluster");
+        this.markDeparted();
+        return;
+      }
+      this.components.clock.setTimeout(wait, 500);
+    };
+    wait();
+  }
+
   /** The id of the member whose inter-node address this is, if known (for fault injection). */
   memberIdAt(address: string): string | undefined {
     return this.gossiper?.current.members.find((m) => m.listen === address)?.id;
@@ -443,6 +539,8 @@ export class RingkvNode implements ApiNode {
   members(): MemberInfo[] {
     const gossiper = this.gossiper;
     if (gossiper === undefined) return [];
+    const owned = new Map<string, number>();
+    for (const id of gossiper.current.ring?.owners ?? []) owned.set(id, (owned.get(id) ?? 0) + 1);
     return gossiper.current.members.map((m) => ({
       id: m.id,
       listen: m.listen,
@@ -450,6 +548,8 @@ export class RingkvNode implements ApiNode {
       state: m.state,
       status: gossiper.status(m.id),
       load: m.id === this.options.id ? this.currentLoad() : m.load,
+      partitions: owned.get(m.id) ?? 0,
+      transfer: m.transfer,
     }));
   }
 

@@ -1,3 +1,4 @@
+import { BadRequestError } from "../errors.js";
 import type { ApiNode } from "./interface.js";
 import { decodeKeySegment } from "./key-segment.js";
 import { parseRequestOptions } from "./query-params.js";
@@ -39,6 +40,34 @@ export function clusterRoutes(node: ApiNode): Route[] {
         GET: (ctx) => {
           checkQuery(ctx);
           return jsonReply(200, node.ring());
+        },
+      },
+    },
+    {
+      name: "cluster_leave",
+      pattern: ["cluster", "leave"],
+      methods: {
+        POST: async (ctx) => {
+          checkQuery(ctx);
+          await node.leave();
+          return jsonReply(202, { status: "leaving", id: node.id });
+        },
+      },
+    },
+    {
+      name: "cluster_remove",
+      pattern: ["cluster", "remove", ":id"],
+      methods: {
+        POST: async (ctx) => {
+          checkQuery(ctx);
+          let id: string;
+          try {
+            id = decodeURIComponent(ctx.params[0] ?? "");
+          } catch {
+            throw new BadRequestError("node id is not valid percent-encoded UTF-8");
+          }
+          await node.remove(id);
+          return jsonReply(202, { status: "removing", id });
         },
       },
     },

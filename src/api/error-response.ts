@@ -1,6 +1,7 @@
 import {
   BadContextError,
   BadRequestError,
+  ConflictError,
   KeyTooLongError,
   MethodNotAllowedError,
   NotFoundError,
@@ -27,6 +28,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [NotFoundError, 404],
   [MethodNotAllowedError, 405],
   [TooManySiblingsError, 409],
+  [ConflictError, 409],
   [ValueTooLargeError, 413],
   [QuorumError, 503],
   [NotReadyError, 503],

@@ -14,6 +14,10 @@ export interface MemberInfo {
   status: MemberStatus;
   /** Keys, hints and disk bytes the member last reported through gossip. */
   load: { keys: number; hints: number; diskBytes: number };
+  /** Partitions it is the primary owner of (in the current ring). */
+  partitions: number;
+  /** Receiving partitions for a pending ring change: remaining partitions, keys and bytes moved. */
+  transfer: { version: number; remaining: number; keys: number; bytes: number };
 }
 
 export interface RingInfo {
@@ -57,4 +61,8 @@ export interface ApiNode {
   members(): MemberInfo[];
   ring(): RingInfo;
   debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo>;
+  /** This node hands its partitions and hints over and leaves the ring, then its process exits. */
+  leave(): Promise<void>;
+  /** Permanently removes a node that is down; the others re-create its replicas. */
+  remove(id: string): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { RingkvError } from "../errors.js";
 import { devSpec, runDev } from "./dev-command.js";
 import { type CommandSpec, helpText, type ParsedFlags, parseFlags } from "./flags.js";
 import { deleteSpec, getSpec, putSpec, runDelete, runGet, runPut } from "./kv-commands.js";
+import { leaveSpec, removeSpec, runLeave, runRemove } from "./membership-commands.js";
 import { type Output, processOutput } from "./output.js";
 import { runStart, startSpec } from "./start-command.js";
 import { ringSpec, runRing, runStatus, statusSpec } from "./status-commands.js";
@@ -20,6 +21,8 @@ const COMMANDS: readonly Command[] = [
   { spec: deleteSpec, run: runDelete },
   { spec: statusSpec, run: runStatus },
   { spec: ringSpec, run: runRing },
+  { spec: leaveSpec, run: runLeave },
+  { spec: removeSpec, run: runRemove },
 ];
 
 /** Exit codes: 0 ok, 1 failure (or key not found for get), 2 usage or configuration error. */

@@ -262,14 +262,9 @@ export async function runStart(flags: ParsedFlags): Promise<number> {
   }
   return new Promise<number>((resolve) => {
     let stopping = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (stopping) {
-        logger.warn({ signal }, "second signal: exiting without waiting");
-        resolve(1);
-        return;
-      }
+    const shutdown = (reason: Record<string, string>): void => {
       stopping = true;
-      logger.info({ signal }, "shutting down");
+      logger.info(reason, "shutting down");
       node.stop().then(
         () => resolve(0),
         (error: unknown) => {
@@ -278,7 +273,19 @@ export async function runStart(flags: ParsedFlags): Promise<number> {
         },
       );
     };
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, "second signal: exiting without waiting");
+        resolve(1);
+        return;
+      }
+      shutdown({ signal });
+    };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // A node that left the cluster (or was removed) has nothing more to serve.
+    void node.departed.then(() => {
+      if (!stopping) shutdown({ reason: "left the cluster" });
+    });
   });
 }

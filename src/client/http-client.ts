@@ -116,6 +116,13 @@ export class NodeHttpClient {
     return (await res.json()) as T;
   }
 
+  /** POSTs to an operations endpoint such as /cluster/leave; resolves with its JSON answer. */
+  async postJson<T>(path: string): Promise<T> {
+    const res = await this.request("POST", path);
+    if (res.status !== 202 && res.status !== 200) throw await toError(res);
+    return (await res.json()) as T;
+  }
+
   private async request(
     method: string,
     path: string,

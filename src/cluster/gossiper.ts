@@ -89,6 +89,13 @@ export class Gossiper {
     await this.adopt(withMember(this.state, change(this.self())));
   }
 
+  /** Changes another member's membership state (removing a dead node) and spreads it. */
+  async updateMember(id: string, change: (member: MemberRecord) => MemberRecord): Promise<void> {
+    const member = findMember(this.state, id);
+    if (member === undefined) throw new Error(`no member ${id}`);
+    await this.adopt(withMember(this.state, change(member)));
+  }
+
   /** Answers a peer's gossip: merge theirs, reply with ours (push-pull). */
   async onGossip(from: PeerInfo, message: Message): Promise<Message> {
     const theirs = parseClusterState(message.state, {
@@ -112,7 +119,12 @@ export class Gossiper {
     const now = this.deps.clock.nowMs();
     this.failureDetector.tick(now);
     const self = this.self();
-    this.state = withMember(this.state, { ...self, heartbeat: self.heartbeat + 1, load: this.deps.load() });
+    this.state = withMember(this.state, {
+      ...self,
+      heartbeat: self.heartbeat + 1,
+      load: this.deps.load(),
+      ringVersion: this.state.ring?.version ?? 0,
+    });
     for (const peer of this.pickPeers()) void this.exchange(peer);
     await this.maybeChangeRing(now);
   }
@@ -171,7 +183,8 @@ export class Gossiper {
       {
         version: decision.ring.version,
         owners: new Set(decision.ring.owners).size,
-        activated: decision.memberUpdates.map((m) => m.id),
+        members: decision.memberUpdates.map((m) => `${m.id}:${m.state}`),
+        pending: decision.ring.next !== null,
       },
       "ring changed",
     );

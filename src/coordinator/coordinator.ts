@@ -186,7 +186,21 @@ export class Coordinator {
           ),
     );
     const remainingMs = Math.max(1, deadlineMs - this.deps.clock.nowMs());
+    // While the partition moves, its future home replicas get the write too. They do not count
+    // towards W (they may not hold the rest yet), but the client is answered only once each one
+    // has it or a hint for it is durable here: no acknowledged write is missing after the move.
+    const incoming = this.currentRing()
+      .incoming(partition)
+      .map((id) =>
+        this.deps.access
+          .replicate(id, partition, key, object, remainingMs)
+          .catch(() => this.deps.access.hint(this.deps.nodeId, id, partition, key, object, remainingMs))
+          .catch((error: unknown) =>
+            this.deps.logger.warn({ target: id, err: error }, "write to an incoming owner failed"),
+          ),
+      );
     await awaitSlots(slots, options.w, options.pw, remainingMs, this.deps.clock, "write");
+    await Promise.all(incoming);
     return object;
   }
 

@@ -33,6 +33,8 @@ describe("cluster and operations endpoints of a one-node cluster", () => {
         state: "active",
         status: "up",
         load: undefined,
+        partitions: 64,
+        transfer: { version: 0, remaining: 0, keys: 0, bytes: 0 },
       },
     );
   });

@@ -1,16 +1,16 @@
-import { claim } from "../ring/index.js";
+import { claim, gainingNodes } from "../ring/index.js";
 import type { ClusterState, MemberRecord, RingState } from "./cluster-state.js";
 
 export interface RingDecision {
   ring: RingState;
-  /** Members whose state the claimant changes with this ring (joining -> active). */
+  /** Members whose state the claimant changes with this ring (joining -> active, leaving -> left). */
   memberUpdates: MemberRecord[];
 }
 
 /**
  * The claimant is the lowest-id member that owns partitions and is up; before any ring exists it
  * is the lowest-id member that is up. Only the claimant changes ownership, so concurrent joins
- * are folded into one sequence of ring versions instead of racing.
+ * and leaves are folded into one sequence of ring versions instead of racing.
  */
 export function claimantOf(state: ClusterState, isUp: (id: string) => boolean): string | undefined {
   const owners = new Set(state.ring?.owners ?? []);
@@ -21,9 +21,24 @@ export function claimantOf(state: ClusterState, isUp: (id: string) => boolean): 
 }
 
 /**
- * What the claimant does next: when up joining members are not yet in the ring, a new ring
- * version that includes them (minimal movement, see src/core/ring). Failure detection never
- * removes an owner: outages are transient, departures are explicit.
+ * The members that should own partitions: active ones (up or not: failure detection never
+ * changes ownership, outages are transient) and joining ones that are up or already planned in.
+ * Leaving and left members are planned out.
+ */
+function desiredOwners(state: ClusterState, isUp: (id: string) => boolean): string[] {
+  const planned = new Set([...(state.ring?.owners ?? []), ...(state.ring?.next ?? [])]);
+  return state.members
+    .filter((m) => m.state === "active" || (m.state === "joining" && (isUp(m.id) || planned.has(m.id))))
+    .map((m) => m.id);
+}
+
+/**
+ * What the claimant does next, in three steps of ring versions:
+ * 1. the wanted owners differ from the planned ones: plan `next` (minimal movement from the
+ *    current owners, src/core/ring), or re-plan it if membership changed again meanwhile;
+ * 2. while `next` is pending, nothing, until every node that gains a partition reported holding
+ *    its new partitions for this version;
+ * 3. then `next` becomes the owners: joiners become active, leaving nodes left.
  */
 export function decideRing(
   state: ClusterState,
@@ -33,20 +48,58 @@ export function decideRing(
   n: number,
 ): RingDecision | undefined {
   if (claimantOf(state, isUp) !== selfId) return undefined;
-  const current = new Set(state.ring?.owners ?? []);
-  const joiners = state.members.filter((m) => m.state === "joining" && isUp(m.id) && !current.has(m.id));
-  if (joiners.length === 0 && state.ring !== null) return undefined;
-  const owners = state.members
-    .filter((m) => m.state !== "left" && (current.has(m.id) || joiners.includes(m)))
-    .map((m) => m.id);
-  if (owners.length === 0) return undefined;
-  const ring: RingState = {
-    version: (state.ring?.version ?? 0) + 1,
-    claimant: selfId,
-    owners: claim(state.ring?.owners, owners, partitions, n),
+  const ring = state.ring;
+  if (ring === null) {
+    const owners = state.members
+      .filter((m) => m.state !== "left" && m.state !== "leaving" && isUp(m.id))
+      .map((m) => m.id);
+    if (owners.length === 0) return undefined;
+    return {
+      ring: { version: 1, claimant: selfId, owners: claim(undefined, owners, partitions, n), next: null },
+      memberUpdates: activate(state, new Set(owners)),
+    };
+  }
+  const desired = desiredOwners(state, isUp);
+  if (desired.length === 0) return undefined;
+  const planned = ring.next ?? ring.owners;
+  if (!sameSet(planned, desired)) {
+    const next = claim(ring.owners, desired, partitions, n);
+    const unchanged = next.every((id, p) => id === ring.owners[p]);
+    return {
+      ring: {
+        version: ring.version + 1,
+        claimant: selfId,
+        owners: ring.owners,
+        next: unchanged ? null : next,
+      },
+      memberUpdates: [],
+    };
+  }
+  if (ring.next === null) return undefined;
+  const version = ring.version;
+  const ready = [...gainingNodes(ring.owners, ring.next, n)].every(
+    (id) => (state.members.find((m) => m.id === id)?.transfer.version ?? 0) >= version,
+  );
+  if (!ready) return undefined;
+  const owners = new Set(ring.next);
+  return {
+    ring: { version: version + 1, claimant: selfId, owners: ring.next, next: null },
+    memberUpdates: [
+      ...activate(state, owners),
+      ...state.members
+        .filter((m) => m.state === "leaving" && !owners.has(m.id))
+        .map((m) => ({ ...m, state: "left" as const, stateVersion: m.stateVersion + 1 })),
+    ],
   };
-  const memberUpdates = state.members
-    .filter((m) => m.state === "joining" && owners.includes(m.id))
+}
+
+function activate(state: ClusterState, owners: ReadonlySet<string>): MemberRecord[] {
+  return state.members
+    .filter((m) => m.state === "joining" && owners.has(m.id))
     .map((m) => ({ ...m, state: "active" as const, stateVersion: m.stateVersion + 1 }));
-  return { ring, memberUpdates };
+}
+
+function sameSet(owners: readonly string[], members: readonly string[]): boolean {
+  const a = new Set(owners);
+  return a.size === new Set(members).size && members.every((m) => a.has(m));
 }

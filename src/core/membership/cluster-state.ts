@@ -23,7 +23,27 @@ export interface MemberRecord {
   readonly heartbeat: number;
   /** What the node stores, as it last reported (travels with the liveness fields). */
   readonly load: MemberLoad;
+  /** The node's progress receiving partitions for a pending ring (travels with the liveness fields). */
+  readonly transfer: TransferProgress;
+  /**
+   * The ring version the node has adopted (travels with the liveness fields). A node gaining a
+   * partition streams it from a source only once the source knows the pending ring, so every
+   * later write the source takes also goes to the gaining node.
+   */
+  readonly ringVersion: number;
 }
+
+export interface TransferProgress {
+  /** The ring version whose `next` owners this node holds all its partitions of (0: none yet). */
+  version: number;
+  /** Partitions this node still has to receive for the pending ring. */
+  remaining: number;
+  /** Keys and bytes received so far for the pending ring. */
+  keys: number;
+  bytes: number;
+}
+
+export const NO_TRANSFER: TransferProgress = Object.freeze({ version: 0, remaining: 0, keys: 0, bytes: 0 });
 
 export interface MemberLoad {
   /** Keys in its objects store. */
@@ -41,8 +61,15 @@ export interface RingState {
   readonly version: number;
   /** Who computed this ring. */
   readonly claimant: string;
-  /** owners[p]: the primary owner of partition p. */
+  /** owners[p]: the primary owner of partition p. Reads go to the home replicas of this ring. */
   readonly owners: readonly string[];
+  /**
+   * While ownership moves: the owners to come. Writes reach the home replicas of both; nodes
+   * gaining a partition stream it from its current replicas; once every gaining node reported
+   * (MemberRecord.transfer.version) that it holds its new partitions, the claimant makes `next`
+   * the owners. Null when no change is in progress.
+   */
+  readonly next: readonly string[] | null;
 }
 
 export interface ClusterState {
@@ -67,6 +94,8 @@ export function mergeMember(a: MemberRecord, b: MemberRecord): MemberRecord {
     generation: liveSource.generation,
     heartbeat: liveSource.heartbeat,
     load: liveSource.load,
+    transfer: liveSource.transfer,
+    ringVersion: liveSource.ringVersion,
   };
 }
 
@@ -88,8 +117,8 @@ export function compareRings(a: RingState | null, b: RingState | null): number {
   if (a === null || b === null) return a === b ? 0 : a === null ? -1 : 1;
   if (a.version !== b.version) return a.version - b.version;
   if (a.claimant !== b.claimant) return a.claimant < b.claimant ? -1 : 1;
-  const ak = a.owners.join(",");
-  const bk = b.owners.join(",");
+  const ak = `${a.owners.join(",")}>${a.next?.join(",") ?? ""}`;
+  const bk = `${b.owners.join(",")}>${b.next?.join(",") ?? ""}`;
   return ak === bk ? 0 : ak < bk ? -1 : 1;
 }
 

@@ -4,7 +4,9 @@ import {
   type MemberRecord,
   type MembershipState,
   NO_LOAD,
+  NO_TRANSFER,
   type RingState,
+  type TransferProgress,
 } from "./cluster-state.js";
 
 const STATES: readonly MembershipState[] = ["joining", "active", "leaving", "left"];
@@ -39,7 +41,7 @@ export function parseClusterState(value: unknown, limits: ClusterStateLimits): C
   const ring =
     value.ring === null || value.ring === undefined ? null : parseRing(value.ring, limits.partitions);
   if (ring !== null) {
-    for (const owner of new Set(ring.owners)) {
+    for (const owner of new Set([...ring.owners, ...(ring.next ?? [])])) {
       if (!ids.has(owner)) throw new BadClusterStateError(`ring owner ${owner} is not a member`);
     }
   }
@@ -74,6 +76,8 @@ function parseMember(value: unknown): MemberRecord {
     generation: generation as number,
     heartbeat: heartbeat as number,
     load: parseLoad(load, id),
+    transfer: parseTransfer(value.transfer, id),
+    ringVersion: parseCount(value.ringVersion, id, "ringVersion"),
   };
 }
 
@@ -90,6 +94,30 @@ function parseLoad(value: unknown, id: string): MemberLoad {
   return { keys: field("keys"), hints: field("hints"), diskBytes: field("diskBytes") };
 }
 
+function parseCount(value: unknown, id: string, name: string): number {
+  if (value === undefined || value === null) return 0;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+    throw new BadClusterStateError(`member ${id}: bad ${name}`);
+  return value;
+}
+
+function parseTransfer(value: unknown, id: string): TransferProgress {
+  if (value === undefined || value === null) return NO_TRANSFER;
+  if (!isRecord(value)) throw new BadClusterStateError(`member ${id}: bad transfer`);
+  const field = (name: string): number => {
+    const n = value[name];
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+      throw new BadClusterStateError(`member ${id}: bad transfer.${name}`);
+    return n;
+  };
+  return {
+    version: field("version"),
+    remaining: field("remaining"),
+    keys: field("keys"),
+    bytes: field("bytes"),
+  };
+}
+
 function parseRing(value: unknown, partitions: number): RingState {
   if (!isRecord(value)) throw new BadClusterStateError("ring is not an object");
   const { version, claimant, owners } = value;
@@ -97,13 +125,18 @@ function parseRing(value: unknown, partitions: number): RingState {
     throw new BadClusterStateError("bad ring version");
   if (typeof claimant !== "string" || claimant.length > 64)
     throw new BadClusterStateError("bad ring claimant");
-  if (!Array.isArray(owners) || owners.length !== partitions) {
-    throw new BadClusterStateError(`ring must have ${partitions} owners`);
-  }
-  for (const o of owners)
-    if (typeof o !== "string" || o.length === 0 || o.length > 64)
-      throw new BadClusterStateError("bad ring owner");
-  return { version, claimant, owners: owners as string[] };
+  const parseOwners = (list: unknown, what: string): string[] => {
+    if (!Array.isArray(list) || list.length !== partitions) {
+      throw new BadClusterStateError(`ring ${what} must have ${partitions} entries`);
+    }
+    for (const o of list) {
+      if (typeof o !== "string" || o.length === 0 || o.length > 64)
+        throw new BadClusterStateError(`bad ring ${what} entry`);
+    }
+    return list as string[];
+  };
+  const next = value.next === undefined || value.next === null ? null : parseOwners(value.next, "next");
+  return { version, claimant, owners: parseOwners(owners, "owners"), next };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

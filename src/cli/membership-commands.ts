@@ -1,0 +1,82 @@
+import type { MemberInfo } from "../api/interface.js";
+import { ConfigError } from "../errors.js";
+import { clientFromFlags, NODE_FLAG } from "./client-flags.js";
+import type { CommandSpec, ParsedFlags } from "./flags.js";
+import type { Output } from "./output.js";
+
+export const leaveSpec: CommandSpec = {
+  name: "leave",
+  summary:
+    "Make a node hand its partitions and hints to the new owners and leave the cluster (its process exits 0).",
+  usage: "ringkv leave [--node URL] [--no-wait]",
+  positionals: [0, 0],
+  flags: [
+    NODE_FLAG,
+    { name: "no-wait", type: "boolean", description: "return at once instead of following the progress" },
+  ],
+};
+
+export const removeSpec: CommandSpec = {
+  name: "remove",
+  summary: "Permanently remove a node that is down; the others re-create its replicas.",
+  usage: "ringkv remove <id> [--node URL]",
+  positionals: [1, 1],
+  flags: [NODE_FLAG],
+};
+
+export async function runLeave(flags: ParsedFlags, out: Output): Promise<number> {
+  const client = clientFromFlags(flags);
+  const { id } = await client.getJson<{ id: string }>("/health");
+  await client.postJson("/cluster/leave");
+  out.stdout(`${id} is leaving: its partitions move to their new owners\n`);
+  if (flags.booleans.has("no-wait")) return 0;
+  // Follow the hand-over through another member once this one is gone.
+  const { members } = await client.getJson<{ members: MemberInfo[] }>("/cluster/members");
+  const observers = members.filter((m) => m.id !== id && m.state === "active").map((m) => `http://${m.http}`);
+  const deadline = Date.now() + 3_600_000;
+  let lastLine = "";
+  while (Date.now() < deadline) {
+    const view = await firstAnswer([client.baseUrl, ...observers]);
+    const me = view?.find((m) => m.id === id);
+    const incoming = (view ?? []).filter((m) => m.transfer.remaining > 0);
+    const keys = (view ?? []).reduce((sum, m) => sum + m.transfer.keys, 0);
+    if (view !== undefined && (me === undefined || me.state === "left")) {
+      if (out.stdoutIsTTY) out.stdout("\n");
+      out.stdout(`${id} has left the cluster (${keys} keys moved)\n`);
+      return 0;
+    }
+    const owned = me?.partitions ?? 0;
+    const line = `${me?.state ?? "?"}: ${owned} partitions still owned, ${incoming.length} nodes receiving, ${keys} keys moved`;
+    if (out.stdoutIsTTY)
+      out.stdout(`\r${bar(owned, members.find((m) => m.id === id)?.partitions ?? owned)} ${line}   `);
+    else if (line !== lastLine) out.stdout(`${line}\n`);
+    lastLine = line;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new ConfigError("leave: still not done after an hour; see ringkv status");
+}
+
+function bar(left: number, total: number): string {
+  const width = 30;
+  const done = total === 0 ? width : Math.round(((total - left) / total) * width);
+  return `[${"#".repeat(done)}${"-".repeat(width - done)}]`;
+}
+
+async function firstAnswer(urls: string[]): Promise<MemberInfo[] | undefined> {
+  for (const url of urls) {
+    try {
+      const res = await fetch(`${url}/cluster/members`, { signal: AbortSignal.timeout(2000) });
+      if (res.status === 200) return ((await res.json()) as { members: MemberInfo[] }).members;
+    } catch {
+      // Try the next one: the leaving node itself exits at the end.
+    }
+  }
+  return undefined;
+}
+
+export async function runRemove(flags: ParsedFlags, out: Output): Promise<number> {
+  const id = flags.positionals[0] ?? "";
+  await clientFromFlags(flags).postJson(`/cluster/remove/${encodeURIComponent(id)}`);
+  out.stdout(`${id} removed: the other nodes re-create its replicas (follow with ringkv status)\n`);
+  return 0;
+}

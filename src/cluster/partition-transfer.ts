@@ -1,0 +1,231 @@
+import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { LocalReplica } from "../coordinator/local-replica.js";
+import type { ClusterState, MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
+import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import { partitionOf } from "../core/partition.js";
+import { homeOf, partitionsGained } from "../core/ring/index.js";
+import { decodeStoredObject } from "../core/stored-object.js";
+import { BadRequestError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import type { Message, Transport } from "../net/transport.js";
+import type { StorageEngine } from "../storage/engine.js";
+import { objectKey, partitionRange } from "../storage/object-key.js";
+
+export interface TransferOptions {
+  /** How often the node checks whether it must receive partitions. */
+  intervalMs: number;
+  /** Partitions received at once. */
+  partitionsConcurrentMax: number;
+  /** Keys per streamed batch (one request). */
+  batchKeysMax: number;
+  /** A batch's encoded objects stop growing past this many bytes (one large value still fits). */
+  batchBytesMax: number;
+  requestTimeoutMs: number;
+}
+
+export const defaultTransferOptions: TransferOptions = {
+  intervalMs: 500,
+  partitionsConcurrentMax: 2,
+  batchKeysMax: 256,
+  batchBytesMax: 4 * 1024 * 1024,
+  requestTimeoutMs: 10_000,
+};
+
+export interface TransferDeps {
+  selfId: string;
+  n: () => number;
+  partitions: number;
+  state: () => ClusterState;
+  updateSelf: (change: (self: MemberRecord) => MemberRecord) => Promise<void>;
+  storage: StorageEngine;
+  replica: LocalReplica;
+  transport: Transport;
+  addressOf: (nodeId: string) => string | undefined;
+  status: (nodeId: string) => LivenessStatus;
+  clock: Clock;
+  logger: Logger;
+}
+
+/**
+ * Ownership transfer: when the ring has a pending `next`, this node streams every partition it
+ * gains from the partition's current home replicas (all that are up, merging, so one missing
+ * write on one source is covered by another), then reports the ring version it is ready for.
+ * Partitions already received for a version are not fetched again after a failed round; a
+ * restarted node starts the version over (merging is idempotent).
+ */
+export class PartitionTransfer {
+  private timer: TimerHandle | undefined;
+  private running = false;
+  private job: { version: number; done: Set<number> } | undefined;
+  private busy = false;
+  private keys = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly deps: TransferDeps,
+    private readonly options: TransferOptions,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+  }
+
+  handles(type: string): boolean {
+    return type === "xfer_scan";
+  }
+
+  /** Serves one batch of a partition to a node receiving it. */
+  handle(message: Message): Message {
+    const { partition, after, limit } = message;
+    if (
+      typeof partition !== "number" ||
+      !Number.isInteger(partition) ||
+      partition < 0 ||
+      partition >= this.deps.partitions
+    ) {
+      throw new BadRequestError("bad partition");
+    }
+    if (after !== null && !(after instanceof Uint8Array)) throw new BadRequestError("bad cursor");
+    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw new BadRequestError("bad limit");
+    const range = partitionRange(partition);
+    const start = after === null ? range.start : objectKey(partition, after);
+    const items: [Uint8Array, Uint8Array][] = [];
+    let bytes = 0;
+    let done = true;
+    for (const [storageKey, value] of this.deps.storage.scan("objects", { ...range, start })) {
+      const key = storageKey.subarray(4);
+      if (after !== null && Buffer.from(key).equals(Buffer.from(after))) continue;
+      if (items.length >= limit || bytes >= this.options.batchBytesMax) {
+        done = false;
+        break;
+      }
+      items.push([key, value]);
+      bytes += value.length;
+    }
+    return { type: "xfer_scan_ok", items, done };
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = this.deps.clock.setTimeout(() => {
+      if (!this.busy) {
+        this.busy = true;
+        this.check()
+          .catch((error: unknown) => this.deps.logger.warn({ err: error }, "partition transfer round failed"))
+          .finally(() => {
+            this.busy = false;
+          });
+      }
+      this.schedule();
+    }, this.options.intervalMs);
+  }
+
+  private async check(): Promise<void> {
+    const state = this.deps.state();
+    const ring = state.ring;
+    const self = state.members.find((m) => m.id === this.deps.selfId);
+    if (ring === null || ring.next === null || self === undefined) return;
+    if (self.transfer.version >= ring.version) return;
+    const n = this.deps.n();
+    if (this.job?.version !== ring.version) {
+      this.job = { version: ring.version, done: new Set() };
+      this.keys = 0;
+      this.bytes = 0;
+    }
+    const job = this.job;
+    const gained = partitionsGained(ring.owners, ring.next, n, this.deps.selfId).filter(
+      (p) => !job.done.has(p),
+    );
+    await this.report({
+      version: self.transfer.version,
+      remaining: gained.length,
+      keys: this.keys,
+      bytes: this.bytes,
+    });
+    const queue = [...gained];
+    const worker = async (): Promise<void> => {
+      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+        if (this.deps.state().ring?.version !== job.version) return;
+        const sources = homeOf(ring.owners, p, n).filter(
+          (id) => id !== this.deps.selfId && this.deps.status(id) === "up",
+        );
+        // A source that has not adopted the pending ring yet could still take writes it does not
+        // copy to this node: wait for it (next round) rather than miss them.
+        const knows = (id: string): boolean =>
+          (this.deps.state().members.find((m) => m.id === id)?.ringVersion ?? 0) >= job.version;
+        if (!sources.every(knows)) continue;
+        let received = false;
+        for (const source of sources) {
+          try {
+            await this.pull(p, source);
+            received = true;
+          } catch (error) {
+            this.deps.logger.info(
+              { partition: p, source, err: error },
+              "partition transfer from one source failed",
+            );
+          }
+        }
+        if (received) job.done.add(p);
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.partitionsConcurrentMax }, worker));
+    const remaining = partitionsGained(ring.owners, ring.next, n, this.deps.selfId).filter(
+      (p) => !job.done.has(p),
+    ).length;
+    const complete = remaining === 0 && this.deps.state().ring?.version === job.version;
+    await this.report({
+      version: complete ? job.version : self.transfer.version,
+      remaining,
+      keys: this.keys,
+      bytes: this.bytes,
+    });
+    if (complete)
+      this.deps.logger.info(
+        { version: job.version, partitions: job.done.size, keys: this.keys, bytes: this.bytes },
+        "handoff done",
+      );
+  }
+
+  /** Streams one partition from one source and merges every key into this replica. */
+  private async pull(partition: number, source: string): Promise<void> {
+    const address = this.deps.addressOf(source);
+    if (address === undefined) throw new Error(`no address for ${source}`);
+    let after: Uint8Array | null = null;
+    for (;;) {
+      const reply = await this.deps.transport.request(
+        address,
+        { type: "xfer_scan", partition, after, limit: this.options.batchKeysMax },
+        { timeoutMs: this.options.requestTimeoutMs },
+      );
+      const items = reply.items;
+      if (!Array.isArray(items) || typeof reply.done !== "boolean")
+        throw new Error(`bad transfer batch from ${source}`);
+      for (const item of items as unknown[]) {
+        if (!Array.isArray(item) || !(item[0] instanceof Uint8Array) || !(item[1] instanceof Uint8Array)) {
+          throw new Error(`bad transfer item from ${source}`);
+        }
+        const [key, bytes] = item as [Uint8Array, Uint8Array];
+        if (key.length === 0 || partitionOf(key, this.deps.partitions) !== partition)
+          throw new Error(`key of another partition from ${source}`);
+        await this.deps.replica.merge(partition, key, decodeStoredObject(bytes));
+        this.keys += 1;
+        this.bytes += bytes.length;
+        after = key;
+      }
+      if (reply.done) return;
+      if (items.length === 0) throw new Error(`empty batch that is not the end from ${source}`);
+    }
+  }
+
+  private async report(progress: TransferProgress): Promise<void> {
+    await this.deps.updateSelf((self) => ({ ...self, transfer: progress }));
+  }
+}

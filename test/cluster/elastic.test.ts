@@ -1,0 +1,221 @@
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+
+interface ReplicasBody {
+  partition: number;
+  replicas: { id: string; values?: string[]; error?: string }[];
+}
+interface Member {
+  id: string;
+  state: string;
+  status: string;
+  partitions: number;
+}
+
+/** A client that writes new keys (W=2) and reads acknowledged ones (R=2) at a fixed rate through the live nodes. */
+class Load {
+  readonly acked = new Map<string, string>();
+  readonly seen = { writes: 0, reads: 0, falseNotFound: [] as string[], errors: new Map<string, number>() };
+  private next = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight = 0;
+
+  constructor(private readonly urls: () => string[]) {}
+
+  start(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      if (this.inFlight < 32) void this.tick();
+    }, intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await waitFor(async () => this.inFlight === 0, 30_000, "load to drain");
+  }
+
+  /** What the client saw, and forgets it (for the next step). */
+  report(): string {
+    const errors = [...this.seen.errors].map(([k, v]) => `${k}=${v}`).join(" ") || "none";
+    const text = `writes=${this.seen.writes} reads=${this.seen.reads} false404=${this.seen.falseNotFound.length} errors: ${errors}`;
+    this.seen.writes = 0;
+    this.seen.reads = 0;
+    this.seen.errors.clear();
+    return text;
+  }
+
+  private async tick(): Promise<void> {
+    this.inFlight += 1;
+    try {
+      await this.op(0);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  /** One operation; a node that cannot be reached at all (it just exited) is failed over once, as a client library does. */
+  private async op(attempt: number): Promise<void> {
+    const urls = this.urls();
+    const url = urls[Math.floor(Math.random() * urls.length)] ?? "";
+    try {
+      const keys = [...this.acked.keys()];
+      if (this.next % 2 === 0 || keys.length === 0) {
+        const key = `load-${this.next++}`;
+        const res = await fetch(`${url}/kv/${key}?w=2`, {
+          method: "PUT",
+          body: `v-${key}`,
+          signal: AbortSignal.timeout(10_000),
+        });
+        this.seen.writes += 1;
+        if (res.status === 204) this.acked.set(key, `v-${key}`);
+        else this.count(`put_${res.status}`);
+      } else {
+        this.next += 1;
+        const key = keys[Math.floor(Math.random() * keys.length)] ?? "";
+        const res = await fetch(`${url}/kv/${key}?r=2`, { signal: AbortSignal.timeout(10_000) });
+        this.seen.reads += 1;
+        if (res.status === 404) this.seen.falseNotFound.push(`${key} via ${url}`);
+        else if (res.status !== 200) this.count(`get_${res.status}`);
+        await res.arrayBuffer();
+      }
+    } catch (error) {
+      if (attempt === 0 && error instanceof TypeError) {
+        this.count("failover");
+        await this.op(1);
+        return;
+      }
+      this.count(error instanceof Error ? `network_${error.name}` : "network");
+    }
+  }
+
+  private count(kind: string): void {
+    this.seen.errors.set(kind, (this.seen.errors.get(kind) ?? 0) + 1);
+  }
+}
+
+describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", { timeout: 600_000 }, () => {
+  const cluster = new TestCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 64 });
+  const gone = new Set<string>();
+  const live = (): string[] => cluster.nodes.filter((n) => !gone.has(n.id) && n.url !== "").map((n) => n.url);
+  const load = new Load(live);
+  let failed = false;
+  before(async () => {
+    await cluster.start();
+    load.start(20);
+  });
+  after(async () => {
+    await load.stop().catch(() => undefined);
+    if (failed) process.stderr.write(`${cluster.logs()}\n`);
+    await cluster.destroy();
+  });
+  const track = async (fn: () => Promise<void>): Promise<void> => {
+    try {
+      await fn();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  };
+  const url = (id: string): string => cluster.node(id).url;
+  const members = (via: string): Promise<Member[]> =>
+    getJson<{ members: Member[] }>(`${url(via)}/cluster/members`).then((b) => b.members);
+
+  /** Every member in `ids` active and up, nobody else but left ones, as seen by `via`. */
+  async function settled(via: string, ids: string[]): Promise<void> {
+    await waitFor(
+      async () => {
+        const m = (await members(via)).filter((x) => x.state !== "left");
+        const active = m.every((x) => ids.includes(x.id) && x.state === "active" && x.status === "up");
+        if (m.length !== ids.length || !active) return false;
+        // And the ring has switched: exactly these members own partitions.
+        const ring = await getJson<{ owners: string[][] }>(`${url(via)}/cluster/ring`);
+        const owners = new Set(ring.owners.map((list) => list[0]));
+        return owners.size === ids.length && ids.every((id) => owners.has(id));
+      },
+      120_000,
+      `members ${ids.join(",")} active`,
+    );
+  }
+
+  /** After a step: every acknowledged write is readable with R=2 and a sample has exactly its N home replicas. */
+  async function verify(via: string, ids: string[], step: string): Promise<void> {
+    await settled(via, ids);
+    process.stderr.write(`${step}: client saw ${load.report()}\n`);
+    assert.deepEqual(load.seen.falseNotFound, [], "no read of an acknowledged key returned 404");
+    const acked = [...load.acked];
+    for (let i = 0; i < acked.length; i += 50) {
+      await Promise.all(
+        acked.slice(i, i + 50).map(async ([key, value]) => {
+          const res = await fetch(`${url(via)}/kv/${key}?r=2`);
+          assert.equal(res.status, 200, `${key} after ${step}`);
+          assert.equal(await res.text(), value);
+        }),
+      );
+    }
+    const ring = await getJson<{ owners: string[][] }>(`${url(via)}/cluster/ring`);
+    const counts = new Map<string, number>();
+    for (const list of ring.owners) counts.set(list[0] ?? "", (counts.get(list[0] ?? "") ?? 0) + 1);
+    assert.deepEqual([...counts.keys()].sort(), [...ids].sort(), "exactly the members own partitions");
+    for (const c of counts.values())
+      assert.ok(
+        c >= Math.floor(64 / ids.length) && c <= Math.ceil(64 / ids.length),
+        `balanced: ${[...counts]}`,
+      );
+    for (const [key, value] of acked.slice(-20)) {
+      await waitFor(
+        async () => {
+          const info = await getJson<ReplicasBody>(`${url(via)}/debug/replicas/${key}`);
+          const home = ring.owners[info.partition]?.slice(0, 3);
+          return (
+            JSON.stringify(info.replicas.map((r) => r.id)) === JSON.stringify(home) &&
+            info.replicas.every((r) => r.values?.[0] === Buffer.from(value).toString("base64"))
+          );
+        },
+        30_000,
+        `${key} on exactly its 3 home replicas`,
+      );
+    }
+  }
+
+  test("grow 3 -> 5: the new nodes take their share and receive its data while the load runs", () =>
+    track(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      await cluster.addNode("n4");
+      await cluster.addNode("n5");
+      await settled("n1", ["n1", "n2", "n3", "n4", "n5"]);
+      await verify("n5", ["n1", "n2", "n3", "n4", "n5"], "grow 3->5");
+    }));
+
+  test("shrink 5 -> 3 by leave: each leaving node hands its data over and its process exits 0", () =>
+    track(async () => {
+      for (const id of ["n5", "n4"]) {
+        const res = await fetch(`${url(id)}/cluster/leave`, { method: "POST" });
+        assert.equal(res.status, 202);
+        const exit = await cluster.node(id).process?.exitCode();
+        gone.add(id);
+        assert.equal(exit, 0, `${id} exits 0 after leaving`);
+      }
+      await settled("n1", ["n1", "n2", "n3"]);
+      await verify("n2", ["n1", "n2", "n3"], "shrink 5->3");
+    }));
+
+  test("remove a killed node: the survivors re-create its replicas", () =>
+    track(async () => {
+      await cluster.addNode("n6");
+      await settled("n1", ["n1", "n2", "n3", "n6"]);
+      await verify("n6", ["n1", "n2", "n3", "n6"], "grow 3->4");
+      await cluster.kill("n2");
+      gone.add("n2");
+      await waitFor(
+        async () => (await members("n1")).find((m) => m.id === "n2")?.status === "down",
+        15_000,
+        "n2 down",
+      );
+      const live409 = await fetch(`${url("n1")}/cluster/remove/n3`, { method: "POST" });
+      assert.equal(live409.status, 409, "a live node cannot be removed");
+      assert.equal((await fetch(`${url("n1")}/cluster/remove/nope`, { method: "POST" })).status, 404);
+      assert.equal((await fetch(`${url("n1")}/cluster/remove/n2`, { method: "POST" })).status, 202);
+      await settled("n1", ["n1", "n3", "n6"]);
+      await verify("n3", ["n1", "n3", "n6"], "remove n2");
+    }));
+});
