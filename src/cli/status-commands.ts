@@ -33,18 +33,23 @@ export async function runStatus(flags: ParsedFlags, out: Output): Promise<number
   out.stdout(
     `cluster: ${members.length} members, Q=${ring.partitions} N=${ring.n} R=${ring.r} W=${ring.w}\n\n`,
   );
-  const rows = [["ID", "STATE", "STATUS", "PARTITIONS", "KEYS", "HINTS", "LISTEN", "HTTP"]];
-  for (const m of members)
+  const rows = [
+    ["ID", "STATE", "STATUS", "PARTITIONS", "RECEIVING", "MOVED", "KEYS", "HINTS", "LISTEN", "HTTP"],
+  ];
+  for (const m of members) {
     rows.push([
       m.id,
       m.state,
       m.status,
       String(owned.get(m.id) ?? 0),
+      String(m.transfer.remaining),
+      `${m.transfer.keys} keys/${m.transfer.bytes} B`,
       String(m.load.keys),
       String(m.load.hints),
       m.listen,
       m.http,
     ]);
+  }
   out.stdout(table(rows));
   return 0;
 }
