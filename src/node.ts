@@ -279,6 +279,10 @@ export class RingkvNode implements ApiNode {
           const m = findMember(gossiper.current, id);
           return m !== undefined && m.state !== "left";
         },
+        homeOf: (partition) => {
+          const ring = this.ringView();
+          return ring === undefined ? [] : ring.preferenceList(partition).slice(0, ring.n);
+        },
         clock,
         logger,
         onDelivered: (count) => this.metrics.hintsDelivered.inc(count),

@@ -31,6 +31,8 @@ export interface HandoffDeps {
   status: (nodeId: string) => LivenessStatus;
   /** Whether the node is still a member that should receive its hints. */
   isMember: (nodeId: string) => boolean;
+  /** The current home replicas of a partition, for hints whose target has left. */
+  homeOf: (partition: number) => readonly string[];
   clock: Clock;
   logger: Logger;
   onDelivered: (count: number) => void;
@@ -72,7 +74,8 @@ export class HintedHandoff {
   private round(): void {
     for (const target of this.deps.hints.targets().keys()) {
       if (this.busy.size >= this.options.targetsConcurrentMax) return;
-      if (this.busy.has(target) || !this.deps.isMember(target) || this.deps.status(target) !== "up") continue;
+      const member = this.deps.isMember(target);
+      if (this.busy.has(target) || (member && this.deps.status(target) !== "up")) continue;
       this.busy.add(target);
       this.deliver(target)
         .catch((error: unknown) => this.deps.logger.warn({ target, err: error }, "handoff round failed"))
@@ -81,16 +84,18 @@ export class HintedHandoff {
   }
 
   private async deliver(target: string): Promise<void> {
+    const member = this.deps.isMember(target);
     const records = this.deps.hints.pending(target, this.options.batchKeysMax);
     let delivered = 0;
     let failed = 0;
     const queue = [...records];
     const worker = async (): Promise<void> => {
       for (let record = queue.shift(); record !== undefined; record = queue.shift()) {
-        if ((await this.deliverOne(target, record)) === true) delivered += 1;
+        const ok = member ? await this.deliverOne(target, record) : await this.redirect(target, record);
+        if (ok) delivered += 1;
         else failed += 1;
         // A target that stops answering ends this round; the next round retries.
-        if (failed > 0 && this.deps.status(target) !== "up") return;
+        if (member && failed > 0 && this.deps.status(target) !== "up") return;
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrencyPerTarget }, worker));
@@ -101,6 +106,29 @@ export class HintedHandoff {
         "handoff done",
       );
     }
+  }
+
+  /**
+   * The target left or was removed: its hints go to the key's current home replicas instead
+   * (every one that is up, at least one), so a write acknowledged with the help of a hint is not
+   * lost with the node it was meant for.
+   */
+  private async redirect(target: string, record: HintRecord): Promise<boolean> {
+    const home = this.deps.homeOf(record.partition).filter((id) => this.deps.status(id) === "up");
+    const object = decodeStoredObject(record.bytes);
+    const results = await Promise.all(
+      home.map((id) =>
+        this.deps.access
+          .replicate(id, record.partition, record.key, object, this.options.requestTimeoutMs)
+          .then(
+            () => true,
+            () => false,
+          ),
+      ),
+    );
+    if (!results.includes(true)) return false;
+    await this.deps.hints.removeIfUnchanged(target, record);
+    return true;
   }
 
   private async deliverOne(target: string, record: HintRecord): Promise<boolean> {

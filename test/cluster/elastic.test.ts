@@ -215,6 +215,18 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
         15_000,
         "n2 down",
       );
+      // While n2 is down, the load's writes leave hints for it on the fallback.
+      await waitFor(
+        async () => {
+          for (const id of ["n1", "n3", "n6"]) {
+            const text = await (await fetch(`${url(id)}/metrics`)).text();
+            if (/ringkv_hints_pending\{target="n2"[^}]*\} [1-9]/.test(text)) return true;
+          }
+          return false;
+        },
+        15_000,
+        "hints held for the down n2",
+      );
       const live409 = await fetch(`${url("n1")}/cluster/remove/n3`, { method: "POST" });
       assert.equal(live409.status, 409, "a live node cannot be removed");
       assert.equal((await fetch(`${url("n1")}/cluster/remove/nope`, { method: "POST" })).status, 404);
@@ -223,5 +235,17 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
       assert.match(removed.stdout, /n2 removed/);
       await settled("n1", ["n1", "n3", "n6"]);
       await verify("n3", ["n1", "n3", "n6"], "remove n2");
+      // Hints held for n2 while it was down went to the keys' home replicas, not into a void.
+      await waitFor(
+        async () => {
+          for (const id of ["n1", "n3", "n6"]) {
+            const text = await (await fetch(`${url(id)}/metrics`)).text();
+            if (/ringkv_hints_pending\{target="n2"[^}]*\} [1-9]/.test(text)) return false;
+          }
+          return true;
+        },
+        30_000,
+        "no hints left for the removed n2",
+      );
     }));
 });
