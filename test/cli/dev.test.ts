@@ -7,7 +7,8 @@ import { RINGKV_BIN } from "../support/node-process.js";
 test("ringkv dev starts a 3-node cluster that serves through every node, and SIGINT stops all of it", {
   timeout: 120_000,
 }, async () => {
-  const basePort = 20_000 + Math.floor(Math.random() * 20_000);
+  // Below the ephemeral port range (32768+) that other tests' nodes bind with port 0.
+  const basePort = 20_000 + Math.floor(Math.random() * 10_000);
   const child = spawn(
     process.execPath,
     [RINGKV_BIN, "dev", "--nodes", "3", "--temp", "--base-port", String(basePort)],
@@ -41,9 +42,14 @@ test("ringkv dev starts a 3-node cluster that serves through every node, and SIG
     const members = (await (await fetch(`${urls[1]}/cluster/members`)).json()) as {
       members: { state: string; status: string }[];
     };
+    // On a loaded CI machine a member may briefly be "suspect"; none may be down.
     assert.deepEqual(
-      members.members.map((m) => `${m.state}/${m.status}`),
-      ["active/up", "active/up", "active/up"],
+      members.members.map((m) => m.state),
+      ["active", "active", "active"],
+    );
+    assert.ok(
+      members.members.every((m) => m.status !== "down"),
+      JSON.stringify(members),
     );
     process.kill(child.pid ?? 0, "SIGINT");
     assert.equal(await exited, 0);
@@ -51,8 +57,20 @@ test("ringkv dev starts a 3-node cluster that serves through every node, and SIG
     assert.ok(!existsSync(dataDir), "the temporary data directory is removed");
   } finally {
     if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(-child.pid, "SIGKILL");
-      await exited;
+      // Ask dev to stop its nodes first (it signals them by PID); only then force the group down.
+      process.kill(child.pid, "SIGINT");
+      const stopped = await Promise.race([
+        exited.then(() => true),
+        new Promise((r) => setTimeout(() => r(false), 15_000)),
+      ]);
+      if (!stopped) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          process.kill(child.pid, "SIGKILL");
+        }
+        await exited;
+      }
     }
   }
 });
