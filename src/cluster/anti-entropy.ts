@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { Clock } from "../clock/clock.js";
+import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { sync, values } from "../core/causality/index.js";
@@ -63,17 +64,22 @@ export interface AntiEntropyDeps {
  * histories in both directions. A replica whose data was lost is refilled this way.
  */
 export class AntiEntropy {
+  private readonly task: PeriodicTask;
   private readonly trees = new Map<number, TicTacTree>();
   private readonly lastExchangeMs = new Map<number, number>();
-  private timer: TimerHandle | undefined;
-  private running = false;
   private cursor = 0;
-  private exchanging = false;
 
   constructor(
     private readonly deps: AntiEntropyDeps,
     private readonly options: AntiEntropyOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      this.deps.clock,
+      this.options.exchangeIntervalMs,
+      () => this.next(),
+      (error: unknown) => this.deps.logger.debug({ err: error }, "anti-entropy exchange failed"),
+    );
+  }
 
   /** Builds every tree from the objects in storage; then listens to every change of the replica. */
   rebuild(): number {
@@ -100,13 +106,11 @@ export class AntiEntropy {
   }
 
   start(): void {
-    this.running = true;
-    this.schedule();
+    this.task.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.task.stop();
   }
 
   handles(type: string): boolean {
@@ -143,21 +147,6 @@ export class AntiEntropy {
       this.trees.set(partition, tree);
     }
     return tree;
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      if (!this.exchanging) {
-        this.exchanging = true;
-        this.next()
-          .catch((error: unknown) => this.deps.logger.debug({ err: error }, "anti-entropy exchange failed"))
-          .finally(() => {
-            this.exchanging = false;
-          });
-      }
-      this.schedule();
-    }, this.options.exchangeIntervalMs);
   }
 
   /** The next (partition, peer) pair, round-robin over this node's home partitions and their other home replicas. */

@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { Clock } from "../clock/clock.js";
+import { PeriodicTask } from "../clock/periodic-task.js";
 import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
@@ -44,31 +45,27 @@ export interface HandoffDeps {
  * the hint meanwhile. No admin call and no client read is needed.
  */
 export class HintedHandoff {
-  private timer: TimerHandle | undefined;
-  private running = false;
+  private readonly task: PeriodicTask;
   private readonly busy = new Set<string>();
 
   constructor(
     private readonly deps: HandoffDeps,
     private readonly options: HandoffOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      this.deps.clock,
+      this.options.intervalMs,
+      () => this.round(),
+      (error: unknown) => this.deps.logger.warn({ err: error }, "handoff round failed"),
+    );
+  }
 
   start(): void {
-    this.running = true;
-    this.schedule();
+    this.task.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      this.round();
-      this.schedule();
-    }, this.options.intervalMs);
+    this.task.stop();
   }
 
   private round(): void {

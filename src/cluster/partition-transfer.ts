@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { Clock } from "../clock/clock.js";
+import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ClusterState, MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
@@ -54,26 +55,29 @@ export interface TransferDeps {
  * restarted node starts the version over (merging is idempotent).
  */
 export class PartitionTransfer {
-  private timer: TimerHandle | undefined;
-  private running = false;
+  private readonly task: PeriodicTask;
   private job: { version: number; done: Set<number> } | undefined;
-  private busy = false;
   private keys = 0;
   private bytes = 0;
 
   constructor(
     private readonly deps: TransferDeps,
     private readonly options: TransferOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      this.deps.clock,
+      this.options.intervalMs,
+      () => this.check(),
+      (error: unknown) => this.deps.logger.warn({ err: error }, "partition transfer round failed"),
+    );
+  }
 
   start(): void {
-    this.running = true;
-    this.schedule();
+    this.task.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
+    this.task.stop();
   }
 
   handles(type: string): boolean {
@@ -110,21 +114,6 @@ export class PartitionTransfer {
       bytes += value.length;
     }
     return { type: "xfer_scan_ok", items, done };
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      if (!this.busy) {
-        this.busy = true;
-        this.check()
-          .catch((error: unknown) => this.deps.logger.warn({ err: error }, "partition transfer round failed"))
-          .finally(() => {
-            this.busy = false;
-          });
-      }
-      this.schedule();
-    }, this.options.intervalMs);
   }
 
   private async check(): Promise<void> {

@@ -1,4 +1,5 @@
-import type { Clock, TimerHandle } from "../clock/clock.js";
+import type { Clock } from "../clock/clock.js";
+import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { values } from "../core/causality/index.js";
@@ -49,39 +50,27 @@ export interface ReaperDeps {
  * replica that missed the delete cannot bring the old value back: it gets the tombstone first.
  */
 export class TombstoneReaper {
-  private timer: TimerHandle | undefined;
-  private running = false;
-  private busy = false;
+  private readonly task: PeriodicTask;
   private resumeAfter: Uint8Array | undefined;
 
   constructor(
     private readonly deps: ReaperDeps,
     private readonly options: TombstoneOptions,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(
+      this.deps.clock,
+      this.options.intervalMs,
+      () => this.round(),
+      (error: unknown) => this.deps.logger.warn({ err: error }, "tombstone reaping failed"),
+    );
+  }
 
   start(): void {
-    this.running = true;
-    this.schedule();
+    this.task.start();
   }
 
   stop(): void {
-    this.running = false;
-    if (this.timer !== undefined) this.deps.clock.clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (!this.running) return;
-    this.timer = this.deps.clock.setTimeout(() => {
-      if (!this.busy) {
-        this.busy = true;
-        this.round()
-          .catch((error: unknown) => this.deps.logger.warn({ err: error }, "tombstone reaping failed"))
-          .finally(() => {
-            this.busy = false;
-          });
-      }
-      this.schedule();
-    }, this.options.intervalMs);
+    this.task.stop();
   }
 
   private async round(): Promise<void> {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -13,7 +13,7 @@ const b64 = (text: string): string => Buffer.from(text).toString("base64");
 describe("anti-entropy and network partitions on 5 real processes (N=3, R=2, W=2)", {
   timeout: 300_000,
 }, () => {
-  const cluster = new TestCluster({
+  const { cluster, track, url } = useCluster({
     nodes: 5,
     n: 3,
     r: 2,
@@ -21,23 +21,6 @@ describe("anti-entropy and network partitions on 5 real processes (N=3, R=2, W=2
     partitions: 32,
     extraArgs: ["--enable-fault-injection"],
   });
-  let failed = false;
-  before(async () => {
-    await cluster.start();
-  });
-  after(async () => {
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-  });
-  const track = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  };
-  const url = (id: string): string => cluster.node(id).url;
   const put = (
     id: string,
     key: string,
@@ -117,16 +100,7 @@ describe("anti-entropy and network partitions on 5 real processes (N=3, R=2, W=2
           "n5",
           others.map((peer) => ({ peer, direction: "both", mode: "drop" })),
         );
-        await waitFor(
-          async () => {
-            const m = await getJson<{ members: { id: string; status: string }[] }>(
-              `${url("n1")}/cluster/members`,
-            );
-            return m.members.find((x) => x.id === "n5")?.status === "down";
-          },
-          15_000,
-          "the majority to see n5 down",
-        );
+        await waitStatus(url("n1"), "n5", "down", 15_000);
         // The majority deletes one key and rewrites the others; n5, alone, writes too (W=1).
         assert.equal((await fetch(`${url("n1")}/kv/${doomed}`, { method: "DELETE" })).status, 204);
         for (const key of rest.slice(0, 10)) {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 import { runCliAsync } from "../support/node-process.js";
 
 interface ReplicasBody {
@@ -95,29 +95,14 @@ class Load {
 }
 
 describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", { timeout: 600_000 }, () => {
-  const cluster = new TestCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 64 });
   const gone = new Set<string>();
+  // Declared before the cluster exists; it only reads the node list when the load runs.
   const live = (): string[] => cluster.nodes.filter((n) => !gone.has(n.id) && n.url !== "").map((n) => n.url);
   const load = new Load(live);
-  let failed = false;
-  before(async () => {
-    await cluster.start();
-    load.start(20);
-  });
-  after(async () => {
-    await load.stop().catch(() => undefined);
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-  });
-  const track = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  };
-  const url = (id: string): string => cluster.node(id).url;
+  const { cluster, track, url } = useCluster(
+    { nodes: 3, n: 3, r: 2, w: 2, partitions: 64 },
+    { afterStart: () => load.start(20), beforeDestroy: () => load.stop() },
+  );
   const members = (via: string): Promise<Member[]> =>
     getJson<{ members: Member[] }>(`${url(via)}/cluster/members`).then((b) => b.members);
 
@@ -210,11 +195,7 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
       await verify("n6", ["n1", "n2", "n3", "n6"], "grow 3->4");
       await cluster.kill("n2");
       gone.add("n2");
-      await waitFor(
-        async () => (await members("n1")).find((m) => m.id === "n2")?.status === "down",
-        15_000,
-        "n2 down",
-      );
+      await waitStatus(url("n1"), "n2", "down");
       // While n2 is down, the load's writes leave hints for it on the fallback.
       await waitFor(
         async () => {

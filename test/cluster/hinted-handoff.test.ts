@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -11,37 +11,9 @@ interface ReplicasBody {
 const b64 = (text: string): string => Buffer.from(text).toString("base64");
 
 describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)", { timeout: 300_000 }, () => {
-  const cluster = new TestCluster({ nodes: 5, n: 3, r: 2, w: 2, partitions: 64 });
-  let failed = false;
-  before(async () => {
-    await cluster.start();
-  });
-  after(async () => {
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-  });
-  const track = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  };
-  const url = (id: string): string => cluster.node(id).url;
+  const { cluster, track, url } = useCluster({ nodes: 5, n: 3, r: 2, w: 2, partitions: 64 });
   const put = (id: string, key: string, body: string, query = ""): Promise<Response> =>
     fetch(`${url(id)}/kv/${key}${query}`, { method: "PUT", body });
-  const seesDown = (observer: string, id: string): Promise<void> =>
-    waitFor(
-      async () => {
-        const m = await getJson<{ members: { id: string; status: string }[] }>(
-          `${url(observer)}/cluster/members`,
-        );
-        return m.members.find((x) => x.id === id)?.status === "down";
-      },
-      10_000,
-      `${observer} to see ${id} down`,
-    );
 
   /** Keys (of `count`) whose home replicas include `mustHave` and not `mustNot`. */
   async function keysHomedOn(
@@ -65,7 +37,7 @@ describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)",
       const [{ key }] = (await keysHomedOn("sloppy", "n5", "n1", 1)) as [{ key: string; home: string[] }];
       await cluster.kill("n5");
       try {
-        await seesDown("n1", "n5");
+        await waitStatus(url("n1"), "n5", "down");
         assert.equal(
           (await put("n1", key, "while-down", "?w=3")).status,
           204,
@@ -92,8 +64,8 @@ describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)",
       await cluster.kill("n4");
       const written = new Map<string, string>();
       try {
-        await seesDown("n1", "n4");
-        await seesDown("n2", "n4");
+        await waitStatus(url("n1"), "n4", "down");
+        await waitStatus(url("n2"), "n4", "down");
         let next = 0;
         await Promise.all(
           Array.from({ length: 16 }, async () => {
@@ -156,7 +128,7 @@ describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)",
       assert.equal((await put("n1", key, "doomed", "?w=3")).status, 204);
       await cluster.kill("n3");
       try {
-        await seesDown("n1", "n3");
+        await waitStatus(url("n1"), "n3", "down");
         const d = await fetch(`${url("n1")}/kv/${key}`, { method: "DELETE" });
         assert.equal(d.status, 204);
       } finally {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   replicas: { id: string; values?: string[]; deleted?: boolean }[];
@@ -11,30 +11,12 @@ describe("read repair, on 3 real processes (no fallbacks: every node is a home r
 }, () => {
   // With N equal to the cluster size there is no fallback, so a replica that was down misses
   // writes until something repairs it: here, a read.
-  const cluster = new TestCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 16 });
-  let failed = false;
-  before(async () => {
-    await cluster.start();
-  });
-  after(async () => {
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-  });
-  const url = (id: string): string => cluster.node(id).url;
+  const { cluster, track, url } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 16 });
 
-  test("with no fallback to take a hint, W=3 fails and W=2 succeeds; a read repairs the replica that missed the write", async () => {
-    try {
+  test("with no fallback to take a hint, W=3 fails and W=2 succeeds; a read repairs the replica that missed the write", () =>
+    track(async () => {
       await cluster.kill("n3");
-      await waitFor(
-        async () => {
-          const m = await getJson<{ members: { id: string; status: string }[] }>(
-            `${url("n1")}/cluster/members`,
-          );
-          return m.members.find((x) => x.id === "n3")?.status === "down";
-        },
-        10_000,
-        "n1 to see n3 down",
-      );
+      await waitStatus(url("n1"), "n3", "down", 10_000);
       const w3 = await fetch(`${url("n1")}/kv/repair-me?w=3&timeout_ms=2000`, {
         method: "PUT",
         body: "first",
@@ -72,9 +54,5 @@ describe("read repair, on 3 real processes (no fallbacks: every node is a home r
       );
       const metrics = await (await fetch(`${url("n1")}/metrics`)).text();
       assert.match(metrics, /ringkv_read_repairs_total\{node="n1"\} [1-9]/);
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  });
+    }));
 });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 
 const CTX = "x-ringkv-context";
 
@@ -10,26 +10,7 @@ interface ReplicasBody {
 }
 
 describe("a 5-node cluster of real processes (N=3, R=2, W=2)", { timeout: 240_000 }, () => {
-  const cluster = new TestCluster({ nodes: 5, n: 3, r: 2, w: 2, partitions: 64 });
-  let failed = false;
-
-  before(async () => {
-    await cluster.start();
-  });
-  after(async (t) => {
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-    void t;
-  });
-  const track = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  };
-  const url = (id: string): string => cluster.node(id).url;
+  const { cluster, track, url } = useCluster({ nodes: 5, n: 3, r: 2, w: 2, partitions: 64 });
   const put = (
     id: string,
     key: string,
@@ -134,16 +115,7 @@ describe("a 5-node cluster of real processes (N=3, R=2, W=2)", { timeout: 240_00
       assert.notEqual(key, "");
       await cluster.kill("n5");
       try {
-        await waitFor(
-          async () => {
-            const m = await getJson<{ members: { id: string; status: string }[] }>(
-              `${url("n1")}/cluster/members`,
-            );
-            return m.members.find((x) => x.id === "n5")?.status === "down";
-          },
-          10_000,
-          "n5 seen down by n1",
-        );
+        await waitStatus(url("n1"), "n5", "down", 10_000);
         const strict = await put("n1", key, "x", {}, "?w=3&pw=3&timeout_ms=2000");
         assert.equal(strict.status, 503);
         const body = (await strict.json()) as { error: string; needed: number; acked: number };

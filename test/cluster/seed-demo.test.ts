@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -15,24 +15,7 @@ const b64 = (text: string): string => Buffer.from(text).toString("base64");
  * concurrent writes (siblings resolved by a merged write on every replica).
  */
 describe("the seed demo scenarios on real processes (N=3, W=2)", { timeout: 240_000 }, () => {
-  const cluster = new TestCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 64 });
-  let failed = false;
-  before(async () => {
-    await cluster.start();
-  });
-  after(async () => {
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-  });
-  const track = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  };
-  const url = (id: string): string => cluster.node(id).url;
+  const { cluster, track, url } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 64 });
   const put = (
     id: string,
     key: string,
@@ -79,16 +62,7 @@ describe("the seed demo scenarios on real processes (N=3, W=2)", { timeout: 240_
         if (ring.owners[info.partition]?.slice(0, 3).includes("n2")) hinted = `k3-${i}`;
       }
       await cluster.kill("n2");
-      await waitFor(
-        async () => {
-          const m = await getJson<{ members: { id: string; status: string }[] }>(
-            `${url("n1")}/cluster/members`,
-          );
-          return m.members.find((x) => x.id === "n2")?.status === "down";
-        },
-        10_000,
-        "n2 seen down",
-      );
+      await waitStatus(url("n1"), "n2", "down", 10_000);
       const res = await fetch(`${url("n1")}/kv/${hinted}?w=3`, { method: "PUT", body: "v3" });
       assert.equal(res.status, 204, "W=3 met with a fallback standing in for n2");
       const metrics = await Promise.all(

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { getJson, TestCluster, waitFor } from "../support/cluster.js";
+import { describe, test } from "node:test";
+import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -8,7 +8,7 @@ interface ReplicasBody {
 }
 
 describe("tombstone reaping on 4 real processes (N=3, grace 2 s)", { timeout: 180_000 }, () => {
-  const cluster = new TestCluster({
+  const { cluster, track, url } = useCluster({
     nodes: 4,
     n: 3,
     r: 2,
@@ -16,23 +16,6 @@ describe("tombstone reaping on 4 real processes (N=3, grace 2 s)", { timeout: 18
     partitions: 16,
     extraArgs: ["--tombstone-grace-ms", "2000"],
   });
-  let failed = false;
-  before(async () => {
-    await cluster.start();
-  });
-  after(async () => {
-    if (failed) process.stderr.write(`${cluster.logs()}\n`);
-    await cluster.destroy();
-  });
-  const track = async (fn: () => Promise<void>): Promise<void> => {
-    try {
-      await fn();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  };
-  const url = (id: string): string => cluster.node(id).url;
   const replicas = (key: string): Promise<ReplicasBody> =>
     getJson<ReplicasBody>(`${url("n1")}/debug/replicas/${key}`);
   const gone = (info: ReplicasBody): boolean =>
@@ -77,16 +60,7 @@ describe("tombstone reaping on 4 real processes (N=3, grace 2 s)", { timeout: 18
       );
       await cluster.kill(victim);
       try {
-        await waitFor(
-          async () => {
-            const m = await getJson<{ members: { id: string; status: string }[] }>(
-              `${url("n1")}/cluster/members`,
-            );
-            return m.members.find((x) => x.id === victim)?.status === "down";
-          },
-          10_000,
-          `n1 to see ${victim} down`,
-        );
+        await waitStatus(url("n1"), victim, "down", 10_000);
         assert.equal((await fetch(`${url("n1")}/kv/${key}`, { method: "DELETE" })).status, 204);
         // Twice the grace period: nothing may be reaped while a home replica is away.
         await new Promise((resolve) => setTimeout(resolve, 4000));

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import { NodeProcess } from "./node-process.js";
 
 export interface ClusterNode {
@@ -185,5 +186,63 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
   }
   throw new Error(
     `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
+  );
+}
+
+export interface ClusterSuite {
+  cluster: TestCluster;
+  /** Runs a test body; if it throws, every node's log is printed when the suite ends. */
+  track(fn: () => Promise<void>): Promise<void>;
+  /** A node's HTTP base URL. */
+  url(id: string): string;
+}
+
+/**
+ * Registers before/after hooks that start a cluster and always destroy it (processes by PID,
+ * temp dirs), printing the nodes' logs if any tracked test failed. Call inside `describe`.
+ */
+export function useCluster(
+  options: ClusterOptions,
+  hooks: { afterStart?: () => void; beforeDestroy?: () => Promise<void> } = {},
+): ClusterSuite {
+  const cluster = new TestCluster(options);
+  let failed = false;
+  before(async () => {
+    await cluster.start();
+    hooks.afterStart?.();
+  });
+  after(async () => {
+    await hooks.beforeDestroy?.().catch(() => undefined);
+    if (failed) process.stderr.write(`${cluster.logs()}\n`);
+    await cluster.destroy();
+  });
+  return {
+    cluster,
+    async track(fn) {
+      try {
+        await fn();
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    },
+    url: (id) => cluster.node(id).url,
+  };
+}
+
+/** Waits until `observer` sees node `id` with the given failure-detector status. */
+export function waitStatus(
+  url: string,
+  id: string,
+  status: "up" | "suspect" | "down",
+  timeoutMs = 15_000,
+): Promise<void> {
+  return waitFor(
+    async () => {
+      const body = await getJson<{ members: { id: string; status: string }[] }>(`${url}/cluster/members`);
+      return body.members.find((m) => m.id === id)?.status === status;
+    },
+    timeoutMs,
+    `${url} to see ${id} ${status}`,
   );
 }
