@@ -1,13 +1,5 @@
-/** The package's public surface: `import { NodeHttpClient, createNode } from "ringkv"`. */
-export {
-  type GetResult,
-  type HttpClientOptions,
-  NodeHttpClient,
-  NodeUnreachableError,
-  type QuorumParams,
-  RingkvHttpError,
-  type Sibling,
-} from "./client/http-client.js";
+/** The package's public surface: `import { Client, createNode } from "ringkv"`. */
+export * from "./client/index.js";
 export type { NodeOptions } from "./config/node-options.js";
 export {
   BadRequestError,

@@ -40,7 +40,9 @@ export class NodeMeta {
   }
 
   settings(): ClusterSettings | undefined {
-    return this.read<ClusterSettings>(SETTINGS_KEY);
+    const stored = this.read<Omit<ClusterSettings, "conflictMode"> & Partial<ClusterSettings>>(SETTINGS_KEY);
+    // Data directories made before conflict modes existed hold causal data.
+    return stored === undefined ? undefined : { ...stored, conflictMode: stored.conflictMode ?? "causal" };
   }
 
   async storeSettings(settings: ClusterSettings): Promise<void> {
@@ -88,6 +90,12 @@ export function checkSettingsConflicts(requested: Partial<ClusterSettings>, clus
       throw new ConfigError(`--${name} ${wanted} conflicts with the cluster's ${name}=${cluster[name]}`);
     }
   }
+  const mode = requested.conflictMode;
+  if (mode !== undefined && mode !== cluster.conflictMode) {
+    throw new ConfigError(
+      `--conflict-mode ${mode} conflicts with the cluster's conflict mode ${cluster.conflictMode}`,
+    );
+  }
 }
 
 /** Settings of a new cluster: flags, then defaults; R and W default to a majority of N (Riak's quorum). */
@@ -102,5 +110,6 @@ export function newClusterSettings(
     r: requested.r ?? majority,
     w: requested.w ?? majority,
     partitions: requested.partitions ?? defaults.partitions,
+    conflictMode: requested.conflictMode ?? defaults.conflictMode,
   };
 }

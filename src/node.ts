@@ -6,6 +6,7 @@ import type { ApiNode, DebugReplicasInfo, MemberInfo, ReplicaDebugInfo, RingInfo
 import { keyText } from "./api/key-segment.js";
 import { kvRoutes } from "./api/kv-routes.js";
 import { Router } from "./api/router.js";
+import { uiRoutes } from "./api/ui-routes.js";
 import { type Clock, systemClock } from "./clock/clock.js";
 import { AntiEntropy, defaultAntiEntropyOptions } from "./cluster/anti-entropy.js";
 import { defaultGossipOptions } from "./cluster/gossip-options.js";
@@ -16,7 +17,13 @@ import { KvRequestHandler } from "./cluster/kv-request-handler.js";
 import { defaultTransferOptions, PartitionTransfer } from "./cluster/partition-transfer.js";
 import { defaultTombstoneOptions, TombstoneReaper } from "./cluster/tombstone-reaper.js";
 import { TransportReplicaAccess } from "./cluster/transport-replica-access.js";
-import { type Address, formatAddress } from "./config/address.js";
+import {
+  type Address,
+  advertisedHttpAddress,
+  formatAddress,
+  isWildcardHost,
+  parseAddress,
+} from "./config/address.js";
 import {
   type ClusterSettings,
   defaultClusterSettings,
@@ -28,6 +35,7 @@ import { Coordinator } from "./coordinator/coordinator.js";
 import { HintStore } from "./coordinator/hint-store.js";
 import { LocalReplica } from "./coordinator/local-replica.js";
 import { encodeContext, join } from "./core/causality/index.js";
+import { conflictResolution } from "./core/conflict-mode.js";
 import {
   type ClusterState,
   findMember,
@@ -64,6 +72,17 @@ export interface NodeComponents {
   storage: StorageEngine;
   transport: Transport;
   logger: Logger;
+  /**
+   * Whether the node serves the client HTTP API (default true). The deterministic simulation runs
+   * many nodes in one process and calls their coordinators directly, so its nodes open no socket.
+   */
+  httpServer?: boolean;
+  /**
+   * Whether the metrics include the process's own (event loop, GC, memory; default true). They
+   * describe the process, not the node, and their monitors run on real timers: the simulation
+   * turns them off.
+   */
+  processMetrics?: boolean;
 }
 
 /** Members a gossiped state may list; a larger one is refused as malformed. */
@@ -97,7 +116,10 @@ export class RingkvNode implements ApiNode {
     private readonly components: NodeComponents,
   ) {
     this.logger = components.logger;
-    this.metrics = new NodeMetrics(options.id, () => components.storage.stats(), { processMetrics: true });
+    this.metrics = new NodeMetrics(options.id, () => components.storage.stats(), {
+      processMetrics: components.processMetrics ?? true,
+      nowMs: () => components.clock.nowMs(),
+    });
   }
 
   get id(): string {
@@ -145,18 +167,7 @@ export class RingkvNode implements ApiNode {
     });
     // The HTTP server binds before the cluster is joined, so a port in use fails fast; requests
     // that arrive before the ring exists get a 503.
-    this.api = new ApiServer({
-      router: new Router([
-        ...kvRoutes(this),
-        ...clusterRoutes(this),
-        ...(this.components.faults === undefined ? [] : faultRoutes(this.components.faults)),
-      ]),
-      limits: this.options.httpServer,
-      valueBytesMax: this.options.limits.valueBytesMax,
-      logger,
-      metrics: this.metrics,
-    });
-    this.boundHttp = await this.api.start(this.options.http);
+    if (this.components.httpServer !== false) await this.startApi();
     const { settings, state } = await this.resolveCluster(meta, generation);
     this.clusterSettings = settings;
     const replica = new LocalReplica(
@@ -165,6 +176,7 @@ export class RingkvNode implements ApiNode {
         actor: this.identity.actor,
         siblingsMax: this.options.limits.siblingsMax,
         siblingsWarn: this.options.limits.siblingsWarn,
+        conflicts: conflictResolution(settings.conflictMode, () => clock.nowMs()),
       },
       logger,
       this.metrics,
@@ -192,11 +204,26 @@ export class RingkvNode implements ApiNode {
     );
     this.gossiper = gossiper;
     await meta.storeClusterState(state);
-    const hints = new HintStore(storage, this.options.limits.hintsPerTargetMax, {
-      onStored: () => this.metrics.hintsStored.inc(),
-      onRefused: () => this.metrics.hintsRefused.inc(),
-    });
+    const hints = new HintStore(
+      storage,
+      this.options.limits.hintsPerTargetMax,
+      {
+        onStored: () => this.metrics.hintsStored.inc(),
+        onRefused: () => this.metrics.hintsRefused.inc(),
+      },
+      replica.conflicts,
+    );
     this.metrics.hintsPending = () => hints.targets();
+    this.metrics.clusterView = () => {
+      const current = gossiper.current;
+      const self = findMember(current, this.options.id);
+      return {
+        members: current.members.map((m) => ({ state: m.state, status: gossiper.status(m.id) })),
+        ringVersion: current.ring?.version ?? 0,
+        partitionsOwned: current.ring?.owners.filter((o) => o === this.options.id).length ?? 0,
+        transferRemaining: current.ring?.next == null ? 0 : (self?.transfer.remaining ?? 0),
+      };
+    };
     this.hints = hints;
     this.access = new TransportReplicaAccess(
       this.options.id,
@@ -214,6 +241,7 @@ export class RingkvNode implements ApiNode {
       clock,
       logger,
       onReadRepair: () => this.metrics.readRepairs.inc(),
+      onForward: () => this.metrics.writesForwarded.inc(),
     });
     const antiEntropy = new AntiEntropy(
       {
@@ -310,7 +338,7 @@ export class RingkvNode implements ApiNode {
     this.ready = true;
     logger.info(
       {
-        http: formatAddress(this.boundHttp),
+        http: this.httpText(),
         listen: transport.address,
         dataDir: this.options.dataDir,
         actor: this.identity.actor,
@@ -319,6 +347,36 @@ export class RingkvNode implements ApiNode {
       },
       "node serving",
     );
+  }
+
+  /** Binds the client HTTP API (kv, cluster, UI and, when enabled, fault routes). */
+  private async startApi(): Promise<void> {
+    const logger = this.components.logger;
+    this.api = new ApiServer({
+      router: new Router([
+        ...kvRoutes(this),
+        ...clusterRoutes(this),
+        ...uiRoutes(this),
+        ...(this.components.faults === undefined ? [] : faultRoutes(this.components.faults)),
+      ]),
+      limits: this.options.httpServer,
+      valueBytesMax: this.options.limits.valueBytesMax,
+      logger,
+      metrics: this.metrics,
+    });
+    this.boundHttp = await this.api.start(this.options.http);
+  }
+
+  /**
+   * The client API address as members see it: --advertise-http; else the bound one (the
+   * configured one without a server), with the advertised inter-node host for a wildcard bind.
+   */
+  private httpText(): string {
+    const bound = this.boundHttp ?? this.options.http;
+    const advertised = this.options.advertiseHttp;
+    if (advertised === undefined && !isWildcardHost(bound.host)) return formatAddress(bound);
+    const listen = parseAddress(this.components.transport.address, "inter-node address");
+    return formatAddress(advertisedHttpAddress(bound, listen, advertised));
   }
 
   /**
@@ -333,7 +391,7 @@ export class RingkvNode implements ApiNode {
     const self: MemberRecord = {
       id: this.options.id,
       listen: transport.address,
-      http: formatAddress(this.httpAddress),
+      http: this.httpText(),
       state: "joining",
       stateVersion: 1,
       generation,
@@ -548,7 +606,7 @@ export class RingkvNode implements ApiNode {
     return gossiper.current.members.map((m) => ({
       id: m.id,
       listen: m.listen,
-      http: m.id === this.options.id ? formatAddress(this.httpAddress) : m.http,
+      http: m.id === this.options.id ? this.httpText() : m.http,
       state: m.state,
       status: gossiper.status(m.id),
       load: m.id === this.options.id ? this.currentLoad() : m.load,
@@ -563,7 +621,19 @@ export class RingkvNode implements ApiNode {
     if (view !== undefined)
       for (let p = 0; p < view.partitions; p++) owners.push([...view.preferenceList(p)]);
     const s = this.settings;
-    return { partitions: s.partitions, n: s.n, r: s.r, w: s.w, owners };
+    return {
+      partitions: s.partitions,
+      n: s.n,
+      r: s.r,
+      w: s.w,
+      conflictMode: s.conflictMode,
+      version: view?.version ?? 0,
+      owners,
+    };
+  }
+
+  ringVersion(): number | undefined {
+    return this.gossiper?.current.ring?.version;
   }
 
   async debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo> {
@@ -637,6 +707,7 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
       nodeId: options.id,
       clusterName: options.clusterName,
       listen: options.listen,
+      advertise: options.advertiseListen,
     },
     { clock: systemClock, logger },
   );

@@ -1,5 +1,6 @@
 import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
+import type { ConflictMode } from "../core/conflict-mode.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 
@@ -25,6 +26,10 @@ export interface RingInfo {
   n: number;
   r: number;
   w: number;
+  /** The cluster's conflict mode (`causal` or `lww`), fixed when it was created. */
+  conflictMode: ConflictMode;
+  /** Ring version: increases on every ownership change. */
+  version: number;
   owners: string[][];
 }
 
@@ -56,6 +61,8 @@ export interface ApiNode {
   readonly settings: ClusterSettings;
   readonly limits: RequestLimits;
   readonly coordinator: Coordinator;
+  /** The current ring's version, once there is a ring. */
+  ringVersion(): number | undefined;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   members(): MemberInfo[];

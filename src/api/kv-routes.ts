@@ -11,6 +11,9 @@ import { jsonReply, type Reply } from "./reply.js";
 import type { RequestContext, Route } from "./router.js";
 
 export const CONTEXT_HEADER = "x-ringkv-context";
+export const RING_VERSION_HEADER = "x-ringkv-ring-version";
+/** On a PUT's answer: how many live versions the key has on the coordinator after the write (over 1: concurrent writes). */
+export const SIBLINGS_HEADER = "x-ringkv-siblings";
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
 /** GET, PUT and DELETE of one key, as API.md describes them. */
@@ -52,6 +55,10 @@ async function timed(node: ApiNode, op: KvOperation, run: () => Promise<Reply>):
   let outcome = "error";
   try {
     const reply = await run();
+    // Lets a ring-aware client notice a ring change on any answer and refresh its routing.
+    const ringVersion = node.ringVersion();
+    if (ringVersion !== undefined)
+      reply.headers = { ...reply.headers, [RING_VERSION_HEADER]: String(ringVersion) };
     outcome = reply.status === 404 ? "not_found" : reply.status === 300 ? "siblings" : "ok";
     return reply;
   } catch (error) {
@@ -97,7 +104,13 @@ async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   const value = await readBody(ctx.req, node.limits.valueBytesMax);
   const sibling = { value: new Uint8Array(value), contentType, deleted: false, writtenAtMs: Date.now() };
   const object = await node.coordinator.put(key, sibling, context, options);
-  return { status: 204, headers: { [CONTEXT_HEADER]: encodeContext(join(object)) } };
+  return {
+    status: 204,
+    headers: {
+      [CONTEXT_HEADER]: encodeContext(join(object)),
+      [SIBLINGS_HEADER]: String(liveSiblings(object).length),
+    },
+  };
 }
 
 async function deleteKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {

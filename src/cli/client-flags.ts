@@ -1,3 +1,4 @@
+import { Client } from "../client/client.js";
 import { NodeHttpClient } from "../client/http-client.js";
 import { ConfigError } from "../errors.js";
 import type { FlagSpec, ParsedFlags } from "./flags.js";
@@ -15,6 +16,20 @@ export const TIMEOUT_FLAG: FlagSpec = {
   type: "integer",
   description: "server-side request timeout (timeout_ms)",
 };
+
+/**
+ * The ring-aware client for key commands, seeded with --node: the request goes to a replica of
+ * the key when the ring could be read, through --node otherwise.
+ */
+export async function kvClientFromFlags(flags: ParsedFlags): Promise<Client> {
+  const client = new Client({ nodes: [clientFromFlags(flags).baseUrl], attemptsMax: 2 });
+  try {
+    await client.refreshRing();
+  } catch {
+    // --node forwards the request itself; the request's own error says what is wrong.
+  }
+  return client;
+}
 
 export function clientFromFlags(flags: ParsedFlags): NodeHttpClient {
   const url = flags.strings.get("node") ?? "http://127.0.0.1:8001";

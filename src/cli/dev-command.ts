@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { ConfigError } from "../errors.js";
 import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import { LocalNode, stopLocalNodes, waitHealthy, waitMembers } from "./local-node.js";
 import type { Output } from "./output.js";
 
 export const devSpec: CommandSpec = {
@@ -34,13 +33,8 @@ export const devSpec: CommandSpec = {
   ],
 };
 
-interface DevNode {
-  id: string;
-  listen: string;
-  http: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-}
+/** A node gets this long to shut down cleanly on Ctrl-C before it is killed. */
+const STOP_GRACE_MS = 15_000;
 
 /** Starts the nodes, waits until every one serves and sees every other, and runs until a signal. */
 export async function runDev(flags: ParsedFlags, out: Output): Promise<number> {
@@ -56,49 +50,39 @@ export async function runDev(flags: ParsedFlags, out: Output): Promise<number> {
   const n = integerFlag(flags, "n") ?? Math.min(3, count);
   const partitions = integerFlag(flags, "partitions");
   const logLevel = flags.strings.get("log-level") ?? "info";
-  const nodes: DevNode[] = [];
+  const nodes: { node: LocalNode; listen: string; http: string }[] = [];
   const firstListen = `127.0.0.1:${basePort}`;
   for (let i = 0; i < count; i++) {
     const id = `n${i + 1}`;
     const listen = `127.0.0.1:${basePort + i}`;
     const http = `127.0.0.1:${basePort + 1000 + i}`;
-    const args = [
-      "start",
-      "--id",
-      id,
-      "--listen",
-      listen,
-      "--http",
-      http,
-      "--data-dir",
-      join(dataRoot, id),
-      "--n",
-      String(n),
-    ];
-    if (i > 0) args.push("--seeds", firstListen);
+    const args = ["--n", String(n), "--log-level", logLevel];
     if (partitions !== undefined) args.push("--partitions", String(partitions));
-    args.push("--log-level", logLevel, "--log-format", out.stdoutIsTTY ? "pretty" : "json");
-    const child = spawn(process.execPath, [process.argv[1] ?? "", ...args], {
-      stdio: ["ignore", "inherit", "pipe"],
+    const node = new LocalNode({
+      id,
+      listen,
+      http,
+      dataDir: join(dataRoot, id),
+      // The first node forms the cluster; the others join it through it.
+      seeds: i > 0 ? [firstListen] : [],
+      args,
+      logFormat: out.stdoutIsTTY ? "pretty" : "json",
+      stdout: "inherit",
+      onLogLine: (line) => out.stderr(`[${id}] ${line}\n`),
     });
-    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    if (child.stderr) {
-      createInterface({ input: child.stderr }).on("line", (line) => out.stderr(`[${id}] ${line}\n`));
-    }
-    nodes.push({ id, listen, http, child, exited });
-    // The first node forms the cluster; the others join it through it.
-    if (i === 0) await waitHealthy(http, exited, 30_000);
+    nodes.push({ node, listen, http });
+    if (i === 0) await waitHealthy(http, node.exited, 30_000);
   }
   let stopping = false;
   const stopAll = async (): Promise<void> => {
-    for (const node of nodes)
-      if (node.child.exitCode === null && node.child.pid !== undefined)
-        process.kill(node.child.pid, "SIGTERM");
-    await Promise.all(nodes.map((node) => node.exited));
+    await stopLocalNodes(
+      nodes.map((entry) => entry.node),
+      STOP_GRACE_MS,
+    );
     if (temp) rmSync(dataRoot, { recursive: true, force: true });
   };
   try {
-    await Promise.all(nodes.map((node) => waitHealthy(node.http, node.exited, 60_000)));
+    await Promise.all(nodes.map((entry) => waitHealthy(entry.http, entry.node.exited, 60_000)));
     await waitMembers(nodes[0]?.http ?? "", count, 60_000);
   } catch (error) {
     await stopAll();
@@ -107,7 +91,8 @@ export async function runDev(flags: ParsedFlags, out: Output): Promise<number> {
   out.stdout(
     `\nringkv dev cluster: ${count} node(s), N=${n}, data in ${dataRoot}${temp ? " (temporary)" : ""}\n`,
   );
-  for (const node of nodes) out.stdout(`  ${node.id}  http://${node.http}  (inter-node ${node.listen})\n`);
+  for (const { node, http, listen } of nodes)
+    out.stdout(`  ${node.id}  http://${http}  (inter-node ${listen})\n`);
   const first = nodes[0]?.http;
   const last = nodes[nodes.length - 1]?.http;
   out.stdout(
@@ -125,46 +110,11 @@ export async function runDev(flags: ParsedFlags, out: Output): Promise<number> {
     };
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
-    for (const node of nodes) {
+    for (const { node } of nodes) {
       node.exited.then((code) => {
         if (!stopping)
           out.stderr(`ringkv dev: node ${node.id} exited with ${code}; the others keep running\n`);
       });
     }
   });
-}
-
-async function waitHealthy(http: string, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
-  let dead: number | null | undefined;
-  exited.then((code) => {
-    dead = code;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (dead !== undefined)
-      throw new ConfigError(`node at ${http} exited with ${dead} while starting (see its log above)`);
-    try {
-      const res = await fetch(`http://${http}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new ConfigError(`node at ${http} did not become healthy within ${timeoutMs} ms`);
-}
-
-async function waitMembers(http: string, count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const res = await fetch(`http://${http}/cluster/members`, { signal: AbortSignal.timeout(1000) });
-      const body = (await res.json()) as { members: { state: string; status: string }[] };
-      if (body.members.filter((m) => m.state === "active" && m.status === "up").length === count) return;
-    } catch {
-      // Retry.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new ConfigError(`the cluster did not reach ${count} active members within ${timeoutMs} ms`);
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
+import type { Client } from "../client/client.js";
 import type { GetResult } from "../client/http-client.js";
 import { ConfigError } from "../errors.js";
-import { clientFromFlags, NODE_FLAG, TIMEOUT_FLAG } from "./client-flags.js";
+import { kvClientFromFlags, NODE_FLAG, TIMEOUT_FLAG } from "./client-flags.js";
 import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
@@ -81,10 +82,8 @@ function quorum(flags: ParsedFlags, name: "r" | "w"): number | "one" | "quorum" 
 
 export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
-  const result = await clientFromFlags(flags).get(key, {
-    r: quorum(flags, "r"),
-    timeoutMs: integerFlag(flags, "timeout-ms"),
-  });
+  const params = { r: quorum(flags, "r"), timeoutMs: integerFlag(flags, "timeout-ms") };
+  const result = await withKvClient(flags, (client) => client.get(key, params));
   if (flags.booleans.has("json")) {
     out.stdout(`${JSON.stringify(getResultJson(result))}\n`);
     return result.status === 404 ? 1 : 0;
@@ -139,13 +138,14 @@ function endsWithNewline(value: Uint8Array): boolean {
 export async function runPut(flags: ParsedFlags, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
   const value = await putValue(flags, out);
-  const context = await clientFromFlags(flags).put(key, value, {
+  const options = {
     w: quorum(flags, "w"),
     timeoutMs: integerFlag(flags, "timeout-ms"),
     context: flags.strings.get("context"),
     contentType: flags.strings.get("content-type"),
-  });
-  out.stdout(`${context}\n`);
+  };
+  const written = await withKvClient(flags, (client) => client.put(key, value, options));
+  out.stdout(`${written.context}\n`);
   return 0;
 }
 
@@ -171,11 +171,21 @@ async function putValue(flags: ParsedFlags, out: Output): Promise<Uint8Array> {
 
 export async function runDelete(flags: ParsedFlags, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
-  const context = await clientFromFlags(flags).delete(key, {
+  const options = {
     w: quorum(flags, "w"),
     timeoutMs: integerFlag(flags, "timeout-ms"),
     context: flags.strings.get("context"),
-  });
+  };
+  const context = await withKvClient(flags, (client) => client.delete(key, options));
   out.stdout(`${context ?? ""}\n`);
   return 0;
+}
+
+async function withKvClient<T>(flags: ParsedFlags, run: (client: Client) => Promise<T>): Promise<T> {
+  const client = await kvClientFromFlags(flags);
+  try {
+    return await run(client);
+  } finally {
+    client.close();
+  }
 }

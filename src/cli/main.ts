@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { RingkvError } from "../errors.js";
+import { benchSpec, runBenchCommand } from "./bench-command.js";
+import { demoSpec, runDemo } from "./demo-command.js";
 import { devSpec, runDev } from "./dev-command.js";
 import { type CommandSpec, helpText, type ParsedFlags, parseFlags } from "./flags.js";
 import { deleteSpec, getSpec, putSpec, runDelete, runGet, runPut } from "./kv-commands.js";
@@ -16,6 +18,7 @@ interface Command {
 const COMMANDS: readonly Command[] = [
   { spec: startSpec, run: (flags) => runStart(flags) },
   { spec: devSpec, run: runDev },
+  { spec: demoSpec, run: runDemo },
   { spec: getSpec, run: runGet },
   { spec: putSpec, run: runPut },
   { spec: deleteSpec, run: runDelete },
@@ -23,6 +26,7 @@ const COMMANDS: readonly Command[] = [
   { spec: ringSpec, run: runRing },
   { spec: leaveSpec, run: runLeave },
   { spec: removeSpec, run: runRemove },
+  { spec: benchSpec, run: runBenchCommand },
 ];
 
 /** Exit codes: 0 ok, 1 failure (or key not found for get), 2 usage or configuration error. */
@@ -87,7 +91,13 @@ main(process.argv.slice(2), processOutput).then(
   (code) => {
     process.exitCode = code;
     // A started node keeps handles open until stopped; leave once the command is done.
-    if (code !== 0 || process.argv[2] === "start" || process.argv[2] === "dev")
+    if (
+      code !== 0 ||
+      process.argv[2] === "start" ||
+      process.argv[2] === "dev" ||
+      process.argv[2] === "demo" ||
+      process.argv[2] === "bench"
+    )
       setImmediate(() => process.exit(code));
   },
   (error: unknown) => {

@@ -1,6 +1,6 @@
 import { defaultAntiEntropyOptions } from "../cluster/anti-entropy.js";
 import { defaultTombstoneOptions } from "../cluster/tombstone-reaper.js";
-import { parseAddress } from "../config/address.js";
+import { type Address, parseAddress } from "../config/address.js";
 import {
   defaultHttpServerLimits,
   defaultRequestLimits,
@@ -9,6 +9,7 @@ import {
   validateClusterSettings,
   validateNodeOptions,
 } from "../config/node-options.js";
+import { type ConflictMode, isConflictMode } from "../core/conflict-mode.js";
 import { ConfigError } from "../errors.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log/logger.js";
 import { createNode } from "../node.js";
@@ -21,7 +22,7 @@ export const startSpec: CommandSpec = {
   name: "start",
   summary: "Run a ringkv node in the foreground (logs to stderr; SIGTERM/SIGINT stop it cleanly).",
   usage:
-    "ringkv start --id n1 --listen 127.0.0.1:7001 --http 127.0.0.1:8001 --data-dir ./data/n1 [--seeds host:port,...] [--n 3] [--r 2] [--w 2] [--partitions 256]",
+    "ringkv start --id n1 --listen 127.0.0.1:7001 --http 127.0.0.1:8001 --data-dir ./data/n1 [--seeds host:port,...] [--n 3] [--r 2] [--w 2] [--partitions 256] [--conflict-mode causal|lww]",
   positionals: [0, 0],
   flags: [
     {
@@ -43,6 +44,20 @@ export const startSpec: CommandSpec = {
       env: true,
       default: "127.0.0.1:8001",
       description: "client HTTP API address",
+    },
+    {
+      name: "advertise-listen",
+      type: "string",
+      env: true,
+      description:
+        "inter-node address peers dial, when not --listen (required when --listen is 0.0.0.0; e.g. a container's host name)",
+    },
+    {
+      name: "advertise-http",
+      type: "string",
+      env: true,
+      description:
+        "client API address announced to peers and clients, when not --http (default: --http, or with a 0.0.0.0 bind the advertised inter-node host and the --http port)",
     },
     {
       name: "data-dir",
@@ -76,6 +91,13 @@ export const startSpec: CommandSpec = {
       type: "integer",
       env: true,
       description: "partitions Q, a power of two, fixed at cluster creation (default 256)",
+    },
+    {
+      name: "conflict-mode",
+      type: "string",
+      env: true,
+      description:
+        "causal (siblings, no write lost) or lww (last write wins by hybrid logical clock; concurrent writes are dropped), fixed at cluster creation (default causal)",
     },
     {
       name: "max-key-bytes",
@@ -201,10 +223,17 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
     r: integerFlag(flags, "r"),
     w: integerFlag(flags, "w"),
     partitions: integerFlag(flags, "partitions"),
+    conflictMode: conflictModeFlag(flags),
   };
   // Check what can be checked before touching the disk; stored settings are checked at start.
   const n = cluster.n ?? 3;
-  validateClusterSettings({ n, r: cluster.r ?? 1, w: cluster.w ?? 1, partitions: cluster.partitions ?? 256 });
+  validateClusterSettings({
+    n,
+    r: cluster.r ?? 1,
+    w: cluster.w ?? 1,
+    partitions: cluster.partitions ?? 256,
+    conflictMode: cluster.conflictMode ?? "causal",
+  });
   const logLevel = flags.strings.get("log-level") ?? "info";
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
@@ -215,6 +244,8 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
     clusterName: flags.strings.get("cluster-name") ?? "ringkv",
     listen: parseAddress(flags.strings.get("listen") ?? "", "--listen", true),
     http: parseAddress(flags.strings.get("http") ?? "", "--http", true),
+    advertiseListen: optionalAddress(flags, "advertise-listen"),
+    advertiseHttp: optionalAddress(flags, "advertise-http"),
     dataDir: flags.strings.get("data-dir") ?? `./data/${id}`,
     seeds,
     cluster,
@@ -240,6 +271,20 @@ export function nodeOptionsFromFlags(flags: ParsedFlags): NodeOptions {
     tombstoneGraceMs: num("tombstone-grace-ms", defaultTombstoneOptions.graceMs),
     aaeIntervalMs: num("aae-interval-ms", defaultAntiEntropyOptions.exchangeIntervalMs),
   });
+}
+
+/** `--conflict-mode`, or undefined when not given (a joiner adopts the cluster's). */
+function conflictModeFlag(flags: ParsedFlags): ConflictMode | undefined {
+  const value = flags.strings.get("conflict-mode");
+  if (value === undefined) return undefined;
+  if (!isConflictMode(value)) throw new ConfigError(`--conflict-mode must be causal or lww, got "${value}"`);
+  return value;
+}
+
+/** An address flag that may be absent; port 0 is refused (an advertised port must be the real one). */
+function optionalAddress(flags: ParsedFlags, name: string): Address | undefined {
+  const text = flags.strings.get(name);
+  return text === undefined || text === "" ? undefined : parseAddress(text, `--${name}`);
 }
 
 /** Runs a node until SIGTERM/SIGINT; resolves with the exit code. */

@@ -2,7 +2,8 @@ import type { Clock } from "../clock/clock.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
-import { sync, values } from "../core/causality/index.js";
+import { values } from "../core/causality/index.js";
+import type { ConflictResolution } from "../core/conflict-mode.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import {
   causalDigest,
@@ -13,7 +14,6 @@ import {
 } from "../core/merkle/index.js";
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
-import { sameHistory } from "../core/same-history.js";
 import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
 import { BadRequestError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
@@ -222,7 +222,8 @@ export class AntiEntropy {
     const timeoutMs = this.options.requestTimeoutMs;
     const theirs = await this.deps.access.read(peer, partition, key, timeoutMs);
     const ours = this.deps.replica.read(partition, key);
-    const merged = mergeOptional(ours, theirs);
+    const conflicts = this.deps.replica.conflicts;
+    const merged = mergeOptional(conflicts, ours, theirs);
     if (merged === undefined) return false;
     // A side without the key may have reaped this tombstone: copying it back would undo the
     // reaping, and the reaper on the other side would then chase it forever.
@@ -233,11 +234,11 @@ export class AntiEntropy {
       return false;
     }
     let changed = false;
-    if (ours === undefined || !sameHistory(ours, merged)) {
+    if (ours === undefined || !conflicts.same(ours, merged)) {
       await this.deps.replica.merge(partition, key, merged);
       changed = true;
     }
-    if (theirs === undefined || !sameHistory(theirs, merged)) {
+    if (theirs === undefined || !conflicts.same(theirs, merged)) {
       await this.deps.access.replicate(peer, partition, key, merged, timeoutMs);
       changed = true;
     }
@@ -268,10 +269,14 @@ export class AntiEntropy {
   }
 }
 
-function mergeOptional(a: StoredObject | undefined, b: StoredObject | undefined): StoredObject | undefined {
+function mergeOptional(
+  conflicts: ConflictResolution,
+  a: StoredObject | undefined,
+  b: StoredObject | undefined,
+): StoredObject | undefined {
   if (a === undefined) return b;
   if (b === undefined) return a;
-  return sync(a, b);
+  return conflicts.merge(a, b);
 }
 
 function parseIds(value: unknown, max: number): number[] {

@@ -1,5 +1,6 @@
 import type { Clock } from "../clock/clock.js";
 import type { ClusterSettings } from "../config/node-options.js";
+import { isConflictMode } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import { parseClusterState } from "../core/membership/parse-cluster-state.js";
 import { ConfigError } from "../errors.js";
@@ -76,5 +77,8 @@ function parseSettings(value: unknown): ClusterSettings {
     if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new Error(`join reply has a bad ${k}`);
     return v;
   };
-  return { n: num("n"), r: num("r"), w: num("w"), partitions: num("partitions") };
+  // A seed from before conflict modes existed runs a causal cluster and does not say so.
+  const conflictMode = s.conflictMode ?? "causal";
+  if (!isConflictMode(conflictMode)) throw new Error("join reply has a bad conflictMode");
+  return { n: num("n"), r: num("r"), w: num("w"), partitions: num("partitions"), conflictMode };
 }

@@ -5,7 +5,6 @@ import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { values } from "../core/causality/index.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import type { RingView } from "../core/ring/ring-view.js";
-import { sameHistory } from "../core/same-history.js";
 import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -111,7 +110,7 @@ export class TombstoneReaper {
       try {
         const theirs = await this.deps.access.read(id, partition, key, this.options.requestTimeoutMs);
         // Another replica that already reaped it agrees; one that holds anything else does not.
-        if (theirs !== undefined && !sameHistory(theirs, object)) return false;
+        if (theirs !== undefined && !this.deps.replica.conflicts.same(theirs, object)) return false;
       } catch {
         return false;
       }

@@ -23,3 +23,24 @@ export function parseAddress(text: string, what: string, allowPortZero = false):
 export function formatAddress(address: Address): string {
   return isIP(address.host) === 6 ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
+
+/** 0.0.0.0 or :: (any spelling): a bind address meaning "every interface", which no peer can dial. */
+export function isWildcardHost(host: string): boolean {
+  if (isIP(host) === 4) return host === "0.0.0.0";
+  return isIP(host) === 6 && /^[0:]+$/.test(host);
+}
+
+/**
+ * The client API address a node announces to its peers and clients: `--advertise-http` when
+ * given; else the bound address; but a wildcard bind (0.0.0.0:8001) cannot be dialled, so it
+ * announces its inter-node host (the one peers already reach it on) with the bound port.
+ */
+export function advertisedHttpAddress(
+  bound: Address,
+  advertisedListen: Address,
+  explicit?: Address,
+): Address {
+  if (explicit !== undefined) return explicit;
+  if (!isWildcardHost(bound.host)) return bound;
+  return { host: advertisedListen.host, port: bound.port };
+}

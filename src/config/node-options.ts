@@ -1,7 +1,8 @@
+import { type ConflictMode, isConflictMode } from "../core/conflict-mode.js";
 import { isValidPartitionCount } from "../core/partition.js";
 import { ConfigError } from "../errors.js";
 import type { LogLevel } from "../log/logger.js";
-import type { Address } from "./address.js";
+import { type Address, formatAddress, isWildcardHost } from "./address.js";
 
 /** Node ids are short, printable and safe in URLs, file names and log lines. */
 export const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -15,9 +16,17 @@ export interface ClusterSettings {
   r: number;
   w: number;
   partitions: number;
+  /** How concurrent writes resolve: causal histories with siblings, or last write wins. */
+  conflictMode: ConflictMode;
 }
 
-export const defaultClusterSettings: ClusterSettings = { n: 3, r: 2, w: 2, partitions: 256 };
+export const defaultClusterSettings: ClusterSettings = {
+  n: 3,
+  r: 2,
+  w: 2,
+  partitions: 256,
+  conflictMode: "causal",
+};
 
 /** Limits on what clients may send; each one is a flag and crossing it is a clear 4xx. */
 export interface RequestLimits {
@@ -85,6 +94,13 @@ export interface NodeOptions {
   clusterName: string;
   listen: Address;
   http: Address;
+  /**
+   * The inter-node address peers dial, when it is not `listen` (a container bound to 0.0.0.0 and
+   * reached by its host name, or behind NAT). Gossiped and sent in the handshake.
+   */
+  advertiseListen?: Address;
+  /** The client API address announced to peers and clients (/cluster/members), when it is not `http`. */
+  advertiseHttp?: Address;
   dataDir: string;
   seeds: Address[];
   /** Values given on the command line; undefined ones are adopted from the stored cluster settings. */
@@ -115,7 +131,34 @@ export function validateClusterSettings(s: ClusterSettings): ClusterSettings {
   if (!isValidPartitionCount(s.partitions)) {
     throw new ConfigError(`--partitions must be a power of two in 1..65536, got ${s.partitions}`);
   }
+  if (!isConflictMode(s.conflictMode)) {
+    throw new ConfigError(`--conflict-mode must be causal or lww, got "${String(s.conflictMode)}"`);
+  }
   return s;
+}
+
+/**
+ * A node tells its peers where to reach it. A wildcard bind address (0.0.0.0, ::) is not a place
+ * anyone can dial, so it needs an explicit address to announce instead.
+ */
+function checkAdvertised(o: NodeOptions): void {
+  if (isWildcardHost(o.listen.host) && o.advertiseListen === undefined) {
+    throw new ConfigError(
+      `--listen ${formatAddress(o.listen)} binds every interface, which peers cannot dial: set --advertise-listen to the host:port they reach this node on`,
+    );
+  }
+  for (const [flag, address] of [
+    ["--advertise-listen", o.advertiseListen],
+    ["--advertise-http", o.advertiseHttp],
+  ] as const) {
+    if (address === undefined) continue;
+    if (isWildcardHost(address.host))
+      throw new ConfigError(
+        `${flag} ${formatAddress(address)} must be an address others can dial, not a wildcard`,
+      );
+    if (address.port < 1 || address.port > 65535)
+      throw new ConfigError(`${flag}: port ${address.port} is out of range 1..65535`);
+  }
 }
 
 export function validateNodeOptions(o: NodeOptions): NodeOptions {
@@ -128,6 +171,7 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
     throw new ConfigError(`--cluster-name "${o.clusterName}" must be 1..64 characters of A-Z a-z 0-9 . _ -`);
   }
   if (o.dataDir.trim() === "") throw new ConfigError("--data-dir must not be empty");
+  checkAdvertised(o);
   const l = o.limits;
   // Storage keys (LMDB, 4 KiB pages) hold at most 1978 bytes: partition or hint prefixes plus the user key.
   checkInt(l.keyBytesMax, "--max-key-bytes", 1, 1900);

@@ -1,9 +1,9 @@
 import type { Clock } from "../clock/clock.js";
-import { join, sync, type VersionVector } from "../core/causality/index.js";
+import { join, type VersionVector } from "../core/causality/index.js";
+import type { ConflictResolution } from "../core/conflict-mode.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
-import { sameHistory } from "../core/same-history.js";
 import { type Sibling, type StoredObject, tombstone } from "../core/stored-object.js";
 import { NotReadyError, QuorumError, RingkvError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
@@ -24,6 +24,8 @@ export interface CoordinatorDeps {
   logger: Logger;
   /** Counts a read repair sent to a stale home replica. */
   onReadRepair: () => void;
+  /** A write this node received but is not a home replica of, sent on to one that is. */
+  onForward?: () => void;
 }
 
 /** Hands out fallback nodes (beyond the first N of the preference list) to slots whose home replica failed, each at most once. */
@@ -98,7 +100,10 @@ export class Coordinator {
       this.deps.clock,
       "read",
     );
-    const merged = mergeAll(replies.map((r) => r.value));
+    const merged = mergeAll(
+      this.deps.replica.conflicts,
+      replies.map((r) => r.value),
+    );
     this.readRepair(partition, key, slots, deadlineMs);
     return merged;
   }
@@ -121,11 +126,15 @@ export class Coordinator {
     );
     void Promise.all(settled).then(async (replies) => {
       const answered = replies.filter((r): r is SlotReply<StoredObject | undefined> => r !== undefined);
-      const merged = mergeAll(answered.map((r) => r.value));
+      const conflicts = this.deps.replica.conflicts;
+      const merged = mergeAll(
+        conflicts,
+        answered.map((r) => r.value),
+      );
       if (merged === undefined) return;
       const remainingMs = deadlineMs - this.deps.clock.nowMs();
       for (const reply of answered) {
-        if (!reply.primary || (reply.value !== undefined && sameHistory(reply.value, merged))) continue;
+        if (!reply.primary || (reply.value !== undefined && conflicts.same(reply.value, merged))) continue;
         this.deps.onReadRepair();
         this.deps.access
           .replicate(reply.nodeId, partition, key, merged, Math.max(1000, remainingMs))
@@ -146,6 +155,7 @@ export class Coordinator {
     const partition = this.partitionOf(key);
     const home = this.homeReplicas(partition);
     if (home.includes(this.deps.nodeId)) return this.coordinatePut(partition, key, sibling, context, options);
+    this.deps.onForward?.();
     return this.forward(home, key, sibling, context, options);
   }
 
@@ -288,8 +298,12 @@ export class Coordinator {
   }
 }
 
-function mergeAll(objects: readonly (StoredObject | undefined)[]): StoredObject | undefined {
+function mergeAll(
+  conflicts: ConflictResolution,
+  objects: readonly (StoredObject | undefined)[],
+): StoredObject | undefined {
   let merged: StoredObject | undefined;
-  for (const o of objects) if (o !== undefined) merged = merged === undefined ? o : sync(merged, o);
+  for (const o of objects)
+    if (o !== undefined) merged = merged === undefined ? o : conflicts.merge(merged, o);
   return merged;
 }

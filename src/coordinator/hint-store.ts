@@ -1,4 +1,4 @@
-import { sync } from "../core/causality/index.js";
+import { type ConflictResolution, causalResolution } from "../core/conflict-mode.js";
 import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import { RingkvError } from "../errors.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -27,7 +27,7 @@ export interface HintRecord {
  * Writes held on behalf of a home replica that was down (sloppy quorum), in the engine's `hints`
  * store, so they survive a restart. Key: target id length (1 byte) ++ target id ++ partition
  * (4 bytes big-endian) ++ user key, so all hints of one target are one ordered range. Several
- * hints for one key merge (sync) into one.
+ * hints for one key merge into one, under the cluster's conflict mode.
  */
 export class HintStore {
   private readonly counts = new Map<string, number>();
@@ -39,6 +39,7 @@ export class HintStore {
       onStored: () => {},
       onRefused: () => {},
     },
+    private readonly conflicts: ConflictResolution = causalResolution,
   ) {
     // Counts are rebuilt once at start-up; afterwards every add/remove keeps them exact.
     for (const [key] of storage.scan("hints")) {
@@ -67,7 +68,10 @@ export class HintStore {
         }
         return { write: encodeStoredObject(object), result: true };
       }
-      return { write: encodeStoredObject(sync(decodeStoredObject(old), object)), result: false };
+      return {
+        write: encodeStoredObject(this.conflicts.merge(decodeStoredObject(old), object)),
+        result: false,
+      };
     });
     if (added) this.counts.set(target, (this.counts.get(target) ?? 0) + 1);
     this.hooks.onStored();

@@ -1,13 +1,5 @@
-import {
-  type ActorId,
-  emptyDvvSet,
-  join,
-  sync,
-  update,
-  type VersionVector,
-  valueCount,
-} from "../core/causality/index.js";
-import { sameHistory } from "../core/same-history.js";
+import { type ActorId, emptyDvvSet, join, type VersionVector, valueCount } from "../core/causality/index.js";
+import type { ConflictResolution } from "../core/conflict-mode.js";
 import {
   decodeStoredObject,
   encodeStoredObject,
@@ -34,6 +26,8 @@ export interface LocalReplicaOptions {
   actor: ActorId;
   siblingsMax: number;
   siblingsWarn: number;
+  /** The cluster's conflict mode: how a write applies and how two versions of a key merge. */
+  conflicts: ConflictResolution;
 }
 
 /**
@@ -73,6 +67,11 @@ export class LocalReplica {
     return this.options.actor;
   }
 
+  /** The cluster's conflict mode, for every other place that merges or compares versions. */
+  get conflicts(): ConflictResolution {
+    return this.options.conflicts;
+  }
+
   read(partition: number, key: Uint8Array): StoredObject | undefined {
     const bytes = this.storage.get("objects", objectKey(partition, key));
     return bytes === undefined ? undefined : decodeStoredObject(bytes);
@@ -87,7 +86,12 @@ export class LocalReplica {
   ): Promise<StoredObject> {
     const transition = this.storage.update("objects", objectKey(partition, key), (old) => {
       const before = old === undefined ? undefined : decodeStoredObject(old);
-      const next = update(before ?? emptyDvvSet<Sibling>(), context, this.options.actor, sibling);
+      const next = this.options.conflicts.write(
+        before ?? emptyDvvSet<Sibling>(),
+        context,
+        this.options.actor,
+        sibling,
+      );
       this.checkSiblings(key, before ?? emptyDvvSet<Sibling>(), next);
       return { write: encodeStoredObject(next), result: { before, after: next } };
     });
@@ -97,11 +101,14 @@ export class LocalReplica {
   /** Merges another replica's history of a key into ours (replication, repair, handoff). */
   merge(partition: number, key: Uint8Array, incoming: StoredObject): Promise<StoredObject> {
     type Transition = { before: StoredObject | undefined; after: StoredObject };
+    const conflicts = this.options.conflicts;
+    conflicts.observe(incoming);
     const transition = this.storage.update<Transition>("objects", objectKey(partition, key), (old) => {
-      if (old === undefined)
+      if (old === undefined && conflicts.mode === "causal")
         return { write: encodeStoredObject(incoming), result: { before: undefined, after: incoming } };
-      const before = decodeStoredObject(old);
-      const next = sync(before, incoming);
+      const before = old === undefined ? undefined : decodeStoredObject(old);
+      // In lww mode even a first copy goes through the merge, which keeps one version only.
+      const next = conflicts.merge(before ?? emptyDvvSet<Sibling>(), incoming);
       return { write: encodeStoredObject(next), result: { before, after: next } };
     });
     return this.changed(partition, key, transition);
@@ -115,7 +122,7 @@ export class LocalReplica {
     const reaped = await this.storage.update("objects", objectKey(partition, key), (old) => {
       if (old === undefined) return { write: undefined, result: false };
       const current = decodeStoredObject(old);
-      if (!sameHistory(current, expected) || !isTombstoneOnly(current))
+      if (!this.options.conflicts.same(current, expected) || !isTombstoneOnly(current))
         return { write: undefined, result: false };
       return { write: null, result: true };
     });

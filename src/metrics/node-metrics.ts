@@ -1,7 +1,27 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { StorageStats } from "../storage/engine.js";
+import { defaultRateWindowOptions, RateWindow, type RateWindowOptions } from "./rate-window.js";
 
 export type KvOperation = "get" | "put" | "delete";
+export const KV_OPERATIONS: readonly KvOperation[] = ["get", "put", "delete"];
+/** Outcomes of a key-value operation that are answers, not failures (see kv-routes.ts). */
+const KV_SUCCESS_OUTCOMES: ReadonlySet<string> = new Set(["ok", "not_found", "siblings"]);
+
+/** The node's view of its cluster, sampled when /metrics is scraped. */
+export interface ClusterViewSample {
+  members: { state: string; status: string }[];
+  ringVersion: number;
+  partitionsOwned: number;
+  transferRemaining: number;
+}
+
+export interface NodeMetricsOptions {
+  /** Also export Node.js process metrics (CPU, memory, event loop), once per registry. */
+  processMetrics: boolean;
+  /** The node's clock, for the recent-rates window; the system clock when absent. */
+  nowMs?: () => number;
+  rateWindow?: RateWindowOptions;
+}
 
 /**
  * One registry per node (no global default registry), so several nodes in one process (tests,
@@ -15,6 +35,7 @@ export class NodeMetrics {
   readonly siblingsWarnings: Counter;
   readonly siblingsRefused: Counter;
   readonly requestsRejected: Counter<"reason">;
+  readonly writesForwarded: Counter;
   readonly readRepairs: Counter;
   readonly hintsStored: Counter;
   readonly hintsDelivered: Counter;
@@ -22,12 +43,28 @@ export class NodeMetrics {
   readonly aaeExchanges: Counter;
   readonly tombstonesReaped: Counter;
   readonly aaeKeysRepaired: Counter;
+  /** Key-value operations over the last few seconds, for /stats and the dashboard. */
+  readonly kvWindow: RateWindow<KvOperation>;
+  readonly nowMs: () => number;
   /** Set by the node once anti-entropy runs: seconds since each partition's last completed exchange. */
   aaeExchangeAges: () => Map<number, number> = () => new Map();
+  /** Set by the node once it has joined: its view of the cluster, read when /metrics is scraped. */
+  clusterView: () => ClusterViewSample = () => ({
+    members: [],
+    ringVersion: 0,
+    partitionsOwned: 0,
+    transferRemaining: 0,
+  });
   /** Set by the node once its hint store exists; read when /metrics is scraped. */
   hintsPending: () => Map<string, number> = () => new Map();
 
-  constructor(nodeId: string, storageStats: () => StorageStats, options: { processMetrics: boolean }) {
+  constructor(nodeId: string, storageStats: () => StorageStats, options: NodeMetricsOptions) {
+    this.nowMs = options.nowMs ?? (() => Date.now());
+    this.kvWindow = new RateWindow(
+      KV_OPERATIONS,
+      options.rateWindow ?? defaultRateWindowOptions,
+      this.nowMs(),
+    );
     this.registry.setDefaultLabels({ node: nodeId });
     const registers = [this.registry];
     this.httpRequests = new Counter({
@@ -68,6 +105,11 @@ export class NodeMetrics {
     this.readRepairs = new Counter({
       name: "ringkv_read_repairs_total",
       help: "Merged histories sent to home replicas whose reply to a read was behind",
+      registers,
+    });
+    this.writesForwarded = new Counter({
+      name: "ringkv_writes_forwarded_total",
+      help: "Writes received by a node that is not a home replica of the key and forwarded to one (a ring-aware client avoids this hop)",
       registers,
     });
     this.hintsStored = new Counter({
@@ -123,6 +165,47 @@ export class NodeMetrics {
       },
     });
     new Gauge({
+      name: "ringkv_members",
+      help: "Members as this node sees them, by ring state (joining, active, leaving, left) and failure-detector status (up, suspect, down)",
+      labelNames: ["state", "status"],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, { state: string; status: string; count: number }>();
+        for (const m of metrics.clusterView().members) {
+          const key = `${m.state}/${m.status}`;
+          const entry = counts.get(key) ?? { state: m.state, status: m.status, count: 0 };
+          entry.count++;
+          counts.set(key, entry);
+        }
+        for (const e of counts.values()) this.set({ state: e.state, status: e.status }, e.count);
+      },
+    });
+    new Gauge({
+      name: "ringkv_ring_version",
+      help: "Version of the ring this node routes by; it increases on every ownership change",
+      registers,
+      collect() {
+        this.set(metrics.clusterView().ringVersion);
+      },
+    });
+    new Gauge({
+      name: "ringkv_partitions_owned",
+      help: "Partitions this node is the first owner of in the current ring",
+      registers,
+      collect() {
+        this.set(metrics.clusterView().partitionsOwned);
+      },
+    });
+    new Gauge({
+      name: "ringkv_transfer_partitions_remaining",
+      help: "Partitions this node still has to receive for a pending ring change (0 when none is pending)",
+      registers,
+      collect() {
+        this.set(metrics.clusterView().transferRemaining);
+      },
+    });
+    new Gauge({
       name: "ringkv_storage_entries",
       help: "Entries held by the storage engine, by store (objects, hints, meta)",
       labelNames: ["store"],
@@ -146,5 +229,6 @@ export class NodeMetrics {
   observeKv(op: KvOperation, outcome: string, durationSeconds: number): void {
     this.kvRequests.inc({ op, outcome });
     this.kvDurationSeconds.observe({ op }, durationSeconds);
+    this.kvWindow.record(op, durationSeconds * 1000, !KV_SUCCESS_OUTCOMES.has(outcome), this.nowMs());
   }
 }

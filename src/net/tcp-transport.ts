@@ -18,6 +18,11 @@ export interface TcpTransportOptions extends PeerLimits {
   clusterName: string;
   /** Where to accept inter-node connections; port 0 picks a free port (see `address` after start). */
   listen: { host: string; port: number };
+  /**
+   * The address peers dial, announced in the handshake and as `address`, when it differs from
+   * `listen` (a 0.0.0.0 bind reached by a host name). Default: the bound listen address.
+   */
+  advertise?: { host: string; port: number };
   /** Time for a TCP connection to a peer to be established. */
   connectTimeoutMs: number;
   /** Time for the other side's handshake to arrive once connected (both directions). */
@@ -89,7 +94,8 @@ export class TcpTransport implements Transport {
     checkInteger("inboundConnectionsMax", options.inboundConnectionsMax, 1, 1_000_000);
     if (options.idleTimeoutMs !== undefined)
       checkInteger("idleTimeoutMs", options.idleTimeoutMs, 1, 86_400_000);
-    this.boundAddress = formatAddress(options.listen);
+    if (options.advertise !== undefined) checkInteger("advertise.port", options.advertise.port, 1, 65535);
+    this.boundAddress = formatAddress(options.advertise ?? options.listen);
   }
 
   get address(): string {
@@ -126,7 +132,7 @@ export class TcpTransport implements Transport {
     const bound = server.address();
     assert(bound !== null && typeof bound === "object", "a TCP server listens on an address");
     this.server = server;
-    this.boundAddress = formatAddress({ host: listen.host, port: bound.port });
+    this.boundAddress = formatAddress(this.options.advertise ?? { host: listen.host, port: bound.port });
     this.ourHello = {
       protocol: this.options.protocolVersion ?? PROTOCOL_VERSION,
       cluster: this.options.clusterName,
@@ -134,7 +140,10 @@ export class TcpTransport implements Transport {
       address: this.boundAddress,
     };
     this.state = "started";
-    this.components.logger.info({ address: this.boundAddress }, "inter-node transport listening");
+    this.components.logger.info(
+      { address: this.boundAddress, bound: formatAddress({ host: listen.host, port: bound.port }) },
+      "inter-node transport listening",
+    );
   }
 
   stop(): Promise<void> {

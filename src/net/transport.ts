@@ -27,7 +27,10 @@ export interface RequestOptions {
 }
 
 export interface Transport {
-  /** This node's inter-node address as bound ("host:port"; a port of 0 is replaced by the real one). */
+  /**
+   * This node's inter-node address as peers dial it ("host:port"): the advertised address when
+   * one is configured, else the bound one (a port of 0 is replaced by the real one).
+   */
   readonly address: string;
   /** Starts accepting connections and delivering messages to `handler`. */
   start(handler: TransportHandler): Promise<void>;

@@ -19,6 +19,16 @@ export interface MemoryEngineOptions {
    * with StorageFullError (writes that shrink or keep the size always succeed).
    */
   sizeBytesMax: number;
+  /**
+   * A disk that syncs later than writes are made, for crash simulation. Absent (the default):
+   * a write is visible and durable as soon as it is applied. Present: applied writes wait,
+   * invisible to `get` and `scan` but seen by later updates (as writes inside one LMDB write
+   * transaction see each other), until the engine calls the `sync` it handed to this function;
+   * then every write applied so far becomes visible and durable at once and their promises
+   * resolve in write order, as an LMDB commit with its fsync does. `crash()` keeps only synced
+   * writes. The engine asks again once new writes wait; the function decides when `sync` runs.
+   */
+  scheduleSync?: (sync: () => void) => void;
 }
 
 export const defaultMemoryEngineOptions: MemoryEngineOptions = { sizeBytesMax: Number.POSITIVE_INFINITY };
@@ -48,6 +58,12 @@ class SortedStore {
     return low;
   }
 
+  copy(): SortedStore {
+    const copy = new SortedStore();
+    for (const { key, value } of this.entries) copy.entries.push({ key, value });
+    return copy;
+  }
+
   get(key: Uint8Array): Uint8Array | undefined {
     const index = this.lowerBound(key);
     const entry = this.entries[index];
@@ -68,6 +84,13 @@ class SortedStore {
   }
 }
 
+/** A write applied but not yet synced (only with `scheduleSync`). */
+interface UnsyncedWrite {
+  store: StoreName;
+  key: Uint8Array;
+  value: Uint8Array | null;
+}
+
 function entryBytes(key: Uint8Array, value: Uint8Array | null | undefined): number {
   return value === null || value === undefined ? 0 : key.length + value.length;
 }
@@ -82,10 +105,44 @@ export class MemoryEngine implements StorageEngine {
   private readonly pending = new PendingWrites();
   private sizeBytes = 0;
   private closed = false;
+  /** Set by crash(): the process is gone, nothing it started completes. */
+  private crashed = false;
+  /** With `scheduleSync`: writes applied in order and not yet synced, and the latest per key. */
+  private readonly unsynced: UnsyncedWrite[] = [];
+  private readonly unsyncedLatest = new Map<string, Uint8Array | null>();
+  /** Resolvers of writes waiting for the next sync, in write order. */
+  private readonly awaitingSync: (() => void)[] = [];
+  private syncScheduled = false;
 
   constructor(private readonly options: MemoryEngineOptions = defaultMemoryEngineOptions) {
     assert(options.sizeBytesMax >= 0, `sizeBytesMax must be >= 0, got ${options.sizeBytesMax}`);
     this.stores = { objects: new SortedStore(), hints: new SortedStore(), meta: new SortedStore() };
+  }
+
+  /**
+   * The process holding this engine dies: its pending writes never settle (a killed process
+   * sees no answer) and writes not yet synced are lost. Returns the engine a restarted process
+   * finds on disk: every synced write and nothing else. Reads of this engine keep answering
+   * from what was synced, so code of the dead node still running a callback does not throw.
+   */
+  crash(): MemoryEngine {
+    assert(!this.crashed, "a crashed engine cannot crash again");
+    this.crashed = true;
+    this.unsynced.length = 0;
+    this.unsyncedLatest.clear();
+    this.awaitingSync.length = 0;
+    const recovered = new MemoryEngine(this.options);
+    for (const name of STORE_NAMES) {
+      const store = this.stores[name].copy();
+      recovered.stores[name] = store;
+      for (const { key, value } of store.entries) recovered.sizeBytes += entryBytes(key, value);
+    }
+    return recovered;
+  }
+
+  /** Writes applied but not yet synced (always 0 without `scheduleSync`). */
+  get unsyncedWrites(): number {
+    return this.unsynced.length;
   }
 
   get(store: StoreName, key: Uint8Array): Uint8Array | undefined {
@@ -107,14 +164,15 @@ export class MemoryEngine implements StorageEngine {
     // callers can rely neither on fn running synchronously nor on the promise resolving so.
     // Within that microtask nothing else runs, which is what makes it atomic.
     const write = Promise.resolve().then(() => {
-      const old = this.stores[store].get(ownKey);
+      if (this.crashed) return never<T>();
+      const old = this.latest(store, ownKey);
       const decision = fn(old === undefined ? undefined : old.slice());
       if (decision.write !== undefined) {
         const value = decision.write === null ? null : decision.write.slice();
         this.admit(entryBytes(ownKey, value) - entryBytes(ownKey, old));
-        this.stores[store].set(ownKey, value);
+        this.apply(store, ownKey, value);
       }
-      return decision.result;
+      return this.durable(decision.result);
     });
     return this.pending.track(write);
   }
@@ -153,16 +211,18 @@ export class MemoryEngine implements StorageEngine {
       value: op.value?.slice() ?? null,
     }));
     const write = Promise.resolve().then(() => {
+      if (this.crashed) return never<void>();
       // Size is checked for the whole batch before anything is applied, so a full engine refuses
       // the batch as a unit. A key written twice in one batch counts once, as the last op wins.
       const after = new Map<string, { store: StoreName; key: Uint8Array; value: Uint8Array | null }>();
       for (const op of owned) after.set(`${op.store}:${Buffer.from(op.key).toString("hex")}`, op);
       let growthBytes = 0;
       for (const op of after.values()) {
-        growthBytes += entryBytes(op.key, op.value) - entryBytes(op.key, this.stores[op.store].get(op.key));
+        growthBytes += entryBytes(op.key, op.value) - entryBytes(op.key, this.latest(op.store, op.key));
       }
       this.admit(growthBytes);
-      for (const op of owned) this.stores[op.store].set(op.key, op.value);
+      for (const op of owned) this.apply(op.store, op.key, op.value);
+      return this.durable(undefined);
     });
     return this.pending.track(write);
   }
@@ -182,6 +242,44 @@ export class MemoryEngine implements StorageEngine {
     await this.pending.drain();
   }
 
+  /** What a writer sees for a key: its latest write, synced or not. */
+  private latest(store: StoreName, key: Uint8Array): Uint8Array | undefined {
+    const id = unsyncedId(store, key);
+    if (!this.unsyncedLatest.has(id)) return this.stores[store].get(key);
+    return this.unsyncedLatest.get(id) ?? undefined;
+  }
+
+  private apply(store: StoreName, key: Uint8Array, value: Uint8Array | null): void {
+    if (this.options.scheduleSync === undefined) {
+      this.stores[store].set(key, value);
+      return;
+    }
+    this.unsynced.push({ store, key, value });
+    this.unsyncedLatest.set(unsyncedId(store, key), value);
+  }
+
+  /** `result` once the write just applied is durable: at once, or at the next sync. */
+  private durable<T>(result: T): T | Promise<T> {
+    const scheduleSync = this.options.scheduleSync;
+    if (scheduleSync === undefined) return result;
+    const synced = new Promise<T>((resolve) => this.awaitingSync.push(() => resolve(result)));
+    if (!this.syncScheduled) {
+      this.syncScheduled = true;
+      scheduleSync(() => this.sync());
+    }
+    return synced;
+  }
+
+  /** Makes every write applied so far visible and durable, then resolves their promises in order. */
+  private sync(): void {
+    this.syncScheduled = false;
+    if (this.crashed) return;
+    for (const write of this.unsynced) this.stores[write.store].set(write.key, write.value);
+    this.unsynced.length = 0;
+    this.unsyncedLatest.clear();
+    for (const resolve of this.awaitingSync.splice(0)) resolve();
+  }
+
   /** Applies the size limit to a write that changes the total by `growthBytes`, then counts it. */
   private admit(growthBytes: number): void {
     const sizeBytesAfter = this.sizeBytes + growthBytes;
@@ -196,4 +294,13 @@ export class MemoryEngine implements StorageEngine {
   private assertOpen(): void {
     if (this.closed) throw new StorageClosedError("storage engine is closed");
   }
+}
+
+function unsyncedId(store: StoreName, key: Uint8Array): string {
+  return `${store}:${Buffer.from(key).toString("hex")}`;
+}
+
+/** A promise that never settles: what a write of a crashed process resolves to. */
+function never<T>(): Promise<T> {
+  return new Promise<T>(() => undefined);
 }

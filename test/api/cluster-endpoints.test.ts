@@ -113,5 +113,10 @@ describe("cluster and operations endpoints of a one-node cluster", () => {
       text,
       /ringkv_http_requests_total\{route="kv",method="GET",status="404",node="solo"\} [1-9]/,
     );
+    // The cluster as this node sees it: one active member that is up, the first ring, all partitions.
+    assert.match(text, /ringkv_members\{state="active",status="up",node="solo"\} 1\n/);
+    assert.match(text, /ringkv_ring_version\{node="solo"\} [1-9]/);
+    assert.match(text, /ringkv_partitions_owned\{node="solo"\} [1-9]/);
+    assert.match(text, /ringkv_transfer_partitions_remaining\{node="solo"\} 0\n/);
   });
 });

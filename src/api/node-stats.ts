@@ -1,0 +1,133 @@
+import type { Counter } from "prom-client";
+import { KV_OPERATIONS, type KvOperation, type NodeMetrics } from "../metrics/node-metrics.js";
+import type { OperationWindowStats } from "../metrics/rate-window.js";
+
+/** What one node reports about itself at GET /stats: recent request rates and background work. */
+export interface NodeStats {
+  id: string;
+  /** Seconds the request figures cover (the sliding window, shorter just after start). */
+  windowSeconds: number;
+  kv: Record<KvOperation, OperationWindowStats>;
+  hints: {
+    /** Hints held here now, all targets together. */
+    pending: number;
+    /** Totals since the process started. */
+    stored: number;
+    delivered: number;
+    refused: number;
+  };
+  antiEntropy: {
+    /** Totals since the process started. */
+    exchanges: number;
+    keysRepaired: number;
+    /** Seconds since the most recent completed exchange of any partition; null before the first. */
+    lastExchangeAgeSeconds: number | null;
+    /** Partitions with at least one completed exchange since start. */
+    partitionsExchanged: number;
+  };
+  readRepairs: number;
+}
+
+/** This node's stats, from its own metrics. */
+export async function localNodeStats(id: string, metrics: NodeMetrics): Promise<NodeStats> {
+  const now = metrics.nowMs();
+  let pending = 0;
+  for (const count of metrics.hintsPending().values()) pending += count;
+  const ages = [...metrics.aaeExchangeAges().values()];
+  return {
+    id,
+    windowSeconds: metrics.kvWindow.spanSeconds(now),
+    kv: metrics.kvWindow.summary(now),
+    hints: {
+      pending,
+      stored: await total(metrics.hintsStored),
+      delivered: await total(metrics.hintsDelivered),
+      refused: await total(metrics.hintsRefused),
+    },
+    antiEntropy: {
+      exchanges: await total(metrics.aaeExchanges),
+      keysRepaired: await total(metrics.aaeKeysRepaired),
+      lastExchangeAgeSeconds: ages.length === 0 ? null : Math.min(...ages),
+      partitionsExchanged: ages.length,
+    },
+    readRepairs: await total(metrics.readRepairs),
+  };
+}
+
+async function total<T extends string>(counter: Counter<T>): Promise<number> {
+  const { values } = await counter.get();
+  return values.reduce((sum, v) => sum + v.value, 0);
+}
+
+/** The reason a /stats answer was not usable; the dashboard shows it in place of the figures. */
+export class BadStatsError extends Error {}
+
+/**
+ * Checks a /stats body fetched from another member: it crossed the network, so it is data to
+ * validate, not a trusted NodeStats. Throws BadStatsError naming the first bad field.
+ */
+export function parseNodeStats(value: unknown): NodeStats {
+  const body = object(value, "body");
+  const kvBody = object(body.kv, "kv");
+  const kv = {} as Record<KvOperation, OperationWindowStats>;
+  for (const op of KV_OPERATIONS) {
+    const s = object(kvBody[op], `kv.${op}`);
+    kv[op] = {
+      count: count(s.count, `kv.${op}.count`),
+      errors: count(s.errors, `kv.${op}.errors`),
+      opsPerSecond: figure(s.opsPerSecond, `kv.${op}.opsPerSecond`),
+      errorsPerSecond: figure(s.errorsPerSecond, `kv.${op}.errorsPerSecond`),
+      meanMs: nullableFigure(s.meanMs, `kv.${op}.meanMs`),
+      p50Ms: nullableFigure(s.p50Ms, `kv.${op}.p50Ms`),
+      p99Ms: nullableFigure(s.p99Ms, `kv.${op}.p99Ms`),
+      maxMs: nullableFigure(s.maxMs, `kv.${op}.maxMs`),
+    };
+  }
+  const hints = object(body.hints, "hints");
+  const aae = object(body.antiEntropy, "antiEntropy");
+  if (typeof body.id !== "string" || body.id.length === 0 || body.id.length > 256)
+    throw new BadStatsError("id is not a string of 1..256 characters");
+  return {
+    id: body.id,
+    windowSeconds: figure(body.windowSeconds, "windowSeconds"),
+    kv,
+    hints: {
+      pending: count(hints.pending, "hints.pending"),
+      stored: count(hints.stored, "hints.stored"),
+      delivered: count(hints.delivered, "hints.delivered"),
+      refused: count(hints.refused, "hints.refused"),
+    },
+    antiEntropy: {
+      exchanges: count(aae.exchanges, "antiEntropy.exchanges"),
+      keysRepaired: count(aae.keysRepaired, "antiEntropy.keysRepaired"),
+      lastExchangeAgeSeconds: nullableFigure(
+        aae.lastExchangeAgeSeconds,
+        "antiEntropy.lastExchangeAgeSeconds",
+      ),
+      partitionsExchanged: count(aae.partitionsExchanged, "antiEntropy.partitionsExchanged"),
+    },
+    readRepairs: count(body.readRepairs, "readRepairs"),
+  };
+}
+
+function object(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new BadStatsError(`${what} is not an object`);
+  return value as Record<string, unknown>;
+}
+
+function figure(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+    throw new BadStatsError(`${what} is not a non-negative number`);
+  return value;
+}
+
+function nullableFigure(value: unknown, what: string): number | null {
+  return value === null ? null : figure(value, what);
+}
+
+function count(value: unknown, what: string): number {
+  const n = figure(value, what);
+  if (!Number.isSafeInteger(n)) throw new BadStatsError(`${what} is not an integer`);
+  return n;
+}

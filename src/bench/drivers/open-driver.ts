@@ -1,0 +1,36 @@
+import type { QuorumParams } from "../../client/kv-answers.js";
+import type { BenchDriver } from "./driver.js";
+import { EtcdDriver } from "./etcd-driver.js";
+import { RedisDriver } from "./redis-driver.js";
+import { defaultContextCacheEntriesMax, RingkvDriver } from "./ringkv-driver.js";
+
+export const TARGETS = ["ringkv", "redis", "etcd"] as const;
+export type Target = (typeof TARGETS)[number];
+
+export type TargetOptions =
+  | { target: "ringkv"; nodes: string[]; r: QuorumParams["r"]; w: QuorumParams["w"] }
+  | { target: "redis"; url: string }
+  | { target: "etcd"; endpoints: string[] };
+
+/** Connects to the store under test; the redis and etcd client packages load only when chosen. */
+export function openDriver(
+  target: TargetOptions,
+  connections: number,
+  requestTimeoutMs: number,
+): Promise<BenchDriver> {
+  switch (target.target) {
+    case "ringkv":
+      return RingkvDriver.open({
+        nodes: target.nodes,
+        r: target.r,
+        w: target.w,
+        connections,
+        requestTimeoutMs,
+        contextCacheEntriesMax: defaultContextCacheEntriesMax,
+      });
+    case "redis":
+      return RedisDriver.open({ url: target.url, connections, requestTimeoutMs });
+    case "etcd":
+      return EtcdDriver.open({ endpoints: target.endpoints, requestTimeoutMs });
+  }
+}

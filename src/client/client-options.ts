@@ -1,0 +1,31 @@
+export interface ClientOptions {
+  /** Client API URLs of one or more nodes (`http://127.0.0.1:8001`); the rest are learnt from the cluster. */
+  nodes: string[];
+  /** Every HTTP exchange gives up after this long. */
+  requestTimeoutMs: number;
+  /** The ring is re-read this often even when no answer showed a new version. */
+  ringRefreshIntervalMs: number;
+  /** Keep-alive connections per node. */
+  connectionsPerNodeMax: number;
+  /** Nodes one request tries before giving up (failover). */
+  attemptsMax: number;
+  /** A node that failed is tried last for this long. */
+  nodeBackoffMs: number;
+  /** Rounds `update` spends merging concurrent writers' versions before giving up. */
+  updateAttemptsMax: number;
+  /** `update` waits a random time below this, doubled per round, before merging again. */
+  updateBackoffMs: number;
+  /** Larger answers are refused (the cluster's value limit is 1 MiB by default; siblings multiply it). */
+  answerBytesMax: number;
+}
+
+export const defaultClientOptions: Omit<ClientOptions, "nodes"> = {
+  requestTimeoutMs: 10_000,
+  ringRefreshIntervalMs: 10_000,
+  connectionsPerNodeMax: 64,
+  attemptsMax: 3,
+  nodeBackoffMs: 2_000,
+  updateAttemptsMax: 8,
+  updateBackoffMs: 5,
+  answerBytesMax: 64 * 1024 * 1024,
+};

@@ -1,0 +1,12 @@
+/** The client library's public surface. */
+export { Client, type ResolveSiblings, type UpdateOptions } from "./client.js";
+export { type ClientOptions, defaultClientOptions } from "./client-options.js";
+export {
+  NodeUnreachableError,
+  NoNodeAvailableError,
+  RingkvHttpError,
+  UnavailableError,
+  UnresolvedSiblingsError,
+} from "./errors.js";
+export { type HttpClientOptions, NodeHttpClient } from "./http-client.js";
+export type { DeleteOptions, GetResult, PutOptions, PutResult, QuorumParams, Sibling } from "./kv-answers.js";

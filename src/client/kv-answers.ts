@@ -1,0 +1,108 @@
+import { answerError, type HttpAnswer } from "./http-exchange.js";
+
+export const CONTEXT_HEADER = "x-ringkv-context";
+export const RING_VERSION_HEADER = "x-ringkv-ring-version";
+export const SIBLINGS_HEADER = "x-ringkv-siblings";
+
+export interface Sibling {
+  value: Uint8Array;
+  contentType: string;
+}
+
+export type GetResult =
+  | { status: 200; context: string; value: Uint8Array; contentType: string }
+  | { status: 300; context: string; siblings: Sibling[] }
+  | { status: 404; context: string | undefined };
+
+/** What a write left: the new context, and how many live versions the key now has (over 1: a concurrent writer). */
+export interface PutResult {
+  context: string;
+  siblings: number;
+}
+
+export interface QuorumParams {
+  r?: number | "one" | "quorum" | "all";
+  w?: number | "one" | "quorum" | "all";
+  /** Home replicas (not fallbacks) that must answer a read / acknowledge a write. */
+  pr?: number | "one" | "quorum" | "all";
+  pw?: number | "one" | "quorum" | "all";
+  timeoutMs?: number;
+}
+
+export interface PutOptions extends QuorumParams {
+  context?: string;
+  contentType?: string;
+}
+
+export interface DeleteOptions extends QuorumParams {
+  context?: string;
+}
+
+function header(answer: HttpAnswer, name: string): string | undefined {
+  const value = answer.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function ringVersionOf(answer: HttpAnswer): number | undefined {
+  const text = header(answer, RING_VERSION_HEADER);
+  const version = text === undefined ? Number.NaN : Number(text);
+  return Number.isSafeInteger(version) ? version : undefined;
+}
+
+export function kvPath(key: string | Uint8Array, params: QuorumParams): string {
+  const text = typeof key === "string" ? key : Buffer.from(key).toString("utf8");
+  const query = new URLSearchParams();
+  if (params.r !== undefined) query.set("r", String(params.r));
+  if (params.w !== undefined) query.set("w", String(params.w));
+  if (params.pr !== undefined) query.set("pr", String(params.pr));
+  if (params.pw !== undefined) query.set("pw", String(params.pw));
+  if (params.timeoutMs !== undefined) query.set("timeout_ms", String(params.timeoutMs));
+  const qs = query.toString();
+  return `/kv/${encodeURIComponent(text)}${qs === "" ? "" : `?${qs}`}`;
+}
+
+export function putHeaders(options: PutOptions): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (options.context !== undefined) headers[CONTEXT_HEADER] = options.context;
+  if (options.contentType !== undefined) headers["content-type"] = options.contentType;
+  return headers;
+}
+
+export function getResult(answer: HttpAnswer): GetResult {
+  const context = header(answer, CONTEXT_HEADER);
+  if (answer.status === 404) return { status: 404, context };
+  if (answer.status === 200) {
+    return {
+      status: 200,
+      context: context ?? "",
+      value: new Uint8Array(answer.body.buffer, answer.body.byteOffset, answer.body.length),
+      contentType: header(answer, "content-type") ?? "",
+    };
+  }
+  if (answer.status === 300) {
+    const body = JSON.parse(answer.body.toString("utf8")) as {
+      context: string;
+      siblings: { value: string; contentType: string }[];
+    };
+    const siblings = body.siblings.map((s) => ({
+      value: new Uint8Array(Buffer.from(s.value, "base64")),
+      contentType: s.contentType,
+    }));
+    return { status: 300, context: body.context, siblings };
+  }
+  throw answerError(answer);
+}
+
+export function putResult(answer: HttpAnswer): PutResult {
+  if (answer.status !== 204) throw answerError(answer);
+  const siblings = Number(header(answer, SIBLINGS_HEADER) ?? "1");
+  return {
+    context: header(answer, CONTEXT_HEADER) ?? "",
+    siblings: Number.isSafeInteger(siblings) ? siblings : 1,
+  };
+}
+
+export function deleteResult(answer: HttpAnswer): string | undefined {
+  if (answer.status !== 204) throw answerError(answer);
+  return header(answer, CONTEXT_HEADER);
+}
