@@ -21,6 +21,8 @@ export interface CompareOptions {
   /** The markdown file whose section this run replaces. */
   out: string;
   installPackages: boolean;
+  /** A remark printed at the top of the section (e.g. that the machine was busy). */
+  note: string | undefined;
 }
 
 export const COMPARE_USAGE = `Usage: npm run bench:compare -- [options]
@@ -42,6 +44,7 @@ Options:
   --latency-records N        records for the latency run (default 1000)
   --out PATH                 markdown file to update (default ./BENCHMARKS.md)
   --no-install               never run apt-get; fail if etcd or redis-server is missing
+  --note TEXT                a remark printed at the top of the section
   --help                     this text
 `;
 
@@ -81,6 +84,7 @@ export function parseCompareOptions(argv: string[]): CompareOptions | "help" {
         "latency-records": { type: "string" },
         out: { type: "string" },
         "no-install": { type: "boolean" },
+        note: { type: "string" },
         help: { type: "boolean" },
       },
     }).values;
@@ -120,5 +124,6 @@ export function parseCompareOptions(argv: string[]): CompareOptions | "help" {
     latencyRecords: positiveInt(str("latency-records") ?? "1000", "--latency-records"),
     out: str("out") ?? "BENCHMARKS.md",
     installPackages: values["no-install"] !== true,
+    note: str("note"),
   };
 }

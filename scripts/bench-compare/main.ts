@@ -135,6 +135,11 @@ async function measure(
   }
 }
 
+/** Quotes an argument for a POSIX shell when it needs it. */
+function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_./,:=@+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+}
+
 function summarize(label: string, run: BenchRun): void {
   for (const r of run.result.runs)
     log(
@@ -143,18 +148,9 @@ function summarize(label: string, run: BenchRun): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const noteIndex = argv.indexOf("--note");
-  let note: string | undefined;
-  if (noteIndex !== -1) {
-    note = argv[noteIndex + 1];
-    if (note === undefined || note.startsWith("--")) throw new CompareUsageError("--note needs a text");
-    argv = [...argv.slice(0, noteIndex), ...argv.slice(noteIndex + 2)];
-  }
   const parsed = parseCompareOptions(argv);
   if (parsed === "help") {
-    process.stdout.write(
-      `${COMPARE_USAGE}  --note TEXT                a remark printed at the top of the section\n`,
-    );
+    process.stdout.write(COMPARE_USAGE);
     return 0;
   }
   const o = parsed;
@@ -190,8 +186,8 @@ async function main(argv: string[]): Promise<number> {
   const load = sampler.stop();
   const run: CompareRun = {
     options: o,
-    command: `npm run bench:compare${argv.length === 0 && note === undefined ? "" : ` -- ${[...argv, ...(note === undefined ? [] : ["--note", JSON.stringify(note)])].join(" ")}`}`,
-    note,
+    command: `npm run bench:compare${argv.length === 0 ? "" : ` -- ${argv.map(shellQuote).join(" ")}`}`,
+    note: o.note,
     machine,
     startedAt,
     finishedAt: new Date(),

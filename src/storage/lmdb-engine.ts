@@ -35,6 +35,13 @@ export interface LmdbEngineOptions {
 const PAGE_SIZE_BYTES = 4096;
 /** The smallest useful limit: meta pages, the main tree and one leaf per store, with headroom. */
 const MAP_SIZE_BYTES_MIN = 64 * PAGE_SIZE_BYTES;
+/**
+ * Writes are admitted against an estimated upper bound of the space in use, without measuring,
+ * while that bound stays below this fraction of the limit (page splits can make real growth
+ * exceed the per-entry estimate, so the margin is wide), and for at most this many writes.
+ */
+const UNMEASURED_FRACTION_MAX = 0.5;
+const ADMITS_BETWEEN_MEASURES_MAX = 1024;
 /** MDB_MAP_FULL and ENOSPC as lmdb-js reports them in `error.code`. */
 const MDB_MAP_FULL = -30792;
 const ENOSPC = 28;
@@ -323,7 +330,20 @@ export class LmdbEngine implements StorageEngine {
       }
     }
     if (growthBytes <= 0) return;
+    // Measuring reads three trees' stats; far below the limit an upper bound is enough (see usedBytesBound).
+    const bound = this.usedBytesBound;
+    if (
+      bound !== undefined &&
+      this.admitsSinceMeasure < ADMITS_BETWEEN_MEASURES_MAX &&
+      bound + growthBytes <= this.options.mapSizeBytesMax * UNMEASURED_FRACTION_MAX
+    ) {
+      this.usedBytesBound = bound + growthBytes;
+      this.admitsSinceMeasure++;
+      return;
+    }
     const usedBytes = this.usedBytes();
+    this.usedBytesBound = usedBytes + growthBytes;
+    this.admitsSinceMeasure = 0;
     if (usedBytes + growthBytes > this.options.mapSizeBytesMax) {
       throw new StorageFullError(
         `storage at ${this.options.path} uses ${usedBytes} bytes, a write of about ${growthBytes} more ` +
@@ -331,6 +351,13 @@ export class LmdbEngine implements StorageEngine {
       );
     }
   }
+
+  /**
+   * The bytes in use at the last measurement plus the estimated growth of every write admitted
+   * since (deletes are not subtracted, so it only overestimates, until the next measurement).
+   */
+  private usedBytesBound: number | undefined;
+  private admitsSinceMeasure = 0;
 
   /** Pages of every tree (the stores, the main tree naming them, the free list) and the metas. */
   private usedBytes(): number {

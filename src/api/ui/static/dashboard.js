@@ -139,12 +139,13 @@ function renderRing(overview, ids, statusOf) {
   const counts = new Map();
   for (const o of owners) counts.set(nodes[o], (counts.get(nodes[o]) ?? 0) + 1);
   legend.replaceChildren(
-    ...nodes.map((id) => {
+    ...[...nodes].sort().map((id) => {
       const item = el("li");
       const swatch = el("span", undefined, "swatch");
       swatch.style.background = colourOf(ids, id);
       item.dataset.owner = id;
-      item.append(swatch, el("span", `${id}: ${counts.get(id) ?? 0} partitions`));
+      const down = statusOf.get(id) === "down" ? " (down: its arcs are faded)" : "";
+      item.append(swatch, el("span", `${id}: ${counts.get(id) ?? 0} partitions${down}`));
       return item;
     }),
   );
@@ -169,8 +170,8 @@ function renderMembers(overview) {
         row,
         t.remaining > 0
           ? `receiving: ${formatCount(t.remaining)} partitions left, ${formatCount(t.keys)} keys / ${formatBytes(t.bytes)} in`
-          : t.version > 0
-            ? `done (ring v${t.version}): ${formatCount(t.keys)} keys / ${formatBytes(t.bytes)}`
+          : t.keys > 0 || t.bytes > 0
+            ? `received for ring v${t.version}: ${formatCount(t.keys)} keys / ${formatBytes(t.bytes)}`
             : "–",
         { field: "transfer", value: t.remaining },
       );
