@@ -64,6 +64,10 @@ function latencyCells(l: LatencySummary): string[] {
   return [ms(l.p50Ms), ms(l.p95Ms), ms(l.p99Ms), ms(l.p999Ms), ms(l.maxMs)];
 }
 
+function clientCpu(p: PhaseResult): string {
+  return p.elapsedS > 0 ? `${Math.round((p.clientCpuS / p.elapsedS) * 100)}%` : "n/a";
+}
+
 function errorsOf(p: PhaseResult): string {
   return p.aborted === undefined ? String(p.errors) : `${p.errors} (stopped: ${p.aborted})`;
 }
@@ -122,31 +126,38 @@ export function renderCompareSection(run: CompareRun): string {
 
   lines.push("", "### Throughput and latency, all operations of each workload", "");
   const mainRows: string[][] = [];
+  const phaseRow = (label: string, workload: string, p: PhaseResult): string[] => [
+    label,
+    workload,
+    ops(p.throughputOpsPerS),
+    ...latencyCells(p.latency),
+    errorsOf(p),
+    clientCpu(p),
+  ];
   for (const s of run.stores) {
     const load = s.main.result.load;
-    if (load !== null)
-      mainRows.push([
-        s.label,
-        "load",
-        ops(load.throughputOpsPerS),
-        ...latencyCells(load.latency),
-        errorsOf(load),
-      ]);
-    for (const r of s.main.result.runs)
-      mainRows.push([
-        s.label,
-        upper(r.workload),
-        ops(r.throughputOpsPerS),
-        ...latencyCells(r.latency),
-        errorsOf(r),
-      ]);
+    if (load !== null) mainRows.push(phaseRow(s.label, "load", load));
+    for (const r of s.main.result.runs) mainRows.push(phaseRow(s.label, upper(r.workload), r));
   }
   lines.push(
     ...table(
-      ["store", "workload", "ops/s", "p50 ms", "p95 ms", "p99 ms", "p99.9 ms", "max ms", "errors"],
+      [
+        "store",
+        "workload",
+        "ops/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "p99.9 ms",
+        "max ms",
+        "errors",
+        "bench CPU",
+      ],
       mainRows,
       2,
     ),
+    "",
+    "`bench CPU` is the CPU the bench client itself used, in percent of one core: the stores had the rest of the machine.",
   );
 
   const reference = referenceRingkv(run.stores);
@@ -287,7 +298,15 @@ export function renderCompareSection(run: CompareRun): string {
     "- ringkv keeps concurrent writes to a key as siblings (no write is lost). Fifty clients updating the same hot keys with the context they last saw write concurrently now and then: `siblingReads` counts reads that returned siblings, `writesLeavingSiblings` writes that left more than one version, `contextReads` updates that had to read a context first.",
   );
 
-  lines.push("", "### Commands", "", "```sh", `# ${run.command}`);
+  lines.push(
+    "",
+    "### Commands",
+    "",
+    "`$RUN_DIR` is the run's temporary directory (removed afterwards); ports are free ports picked at run time.",
+    "",
+    "```sh",
+    `# ${run.command}`,
+  );
   for (const s of run.stores) {
     lines.push(`# ${s.label}`, ...s.startCommands, s.main.command);
     if (s.latency !== undefined) lines.push(s.latency.command);

@@ -120,12 +120,14 @@ async function measure(
       ]);
       summarize(`${store.label} (1 client)`, latency);
     }
+    // The temporary directory's name is random and gone after the run; name it once in the report.
+    const readable = (command: string): string => command.split(root).join("$RUN_DIR");
     return {
       id: store.id,
       label: store.label,
       kind: plan.kind,
       nodes: plan.nodes,
-      startCommands: store.commands,
+      startCommands: store.commands.map(readable),
       main,
       latency,
     };

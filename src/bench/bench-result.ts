@@ -10,6 +10,11 @@ export interface PhaseResult {
   errors: number;
   /** Successful operations per second of elapsed time. */
   throughputOpsPerS: number;
+  /**
+   * CPU time the bench process itself used during the phase (user + system). On a machine shared
+   * with the store it shows how much of the cores the client took.
+   */
+  clientCpuS: number;
   /** Every operation of the phase together. */
   latency: LatencySummary;
   operations: Partial<Record<Operation, OperationReport>>;

@@ -1,6 +1,7 @@
 import type { BenchResult, PhaseResult } from "./bench-result.js";
 import type { LatencySummary } from "./latency-histogram.js";
 import type { Progress } from "./runner.js";
+import { WORKLOADS } from "./workloads.js";
 
 const OPERATION_LABELS: Record<string, string> = {
   read: "read",
@@ -21,9 +22,12 @@ export function formatBenchReport(result: BenchResult): string {
     lines.push("", `load: ${phaseLine(result.load)}`, ...phaseTable(result.load));
   }
   for (const run of result.runs) {
+    // The distribution is in the description unless --distribution replaced it.
+    const overridden =
+      run.distribution === WORKLOADS[run.workload].distribution ? "" : `; distribution ${run.distribution}`;
     lines.push(
       "",
-      `workload ${run.workload} (${run.description}${run.distribution === "zipfian" || run.description.endsWith(run.distribution) ? "" : `; distribution ${run.distribution}`}): ${phaseLine(run)}`,
+      `workload ${run.workload} (${run.description}${overridden}): ${phaseLine(run)}`,
       ...phaseTable(run),
     );
   }
@@ -37,6 +41,7 @@ function phaseLine(p: PhaseResult): string {
     `${p.ops} ops in ${p.elapsedS.toFixed(1)} s`,
     `${p.throughputOpsPerS.toFixed(0)} ops/s`,
     `${p.errors} errors`,
+    `client CPU ${p.clientCpuS.toFixed(1)} s`,
   ];
   if (p.aborted !== undefined) parts.push(`ABORTED: ${p.aborted}`);
   const samples = p.errorSamples.length === 0 ? "" : `\n  errors seen: ${p.errorSamples.join(" | ")}`;

@@ -97,10 +97,12 @@ export class BenchRunner {
         try {
           const outcome = await this.perform(connection, planned.operation, planned.key);
           const done = performance.now();
+          // Timers round to whole milliseconds and may start an operation a little before its
+          // planned time; from the planned start is never less than from the actual one.
           stats.recordSuccess(
             planned.operation,
             (done - started) * 1000,
-            (done - (plannedMs ?? started)) * 1000,
+            (done - Math.min(plannedMs ?? started, started)) * 1000,
             outcome === "not-found",
           );
         } catch (error) {
@@ -150,6 +152,7 @@ export class BenchRunner {
     client: (connection: BenchConnection) => Promise<void>,
   ): Promise<PhaseResult> {
     const startMs = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const report = (): void =>
       this.hooks.onProgress?.({
         phase: name,
@@ -170,12 +173,14 @@ export class BenchRunner {
     }
     report();
     const elapsedS = (performance.now() - startMs) / 1000;
+    const cpu = process.cpuUsage(cpuAtStart);
     const ops = stats.ops;
     const result: PhaseResult = {
       elapsedS: round(elapsedS, 3),
       ops,
       errors: stats.errors,
       throughputOpsPerS: elapsedS > 0 ? round(ops / elapsedS, 1) : 0,
+      clientCpuS: round((cpu.user + cpu.system) / 1e6, 2),
       latency: stats.overall(),
       operations: stats.operations(),
       errorSamples: stats.errorSamples,

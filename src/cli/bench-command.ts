@@ -16,7 +16,7 @@ import {
   WORKLOAD_NAMES,
   type WorkloadName,
 } from "../bench/index.js";
-import type { QuorumParams } from "../client/kv-answers.js";
+import type { QuorumParams } from "../client/index.js";
 import { ConfigError } from "../errors.js";
 import { NODE_FLAG } from "./client-flags.js";
 import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";

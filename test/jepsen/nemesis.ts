@@ -75,7 +75,8 @@ export class Nemesis {
   async run(): Promise<void> {
     while (!this.stopping) {
       await this.sleep(this.between(this.options.calmMsMin, this.options.calmMsMax));
-      if (this.stopping) break;
+      // With no faults configured the nemesis only idles: a baseline run of the workload alone.
+      if (this.stopping || this.options.faults.length === 0) continue;
       const faults = [this.choose(this.options.faults)];
       if (
         NETWORK_FAULTS.has(faults[0] as NemesisFault) &&

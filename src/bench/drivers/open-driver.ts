@@ -1,4 +1,4 @@
-import type { QuorumParams } from "../../client/kv-answers.js";
+import type { QuorumParams } from "../../client/index.js";
 import type { BenchDriver } from "./driver.js";
 import { EtcdDriver } from "./etcd-driver.js";
 import { RedisDriver } from "./redis-driver.js";

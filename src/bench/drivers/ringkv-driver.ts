@@ -1,5 +1,4 @@
-import { Client } from "../../client/client.js";
-import type { GetResult, QuorumParams } from "../../client/kv-answers.js";
+import { Client, type GetResult, type QuorumParams } from "../../client/index.js";
 import { ContextCache } from "./context-cache.js";
 import type { BenchConnection, BenchDriver, ReadOutcome } from "./driver.js";
 

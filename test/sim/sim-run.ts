@@ -1,0 +1,355 @@
+import { partitionOf } from "../../src/core/partition.js";
+import { preferenceList } from "../../src/core/ring/preference-list.js";
+import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../../src/core/stored-object.js";
+import { objectKey } from "../../src/storage/object-key.js";
+import { defaultFaultWeights, type FaultKind, Nemesis } from "./faults.js";
+import { History } from "./history.js";
+import { checkHistory } from "./invariants.js";
+import { SimCluster, stackOf } from "./sim-cluster.js";
+import type { SimNode } from "./sim-node.js";
+import { SimRandom } from "./sim-random.js";
+import { bytes, liveValues, Workload } from "./workload.js";
+
+export interface RunOptions {
+  seed: number;
+  /** Nodes the cluster starts with (default: drawn from the seed, 5 to 50, mostly small). */
+  nodes?: number;
+  /** Virtual ms of workload under faults (default 20 s). */
+  workloadMs?: number;
+  verbose: boolean;
+  print: (line: string) => void;
+}
+
+export interface RunResult {
+  seed: number;
+  ok: boolean;
+  problems: string[];
+  /** sha256 of the run's trace: equal for two runs of one seed. */
+  traceHash: string;
+  summary: string;
+  /** The trace's last lines, for a failure report. */
+  tail: string[];
+  stats: RunStats;
+}
+
+export interface RunStats {
+  nodes: number;
+  ops: number;
+  acked: number;
+  unknown: number;
+  failed: number;
+  faults: string;
+  virtualMs: number;
+  realMs: number;
+  timers: number;
+}
+
+const N = 3;
+const FORMATION_MAX_MS = 60_000;
+const QUIESCENCE_MAX_MS = 180_000;
+const QUIESCENCE_STEP_MS = 500;
+
+/** The parts of a run drawn from its seed (flags may override some). */
+interface RunConfig {
+  nodes: number;
+  partitions: number;
+  keys: string[];
+  clients: number;
+  workloadMs: number;
+  tombstoneGraceMs: number;
+}
+
+function configFor(options: RunOptions): RunConfig {
+  const random = new SimRandom(options.seed).fork("config");
+  const drawn = random.weighted([
+    [5, 40],
+    [6, 20],
+    [7, 20],
+    [9, 10],
+    [12, 6],
+    [random.int(13, 50), 4],
+  ] as const);
+  const nodes = options.nodes ?? drawn;
+  const keyCount = random.int(3, 10);
+  return {
+    nodes,
+    partitions: nodes <= 12 ? 32 : 64,
+    keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
+    clients: random.int(2, 5),
+    workloadMs: options.workloadMs ?? 20_000,
+    tombstoneGraceMs: 24 * 3600 * 1000,
+  };
+}
+
+/** The command that replays a seed exactly. */
+export function replayCommand(options: Pick<RunOptions, "seed" | "nodes" | "workloadMs">): string {
+  const flags = [`--seed ${options.seed}`];
+  if (options.nodes !== undefined) flags.push(`--nodes ${options.nodes}`);
+  if (options.workloadMs !== undefined) flags.push(`--workload-ms ${options.workloadMs}`);
+  return `npm run sim -- ${flags.join(" ")} --verbose`;
+}
+
+/**
+ * One seed: form a cluster, run concurrent clients against it under random faults, heal, wait
+ * for the cluster to converge, then check the history and the converged state.
+ */
+export async function runSeed(options: RunOptions): Promise<RunResult> {
+  const startedReal = performance.now();
+  const config = configFor(options);
+  const cluster = new SimCluster({
+    seed: options.seed,
+    partitions: config.partitions,
+    n: N,
+    tombstoneGraceMs: config.tombstoneGraceMs,
+    aaeIntervalMs: 100,
+    syncDelayMs: [0, 3],
+    verbose: options.verbose,
+    print: options.print,
+  });
+  const { sim, trace } = cluster;
+  const onRejection = (reason: unknown): void => cluster.problem(`unhandled rejection: ${stackOf(reason)}`);
+  process.on("unhandledRejection", onRejection);
+  const history = new History(trace, () => sim.nowMs());
+  let nemesis: Nemesis | undefined;
+  try {
+    trace.add(
+      `seed ${options.seed}: ${config.nodes} nodes, ${config.partitions} partitions, ${config.keys.length} keys, ${config.clients} clients`,
+    );
+    await form(cluster, config.nodes);
+    if (cluster.problems.length === 0) {
+      let nextId = config.nodes;
+      nemesis = new Nemesis(
+        cluster,
+        cluster.random.fork("nemesis"),
+        {
+          gapMs: [200, 1500],
+          durationMs: [200, 5000],
+          impairedMax: Math.max(1, Math.floor((config.nodes - 1) / 2)),
+          membersMin: 4,
+          joinsMax: 2,
+          leavesMax: 2,
+          weights: defaultFaultWeights,
+        },
+        () => `n${++nextId}`,
+      );
+      const workload = new Workload(
+        {
+          sim,
+          random: cluster.random.fork("workload"),
+          history,
+          serving: () =>
+            cluster.nodes.flatMap((n) => {
+              const node = n.serving;
+              return node === undefined ? [] : [{ id: n.id, node }];
+            }),
+          problem: (d) => cluster.problem(d),
+        },
+        {
+          clients: config.clients,
+          keys: config.keys,
+          requestTimeoutMs: 2000,
+          clientTimeoutMs: 4000,
+          thinkMs: 100,
+        },
+      );
+      const workloadEnd = sim.nowMs() + config.workloadMs;
+      let clientsDone = false;
+      void workload.run(workloadEnd).then(() => {
+        clientsDone = true;
+      });
+      void nemesis.run(workloadEnd);
+      await sim.runUntil(workloadEnd);
+      nemesis.healAll();
+      await sim.runWhile(() => !clientsDone, sim.nowMs() + 30_000);
+      if (!clientsDone) cluster.problem("clients did not finish within 30 s of the end of the workload");
+      const finals = await quiesce(cluster, config.keys);
+      if (finals !== undefined) {
+        await finalReads(cluster, history, config.keys, finals);
+        for (const violation of checkHistory(history, finals)) cluster.problem(violation);
+      }
+    }
+  } catch (error) {
+    cluster.problem(`the simulation itself failed: ${stackOf(error)}`);
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  const ops = history.ops.filter((o) => o.client >= 0 && o.kind !== "get");
+  const stats: RunStats = {
+    nodes: cluster.nodes.length,
+    ops: history.ops.length,
+    acked: ops.filter((o) => o.outcome === "ok").length,
+    unknown: ops.filter((o) => o.outcome === "unknown").length,
+    failed: ops.filter((o) => o.outcome === "fail").length,
+    faults: [...(nemesis?.counts ?? new Map<FaultKind, number>())].map(([k, v]) => `${k}:${v}`).join(" "),
+    virtualMs: sim.nowMs(),
+    realMs: Math.round(performance.now() - startedReal),
+    timers: sim.fired,
+  };
+  trace.add(`end: ${cluster.problems.length} problems`);
+  const ok = cluster.problems.length === 0;
+  return {
+    seed: options.seed,
+    ok,
+    problems: cluster.problems,
+    traceHash: trace.digest(),
+    tail: trace.lastLines(60),
+    stats,
+    summary: `seed ${options.seed}: ${ok ? "ok" : `FAILED (${cluster.problems.length} problems)`} nodes=${config.nodes}+${stats.nodes - config.nodes} writes=${stats.acked}ok/${stats.unknown}unknown/${stats.failed}failed ops=${stats.ops} faults=[${stats.faults}] virtual=${(stats.virtualMs / 1000).toFixed(1)}s real=${stats.realMs}ms`,
+  };
+}
+
+/** Starts the first nodes (n1 forms the cluster, the others join through it) and waits for one settled ring. */
+async function form(cluster: SimCluster, count: number): Promise<void> {
+  const first = cluster.addNode("n1", []);
+  for (let i = 2; i <= count; i++) cluster.addNode(`n${i}`, [first]);
+  const formed = (): boolean => {
+    if (cluster.serving.length !== count) return false;
+    return cluster.serving.every((n) => {
+      const state = n.serving?.clusterState;
+      return (
+        state !== undefined &&
+        state.ring !== null &&
+        state.ring.next === null &&
+        state.members.length === count &&
+        state.members.every((m) => m.state === "active")
+      );
+    });
+  };
+  const done = await cluster.sim.runWhile(() => !formed(), cluster.sim.nowMs() + FORMATION_MAX_MS);
+  if (!done) cluster.problem(`the cluster of ${count} nodes did not form within ${FORMATION_MAX_MS} ms`);
+  else cluster.trace.add("formed");
+}
+
+/**
+ * Runs the healed cluster until it has converged: every member serves and agrees on membership
+ * and the ring (no change pending), leavers have left, no hint is left, and every key's home
+ * replicas hold identical histories. Returns those histories, or undefined (and a problem) when
+ * the cluster did not converge in time.
+ */
+async function quiesce(
+  cluster: SimCluster,
+  keys: readonly string[],
+): Promise<Map<string, StoredObject | undefined> | undefined> {
+  const { sim } = cluster;
+  const deadline = sim.nowMs() + QUIESCENCE_MAX_MS;
+  let reason: string | undefined = "not checked yet";
+  while (sim.nowMs() < deadline) {
+    await sim.runFor(QUIESCENCE_STEP_MS);
+    const result = convergence(cluster, keys);
+    if (typeof result !== "string") {
+      cluster.trace.add("converged");
+      return result;
+    }
+    reason = result;
+  }
+  cluster.problem(`no convergence within ${QUIESCENCE_MAX_MS} ms after healing: ${reason}`);
+  return undefined;
+}
+
+function convergence(
+  cluster: SimCluster,
+  keys: readonly string[],
+): Map<string, StoredObject | undefined> | string {
+  const members = cluster.members;
+  for (const m of members) {
+    if (m.serving === undefined) return `${m.id} is not serving (${m.state})`;
+    if (m.leaving) return `${m.id} has not left yet`;
+  }
+  const first = members[0];
+  if (first === undefined) return "no member left";
+  const reference = first.serving?.clusterState;
+  if (reference === undefined || reference.ring === null) return `${first.id} has no ring`;
+  const ring = reference.ring;
+  if (ring.next !== null) return `ring version ${ring.version} has a change pending`;
+  const ids = members.map((m) => m.id).sort();
+  for (const m of members) {
+    const node = m.serving;
+    if (node === undefined) return `${m.id} stopped serving`;
+    const state = node.clusterState;
+    if (state.ring?.version !== ring.version || state.ring.owners.join() !== ring.owners.join())
+      return `${m.id} has ring ${state.ring?.version}, ${first.id} has ${ring.version}`;
+    const current = state.members.filter((r) => r.state !== "left");
+    if (current.map((r) => r.id).join() !== ids.join())
+      return `${m.id} sees members ${current.map((r) => `${r.id}:${r.state}`).join(" ")}`;
+    const notActive = current.find((r) => r.state !== "active");
+    if (notActive !== undefined) return `${m.id} sees ${notActive.id} ${notActive.state}`;
+    const notUp = node.members().find((info) => info.state !== "left" && info.status !== "up");
+    if (notUp !== undefined) return `${m.id} sees ${notUp.id} ${notUp.status}`;
+    const hints = m.storage.stats().stores.hints.entries;
+    if (hints > 0) return `${m.id} still holds ${hints} hints`;
+  }
+  const n = Math.min(N, new Set(ring.owners).size);
+  const finals = new Map<string, StoredObject | undefined>();
+  for (const key of keys) {
+    const partition = partitionOf(bytes(key), ring.owners.length);
+    const home = preferenceList(ring.owners, partition).slice(0, n);
+    let agreed: Uint8Array | undefined;
+    for (const [i, id] of home.entries()) {
+      const stored = storedBytes(cluster.node(id), partition, key);
+      if (i === 0) agreed = stored;
+      else if (!sameBytes(agreed, stored)) return `${key}: home replicas ${home.join(",")} differ`;
+    }
+    finals.set(key, agreed === undefined ? undefined : decodeStoredObject(agreed));
+  }
+  return finals;
+}
+
+/** A key's stored history on one node, re-encoded (so equal histories compare equal). */
+function storedBytes(node: SimNode, partition: number, key: string): Uint8Array | undefined {
+  const stored = node.storage.get("objects", objectKey(partition, bytes(key)));
+  return stored === undefined ? undefined : encodeStoredObject(decodeStoredObject(stored));
+}
+
+function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return Buffer.from(a).equals(Buffer.from(b));
+}
+
+/** Reads every key through a coordinator at R=N, as a client would, and checks it sees the converged state. */
+async function finalReads(
+  cluster: SimCluster,
+  history: History,
+  keys: readonly string[],
+  finals: ReadonlyMap<string, StoredObject | undefined>,
+): Promise<void> {
+  const { sim } = cluster;
+  const reader = cluster.serving[0];
+  const node = reader?.serving;
+  if (reader === undefined || node === undefined) return;
+  for (const key of keys) {
+    const op = history.invoke({
+      client: -1,
+      kind: "get",
+      key,
+      node: reader.id,
+      value: undefined,
+      contextFrom: null,
+    });
+    let result: StoredObject | undefined;
+    let error: unknown;
+    let done = false;
+    node.coordinator.get(bytes(key), { r: N, w: N, pr: 0, pw: 0, timeoutMs: 5000 }).then(
+      (object) => {
+        result = object;
+        done = true;
+      },
+      (e: unknown) => {
+        error = e;
+        done = true;
+      },
+    );
+    await sim.runWhile(() => !done, sim.nowMs() + 10_000);
+    if (!done || error !== undefined) {
+      history.complete(op, "fail", { error: String(error ?? "no answer") });
+      cluster.problem(`final read of ${key} failed: ${String(error ?? "no answer")}`);
+      continue;
+    }
+    const values = liveValues(result);
+    history.complete(op, "ok", { values });
+    const expected = liveValues(finals.get(key));
+    if (values.join() !== expected.join())
+      cluster.problem(
+        `final read of ${key} returned [${values.join(",")}], the replicas hold [${expected.join(",")}]`,
+      );
+  }
+}
