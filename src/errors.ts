@@ -72,9 +72,14 @@ export class QuorumError extends RingkvError {
     what: "read" | "write",
     /** "home": the strict count (PR/PW) of home replicas failed, not the sloppy R/W count. */
     readonly counted: "replicas" | "home" = "replicas",
+    /** Set when the quorum could never be met: the key has only this many distinct replicas. */
+    replicasAvailable?: number,
   ) {
     super(
-      `${what} needed ${needed} ${counted === "home" ? "home replicas (strict)" : "replicas"}, ${acked} answered in time`,
+      replicasAvailable === undefined
+        ? `${what} needed ${needed} ${counted === "home" ? "home replicas (strict)" : "replicas"}, ${acked} answered in time`
+        : `${what} needs ${needed} replicas but the cluster has only ${replicasAvailable} node(s) to hold this key ` +
+            `(N counts distinct nodes): add nodes, or ask for ${what === "write" ? "w" : "r"}=${replicasAvailable}`,
     );
   }
   override details(): Record<string, unknown> {

@@ -174,7 +174,7 @@ export class Coordinator {
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     const home = this.homeReplicas(partition);
     if (home.length < options.w || home.length < options.pw)
-      throw new QuorumError(Math.max(options.w, options.pw), 0, "write");
+      throw new QuorumError(Math.max(options.w, options.pw), 0, "write", "replicas", home.length);
     // The local write's own errors (sibling limit, full disk) are the client's answer; only
     // running out of time is a quorum failure.
     const object = await withTimeout(

@@ -5,6 +5,7 @@ import type { SimRandom } from "./sim-random.js";
 
 export type FaultKind =
   | "crash"
+  | "crash-many"
   | "pause"
   | "partition"
   | "loss"
@@ -33,6 +34,7 @@ export interface FaultOptions {
 
 export const defaultFaultWeights: Readonly<Record<FaultKind, number>> = {
   crash: 4,
+  "crash-many": 1,
   pause: 3,
   partition: 3,
   loss: 2,
@@ -45,7 +47,8 @@ export const defaultFaultWeights: Readonly<Record<FaultKind, number>> = {
 
 /**
  * The nemesis: while the workload runs, starts faults at random times, each drawn from the
- * seeded Random: crash and restart, pause and resume, a partition into two random sides, message
+ * seeded Random: crash and restart (of one node, or of several at once, as a power cut of a
+ * rack: what they had not synced yet is lost on all of them), pause and resume, a partition into two random sides, message
  * loss, delay (which reorders), duplication, a mix of them on random links, a node joining, a
  * node leaving. Each fault undoes itself after its duration; `healAll` undoes every one at once.
  */
@@ -138,6 +141,23 @@ export class Nemesis {
             node.resume();
           });
         }
+        return true;
+      }
+      case "crash-many": {
+        const room = this.options.impairedMax - this.impaired.size;
+        const candidates = cluster.members.filter((n) => n.state === "running" && !this.impaired.has(n.id));
+        if (room < 2 || candidates.length < 2) return false;
+        const victims = this.random.sample(candidates, this.random.int(2, Math.min(room, candidates.length)));
+        for (const node of victims) {
+          this.impaired.add(node.id);
+          node.crash();
+        }
+        this.later(this.duration(), () => {
+          for (const node of victims) {
+            this.impaired.delete(node.id);
+            if (node.state === "crashed") void node.start();
+          }
+        });
         return true;
       }
       case "partition": {

@@ -57,6 +57,8 @@ interface RunConfig {
   clients: number;
   workloadMs: number;
   tombstoneGraceMs: number;
+  /** How long a disk sync takes (ms, inclusive): writes in that window die with a crash. */
+  syncDelayMs: readonly [number, number];
 }
 
 function configFor(options: RunOptions): RunConfig {
@@ -78,6 +80,11 @@ function configFor(options: RunOptions): RunConfig {
     clients: random.int(2, 5),
     workloadMs: options.workloadMs ?? 20_000,
     tombstoneGraceMs: 24 * 3600 * 1000,
+    syncDelayMs: random.pick([
+      [0, 3],
+      [0, 20],
+      [5, 50],
+    ] as const),
   };
 }
 
@@ -102,7 +109,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     n: N,
     tombstoneGraceMs: config.tombstoneGraceMs,
     aaeIntervalMs: 100,
-    syncDelayMs: [0, 3],
+    syncDelayMs: config.syncDelayMs,
     verbose: options.verbose,
     print: options.print,
   });

@@ -75,7 +75,12 @@ export function decideRing(
       memberUpdates: [],
     };
   }
-  if (ring.next === null) return undefined;
+  if (ring.next === null) {
+    // A member that leaves before it was ever planned into the ring owns nothing and has nothing
+    // to hand over; no ring change will ever come to mark it left, so it is marked left here.
+    const unplanned = leftWithoutPartitions(state, ring.owners);
+    return unplanned.length === 0 ? undefined : { ring, memberUpdates: unplanned };
+  }
   const version = ring.version;
   const ready = [...gainingNodes(ring.owners, ring.next, n)].every(
     (id) => (state.members.find((m) => m.id === id)?.transfer.version ?? 0) >= version,
@@ -84,13 +89,16 @@ export function decideRing(
   const owners = new Set(ring.next);
   return {
     ring: { version: version + 1, claimant: selfId, owners: ring.next, next: null },
-    memberUpdates: [
-      ...activate(state, owners),
-      ...state.members
-        .filter((m) => m.state === "leaving" && !owners.has(m.id))
-        .map((m) => ({ ...m, state: "left" as const, stateVersion: m.stateVersion + 1 })),
-    ],
+    memberUpdates: [...activate(state, owners), ...leftWithoutPartitions(state, ring.next)],
   };
+}
+
+/** Leaving members that own no partition in `owners`, as left. */
+function leftWithoutPartitions(state: ClusterState, owners: readonly string[]): MemberRecord[] {
+  const owning = new Set(owners);
+  return state.members
+    .filter((m) => m.state === "leaving" && !owning.has(m.id))
+    .map((m) => ({ ...m, state: "left" as const, stateVersion: m.stateVersion + 1 }));
 }
 
 function activate(state: ClusterState, owners: ReadonlySet<string>): MemberRecord[] {
