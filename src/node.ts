@@ -10,7 +10,7 @@ import { uiRoutes } from "./api/ui-routes.js";
 import { type Clock, systemClock } from "./clock/clock.js";
 import { AntiEntropy, defaultAntiEntropyOptions } from "./cluster/anti-entropy.js";
 import { defaultGossipOptions } from "./cluster/gossip-options.js";
-import { Gossiper } from "./cluster/gossiper.js";
+import { Gossiper, isGossipMessage } from "./cluster/gossiper.js";
 import { defaultHandoffOptions, HintedHandoff } from "./cluster/hinted-handoff.js";
 import { defaultJoinOptions, fetchJoinInfo } from "./cluster/join.js";
 import { KvRequestHandler } from "./cluster/kv-request-handler.js";
@@ -347,6 +347,9 @@ export class RingkvNode implements ApiNode {
       },
       "node serving",
     );
+    // A node restarted after it had left finds itself left in its stored state; no change of
+    // state will come to tell it, so it hands its hints over and departs now.
+    this.checkDeparture(gossiper.current);
   }
 
   /** Binds the client HTTP API (kv, cluster, UI and, when enabled, fault routes). */
@@ -399,6 +402,7 @@ export class RingkvNode implements ApiNode {
       load: NO_LOAD,
       transfer: NO_TRANSFER,
       ringVersion: 0,
+      infoVersion: 0,
     };
     const storedSettings = meta.settings();
     if (storedSettings !== undefined) {
@@ -455,7 +459,7 @@ export class RingkvNode implements ApiNode {
   }
 
   private onRequest(from: PeerInfo, message: Message): Promise<Message> {
-    if (message.type === "gossip") {
+    if (isGossipMessage(message.type)) {
       if (this.gossiper === undefined) return Promise.reject(new BadRequestError("node is still starting"));
       return this.gossiper.onGossip(from, message);
     }

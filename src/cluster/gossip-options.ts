@@ -14,6 +14,12 @@ export interface GossipOptions {
   ringChangeIntervalMs: number;
   /** A fresh node waits this long for gossip before it may create the first ring. */
   formationDelayMs: number;
+  /**
+   * A node re-announces its load (keys, hints, bytes) at most this often. Load is informational,
+   * and each change is a whole record every node must receive: at 1000 members, announcing it
+   * every round would cost more than all the heartbeats.
+   */
+  loadReportIntervalMs: number;
   failureDetector: FailureDetectorOptions;
 }
 
@@ -23,5 +29,6 @@ export const defaultGossipOptions: GossipOptions = {
   requestTimeoutMs: 1000,
   ringChangeIntervalMs: 500,
   formationDelayMs: 1000,
+  loadReportIntervalMs: 5000,
   failureDetector: defaultFailureDetectorOptions,
 };

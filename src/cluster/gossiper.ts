@@ -9,6 +9,16 @@ import {
   withMember,
 } from "../core/membership/cluster-state.js";
 import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
+import {
+  answerDigest,
+  applyAnswer,
+  applyPush,
+  digestOf,
+  type GossipPush,
+  parseAnswer,
+  parseDigest,
+  parsePush,
+} from "../core/membership/gossip-digest.js";
 import { parseClusterState } from "../core/membership/parse-cluster-state.js";
 import type { Logger } from "../log/logger.js";
 import type { Message, PeerInfo, Transport } from "../net/transport.js";
@@ -33,8 +43,15 @@ export interface GossiperDeps {
   onChange(state: ClusterState): void;
 }
 
+/** The inter-node messages the Gossiper answers. */
+const GOSSIP_MESSAGES = new Set(["gossip", "gossip_syn", "gossip_push"]);
+
+export function isGossipMessage(type: string): boolean {
+  return GOSSIP_MESSAGES.has(type);
+}
+
 /**
- * Spreads the cluster state by push-pull gossip, feeds the failure detector, and, on the claimant,
+ * Spreads the cluster state by push-pull digest gossip (core/membership/gossip-digest.ts), feeds the failure detector, and, on the claimant,
  * folds joining members into the ring. All decisions are the pure functions of core/membership.
  */
 export class Gossiper {
@@ -46,6 +63,7 @@ export class Gossiper {
   private lastRingChangeMs = Number.NEGATIVE_INFINITY;
   private signature: string;
   private persisting: Promise<void> = Promise.resolve();
+  private lastLoadReportMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly deps: GossiperDeps,
@@ -86,7 +104,8 @@ export class Gossiper {
 
   /** Applies a change to this node's own record (e.g. leaving) and spreads it. */
   async updateSelf(change: (self: MemberRecord) => MemberRecord): Promise<void> {
-    await this.adopt(withMember(this.state, change(this.self())));
+    const self = this.self();
+    await this.adopt(withMember(this.state, withInfoVersion(self, change(self))));
   }
 
   /** Changes another member's membership state (removing a dead node) and spreads it. */
@@ -96,15 +115,29 @@ export class Gossiper {
     await this.adopt(withMember(this.state, change(member)));
   }
 
-  /** Answers a peer's gossip: merge theirs, reply with ours (push-pull). */
+  /**
+   * Answers a peer's gossip: a digest (the answer carries what the peer lacks and asks for what
+   * it has newer), a push of records asked for, or a whole state (from a node that predates
+   * digests: merge theirs, reply with ours).
+   */
   async onGossip(from: PeerInfo, message: Message): Promise<Message> {
-    const theirs = parseClusterState(message.state, {
-      membersMax: this.deps.membersMax,
-      partitions: this.deps.partitions,
-    });
+    this.deps.logger.trace({ from: from.id, type: message.type }, "gossip received");
+    if (message.type === "gossip_syn") {
+      const { state, answer } = answerDigest(this.state, parseDigest(message, this.limits));
+      await this.adopt(state);
+      return { type: "gossip_ack", ...answer };
+    }
+    if (message.type === "gossip_push") {
+      await this.adopt(applyPush(this.state, parsePush(message, this.limits)));
+      return { type: "gossip_push_ok" };
+    }
+    const theirs = parseClusterState(message.state, this.limits);
     await this.adopt(mergeClusterStates(this.state, theirs));
-    this.deps.logger.trace({ from: from.id }, "gossip received");
     return { type: "gossip", state: this.state };
+  }
+
+  private get limits(): { membersMax: number; partitions: number } {
+    return { membersMax: this.deps.membersMax, partitions: this.deps.partitions };
   }
 
   private schedule(): void {
@@ -119,12 +152,16 @@ export class Gossiper {
     const now = this.deps.clock.nowMs();
     this.failureDetector.tick(now);
     const self = this.self();
-    this.state = withMember(this.state, {
+    // Load is re-announced at most every loadReportIntervalMs; a new ring version at once.
+    const reportLoad = now - this.lastLoadReportMs >= this.deps.options.loadReportIntervalMs;
+    if (reportLoad) this.lastLoadReportMs = now;
+    const next = withInfoVersion(self, {
       ...self,
       heartbeat: self.heartbeat + 1,
-      load: this.deps.load(),
+      load: reportLoad ? this.deps.load() : self.load,
       ringVersion: this.state.ring?.version ?? 0,
     });
+    this.state = withMember(this.state, next);
     for (const peer of this.pickPeers()) void this.exchange(peer);
     await this.maybeChangeRing(now);
   }
@@ -146,23 +183,35 @@ export class Gossiper {
   }
 
   private async exchange(address: string): Promise<void> {
+    const options = { timeoutMs: this.deps.options.requestTimeoutMs };
     try {
       const reply = await this.deps.transport.request(
         address,
-        { type: "gossip", state: this.state },
-        { timeoutMs: this.deps.options.requestTimeoutMs },
+        { type: "gossip_syn", ...digestOf(this.state) },
+        options,
       );
-      const theirs = parseClusterState(reply.state, {
-        membersMax: this.deps.membersMax,
-        partitions: this.deps.partitions,
-      });
-      await this.adopt(mergeClusterStates(this.state, theirs));
+      if (reply.type !== "gossip_ack") throw new Error(`unexpected gossip answer ${reply.type.slice(0, 64)}`);
+      const { state, push } = applyAnswer(this.state, parseAnswer(reply, this.limits));
+      await this.adopt(state);
+      if (push !== undefined) await this.push(address, push);
     } catch (error) {
       // Unreachable peers are the failure detector's business; only malformed replies are news.
       if (error instanceof Error && error.name === "BadClusterStateError") {
         this.deps.logger.warn({ peer: address, reason: error.message }, "gossip reply refused");
       }
     }
+  }
+
+  private async push(address: string, push: GossipPush): Promise<void> {
+    // The records as they are now: adopt() may have merged newer ones meanwhile.
+    const wanted = new Set(push.records.map((r) => r.id));
+    const records = this.state.members.filter((m) => wanted.has(m.id));
+    const ring = push.ring === null ? null : this.state.ring;
+    await this.deps.transport.request(
+      address,
+      { type: "gossip_push", records, ring },
+      { timeoutMs: this.deps.options.requestTimeoutMs },
+    );
   }
 
   private async maybeChangeRing(now: number): Promise<void> {
@@ -215,4 +264,19 @@ function stateSignature(state: ClusterState): string {
   const ring =
     state.ring === null ? "-" : `${state.ring.version}|${state.ring.claimant}|${state.ring.owners.join(",")}`;
   return `${members}#${ring}`;
+}
+
+/** `next` with its infoVersion bumped if it changed any of `self`'s descriptive fields. */
+function withInfoVersion(self: MemberRecord, next: MemberRecord): MemberRecord {
+  const same =
+    next.listen === self.listen &&
+    next.http === self.http &&
+    next.ringVersion === self.ringVersion &&
+    sameFields(next.load, self.load) &&
+    sameFields(next.transfer, self.transfer);
+  return same ? next : { ...next, infoVersion: self.infoVersion + 1 };
+}
+
+function sameFields<T extends object>(a: T, b: T): boolean {
+  return a === b || (Object.keys(a) as (keyof T)[]).every((k) => a[k] === b[k]);
 }

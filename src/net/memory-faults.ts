@@ -20,6 +20,8 @@ const UINT32_RANGE = 2 ** 32;
 export class MemoryFaults {
   private readonly partitions: Array<{ a: ReadonlySet<string>; b: ReadonlySet<string> }> = [];
   private readonly links = new Map<string, LinkFault>();
+  /** The fault of every link that has none of its own (a lossy network as a whole). */
+  private defaultFault: LinkFault | undefined;
 
   constructor(private readonly random: Random) {}
 
@@ -37,23 +39,19 @@ export class MemoryFaults {
   }
 
   setLinkFault(from: string, to: string, fault: LinkFault): void {
-    checkRate("dropRate", fault.dropRate);
-    checkRate("duplicateRate", fault.duplicateRate);
-    if (fault.delayMs !== undefined) {
-      const [min, max] = fault.delayMs;
-      if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
-        throw new RangeError(
-          `delayMs must be whole milliseconds [min, max] with 0 <= min <= max, got [${min}, ${max}]`,
-        );
-      }
-    }
-    const isNoFault = !fault.dropRate && !fault.duplicateRate && fault.delayMs === undefined;
-    if (isNoFault) this.links.delete(linkKey(from, to));
+    if (isNoFault(checkFault(fault))) this.links.delete(linkKey(from, to));
     else this.links.set(linkKey(from, to), { ...fault });
   }
 
+  /** Sets the fault of every link without its own (`{}` clears it); link faults take precedence. */
+  setDefaultLinkFault(fault: LinkFault): void {
+    this.defaultFault = isNoFault(checkFault(fault)) ? undefined : { ...fault };
+  }
+
+  /** Clears every link's fault and the default one. */
   clearLinkFaults(): void {
     this.links.clear();
+    this.defaultFault = undefined;
   }
 
   isPartitioned(from: string, to: string): boolean {
@@ -63,7 +61,7 @@ export class MemoryFaults {
   /** The delays (ms) of the copies of one packet to deliver: none when it is lost. */
   deliveryDelaysMs(from: string, to: string): number[] {
     if (this.isPartitioned(from, to)) return [];
-    const fault = this.links.get(linkKey(from, to));
+    const fault = this.links.get(linkKey(from, to)) ?? this.defaultFault;
     if (fault === undefined) return [0];
     if (fault.dropRate !== undefined && this.chance(fault.dropRate)) return [];
     const copies = fault.duplicateRate !== undefined && this.chance(fault.duplicateRate) ? 2 : 1;
@@ -85,6 +83,24 @@ export class MemoryFaults {
 
 function linkKey(from: string, to: string): string {
   return `${from}\n${to}`;
+}
+
+function checkFault(fault: LinkFault): LinkFault {
+  checkRate("dropRate", fault.dropRate);
+  checkRate("duplicateRate", fault.duplicateRate);
+  if (fault.delayMs !== undefined) {
+    const [min, max] = fault.delayMs;
+    if (!Number.isInteger(min) || !Number.isInteger(max) || min < 0 || max < min) {
+      throw new RangeError(
+        `delayMs must be whole milliseconds [min, max] with 0 <= min <= max, got [${min}, ${max}]`,
+      );
+    }
+  }
+  return fault;
+}
+
+function isNoFault(fault: LinkFault): boolean {
+  return !fault.dropRate && !fault.duplicateRate && fault.delayMs === undefined;
 }
 
 function checkRate(name: string, rate: number | undefined): void {

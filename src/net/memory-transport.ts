@@ -78,6 +78,15 @@ export class MemoryNetwork implements MemoryRouter {
     this.faults.setLinkFault(from, to, fault);
   }
 
+  /**
+   * Sets the faults of every link that has no fault of its own (a lossy network as a whole, at
+   * any size: no per-link entry is kept); `{}` clears it. setLinkFault takes precedence.
+   */
+  setDefaultLinkFault(fault: LinkFault): void {
+    this.faults.setDefaultLinkFault(fault);
+  }
+
+  /** Clears every link's faults and the default fault. */
   clearLinkFaults(): void {
     this.faults.clearLinkFaults();
   }

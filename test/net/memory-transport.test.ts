@@ -205,6 +205,32 @@ describe("MemoryNetwork faults", () => {
     }
   });
 
+  test("a default link fault applies to every link without its own; a link fault overrides it", async () => {
+    const network = realTimeNetwork();
+    const nodes = await startNodes(network, ["a:1", "b:1", "c:1"]);
+    const [a, b, c] = nodes as [(typeof nodes)[0], (typeof nodes)[0], (typeof nodes)[0]];
+    try {
+      network.setDefaultLinkFault({ dropRate: 1 });
+      network.setLinkFault("a:1", "c:1", { duplicateRate: 1 });
+      a.transport.send("b:1", { type: "lost" });
+      b.transport.send("c:1", { type: "lost" });
+      a.transport.send("c:1", { type: "twice" });
+      await waitFor("both copies on c", () => c.inbox.messages.length === 2);
+      await sleep(20);
+      assert.equal(b.inbox.messages.length, 0);
+      assert.deepEqual(
+        c.inbox.messages.map((m) => m.type),
+        ["twice", "twice"],
+      );
+      network.clearLinkFaults();
+      a.transport.send("b:1", { type: "through" });
+      await waitFor("delivery once cleared", () => b.inbox.messages.length === 1);
+      assert.throws(() => network.setDefaultLinkFault({ dropRate: 2 }), RangeError);
+    } finally {
+      await stopAll(nodes);
+    }
+  });
+
   test("two transports cannot listen on one address", async () => {
     const network = realTimeNetwork();
     const nodes = await startNodes(network, ["a:1"]);

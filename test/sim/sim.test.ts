@@ -12,6 +12,7 @@ const CI_WORKLOAD_MS = 10_000;
  */
 const REGRESSION_SEEDS: readonly { seed: number; bug: string }[] = [
   { seed: 31, bug: "a node that left while still joining (never planned into the ring) never departed" },
+  { seed: 102, bug: "a node restarted after it had left never departed" },
 ];
 
 async function run(options: Omit<RunOptions, "verbose" | "print">): Promise<RunResult> {

@@ -31,6 +31,13 @@ export interface MemberRecord {
    * later write the source takes also goes to the gaining node.
    */
   readonly ringVersion: number;
+  /**
+   * Bumped by the node whenever it changes one of its own descriptive fields (listen, http, load,
+   * transfer, ringVersion); (generation, infoVersion) orders them. Heartbeats then travel alone,
+   * as [id, generation, heartbeat], and the whole record only when it changed (gossip-digest.ts).
+   * 0 in records from nodes that predate it: those fields then travel with the liveness fields.
+   */
+  readonly infoVersion: number;
 }
 
 export interface TransferProgress {
@@ -82,26 +89,55 @@ export function emptyClusterState(): ClusterState {
   return { members: [], ring: null };
 }
 
-/** The newer of two records of one member: state by stateVersion, liveness by (generation, heartbeat). */
+/**
+ * The newer of two records of one member, field group by field group: state by stateVersion,
+ * liveness by (generation, heartbeat), the descriptive fields by (generation, infoVersion) (on a
+ * tie, from the record with the newer liveness, as nodes without infoVersion send them).
+ */
 export function mergeMember(a: MemberRecord, b: MemberRecord): MemberRecord {
   const stateSource = compareState(a, b) >= 0 ? a : b;
   const liveSource = compareLiveness(a, b) >= 0 ? a : b;
-  if (stateSource === liveSource) return stateSource;
+  const info = compareInfo(a, b);
+  const infoSource = info > 0 ? a : info < 0 ? b : liveSource;
+  if (stateSource === liveSource && liveSource === infoSource) return stateSource;
   return {
     ...stateSource,
-    listen: liveSource.listen,
-    http: liveSource.http,
     generation: liveSource.generation,
     heartbeat: liveSource.heartbeat,
-    load: liveSource.load,
-    transfer: liveSource.transfer,
-    ringVersion: liveSource.ringVersion,
+    listen: infoSource.listen,
+    http: infoSource.http,
+    load: infoSource.load,
+    transfer: infoSource.transfer,
+    ringVersion: infoSource.ringVersion,
+    infoVersion: infoSource.infoVersion,
   };
 }
 
-function compareState(a: MemberRecord, b: MemberRecord): number {
+/** Orders two records' descriptive fields: (generation, infoVersion). */
+export function compareInfo(
+  a: Pick<MemberRecord, "generation" | "infoVersion">,
+  b: Pick<MemberRecord, "generation" | "infoVersion">,
+): number {
+  if (a.generation !== b.generation) return a.generation - b.generation;
+  return a.infoVersion - b.infoVersion;
+}
+
+/** Orders two records' membership state: stateVersion, then the state's rank. */
+export function compareState(
+  a: Pick<MemberRecord, "stateVersion" | "state">,
+  b: Pick<MemberRecord, "stateVersion" | "state">,
+): number {
   if (a.stateVersion !== b.stateVersion) return a.stateVersion - b.stateVersion;
   return STATE_RANK[a.state] - STATE_RANK[b.state];
+}
+
+export function stateRank(state: MembershipState): number {
+  return STATE_RANK[state];
+}
+
+/** The state of a rank (stateRank's inverse), or undefined for a number that is none. */
+export function stateOfRank(rank: number): MembershipState | undefined {
+  return (Object.keys(STATE_RANK) as MembershipState[]).find((s) => STATE_RANK[s] === rank);
 }
 
 export function compareLiveness(

@@ -48,7 +48,7 @@ export function parseClusterState(value: unknown, limits: ClusterStateLimits): C
   return { members: parsed, ring };
 }
 
-function parseMember(value: unknown): MemberRecord {
+export function parseMember(value: unknown): MemberRecord {
   if (!isRecord(value)) throw new BadClusterStateError("member is not an object");
   const { id, listen, http, state, stateVersion, generation, heartbeat, load } = value;
   if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id))
@@ -78,6 +78,7 @@ function parseMember(value: unknown): MemberRecord {
     load: parseLoad(load, id),
     transfer: parseTransfer(value.transfer, id),
     ringVersion: parseCount(value.ringVersion, id, "ringVersion"),
+    infoVersion: parseCount(value.infoVersion, id, "infoVersion"),
   };
 }
 
@@ -118,7 +119,7 @@ function parseTransfer(value: unknown, id: string): TransferProgress {
   };
 }
 
-function parseRing(value: unknown, partitions: number): RingState {
+export function parseRing(value: unknown, partitions: number): RingState {
   if (!isRecord(value)) throw new BadClusterStateError("ring is not an object");
   const { version, claimant, owners } = value;
   if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1)

@@ -25,6 +25,7 @@ function member(id: string, state: MembershipState, transferVersion = 0): Member
     load: NO_LOAD,
     transfer: { ...NO_TRANSFER, version: transferVersion },
     ringVersion: 0,
+    infoVersion: 0,
   };
 }
 

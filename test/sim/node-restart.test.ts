@@ -1,0 +1,85 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import {
+  defaultClusterSettings,
+  defaultHttpServerLimits,
+  defaultRequestLimits,
+  defaultStorageSettings,
+} from "../../src/config/node-options.js";
+import { type ClusterState, NO_LOAD, NO_TRANSFER } from "../../src/core/membership/cluster-state.js";
+import { claim } from "../../src/core/ring/index.js";
+import { silentLogger } from "../../src/log/logger.js";
+import { MemoryNetwork } from "../../src/net/memory-transport.js";
+import { RingkvNode } from "../../src/node.js";
+import { NodeMeta } from "../../src/node-meta.js";
+import { MemoryEngine } from "../../src/storage/memory-engine.js";
+import { seededRandom } from "../net/seeded-random.js";
+import { SimClock } from "./sim-clock.js";
+
+test("a node restarted after it left the cluster departs again (sim seed 102)", async () => {
+  // The node had learnt it was left and persisted that, then crashed before it departed. On
+  // restart no change of state ever comes, so it must check its stored state by itself.
+  const sim = new SimClock((error) => {
+    throw error;
+  });
+  const random = seededRandom(1);
+  const network = new MemoryNetwork({ clock: sim, random });
+  const storage = new MemoryEngine();
+  const meta = new NodeMeta(storage);
+  const settings = { ...defaultClusterSettings, n: 1, r: 1, w: 1, partitions: 8 };
+  await meta.identity("n2", random, 0);
+  await meta.storeSettings(settings);
+  const record = (id: string, state: "active" | "left") => ({
+    id,
+    listen: `${id}:7000`,
+    http: `${id}:8000`,
+    state,
+    stateVersion: 3,
+    generation: 1,
+    heartbeat: 5,
+    load: NO_LOAD,
+    transfer: NO_TRANSFER,
+    ringVersion: 4,
+    infoVersion: 0,
+  });
+  const state: ClusterState = {
+    members: [record("n1", "active"), record("n2", "left")],
+    ring: { version: 4, claimant: "n1", owners: claim(undefined, ["n1"], 8, 1), next: null },
+  };
+  await meta.storeClusterState(state);
+  const node = new RingkvNode(
+    {
+      id: "n2",
+      clusterName: "sim",
+      listen: { host: "n2", port: 7000 },
+      http: { host: "n2", port: 8000 },
+      dataDir: "/sim/n2",
+      seeds: [{ host: "n1", port: 7000 }],
+      cluster: {},
+      limits: defaultRequestLimits,
+      httpServer: defaultHttpServerLimits,
+      storage: defaultStorageSettings,
+      logLevel: "silent",
+      tombstoneGraceMs: 60_000,
+      aaeIntervalMs: 500,
+      faultInjection: false,
+    },
+    {
+      clock: sim,
+      random,
+      storage,
+      transport: network.transport("n2", "n2:7000"),
+      logger: silentLogger(),
+      httpServer: false,
+      processMetrics: false,
+    },
+  );
+  let departed = false;
+  void node.departed.then(() => {
+    departed = true;
+  });
+  void node.start();
+  await sim.runWhile(() => !departed, 5000);
+  assert.equal(departed, true, "the restarted node reports that it has left");
+  await node.stop();
+});
