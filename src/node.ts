@@ -578,7 +578,10 @@ export class RingkvNode implements ApiNode {
     this.logger.info({ removed: id }, "node removed: its replicas will be re-created");
   }
 
-  /** Once this node is `left` and out of the ring, delivers its hints (bounded wait) and reports departure. */
+  /**
+   * Once this node is `left` and out of the ring, delivers its hints and makes sure a peer knows
+   * it left (bounded wait), then reports departure.
+   */
   private checkDeparture(state: ClusterState): void {
     const self = findMember(state, this.options.id);
     if (this.departing || self?.state !== "left" || state.ring?.owners.includes(this.options.id) !== false)
@@ -587,7 +590,8 @@ export class RingkvNode implements ApiNode {
     const hints = this.hints;
     const deadline = this.components.clock.nowMs() + 60_000;
     const wait = (): void => {
-      if ((hints?.total() ?? 0) === 0 || this.components.clock.nowMs() >= deadline) {
+      const handedOver = (hints?.total() ?? 0) === 0 && this.gossiper?.peerKnowsSelf() !== false;
+      if (handedOver || this.components.clock.nowMs() >= deadline) {
         this.logger.info({ hintsLeft: hints?.total() ?? 0 }, "left the cluster");
         this.markDeparted();
         return;

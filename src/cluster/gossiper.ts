@@ -14,10 +14,10 @@ import {
   applyAnswer,
   applyPush,
   digestOf,
-  type GossipPush,
   parseAnswer,
   parseDigest,
   parsePush,
+  pushFor,
 } from "../core/membership/gossip-digest.js";
 import { parseClusterState } from "../core/membership/parse-cluster-state.js";
 import type { Logger } from "../log/logger.js";
@@ -61,9 +61,11 @@ export class Gossiper {
   private running = false;
   private readonly startedMs: number;
   private lastRingChangeMs = Number.NEGATIVE_INFINITY;
-  private signature: string;
   private persisting: Promise<void> = Promise.resolve();
   private lastLoadReportMs = Number.NEGATIVE_INFINITY;
+  /** The newest own stateVersion and ring version a peer is known to hold (see peerKnowsSelf). */
+  private confirmedStateVersion = 0;
+  private confirmedRingVersion = 0;
 
   constructor(
     private readonly deps: GossiperDeps,
@@ -74,7 +76,6 @@ export class Gossiper {
     this.failureDetector = new FailureDetector(deps.options.failureDetector);
     this.startedMs = deps.clock.nowMs();
     for (const m of initial.members) this.failureDetector.observe(m.id, m, this.startedMs);
-    this.signature = stateSignature(initial);
   }
 
   get current(): ClusterState {
@@ -85,6 +86,23 @@ export class Gossiper {
     const self = findMember(this.state, this.deps.selfId);
     if (self === undefined) throw new Error("this node is missing from its own cluster state");
     return self;
+  }
+
+  /**
+   * Whether some peer is known to hold this node's own membership state and the ring as this
+   * node has them now. A node that left must not stop before: if it decided its own departure
+   * (as the claimant) and stopped at once, nobody would ever learn it left, or of the final ring.
+   */
+  peerKnowsSelf(): boolean {
+    return (
+      this.confirmedStateVersion >= this.self().stateVersion &&
+      this.confirmedRingVersion >= (this.state.ring?.version ?? 0)
+    );
+  }
+
+  private confirm(stateVersion: number, ringVersion: number): void {
+    this.confirmedStateVersion = Math.max(this.confirmedStateVersion, stateVersion);
+    this.confirmedRingVersion = Math.max(this.confirmedRingVersion, ringVersion);
   }
 
   status(id: string): LivenessStatus {
@@ -123,7 +141,10 @@ export class Gossiper {
   async onGossip(from: PeerInfo, message: Message): Promise<Message> {
     this.deps.logger.trace({ from: from.id, type: message.type }, "gossip received");
     if (message.type === "gossip_syn") {
-      const { state, answer } = answerDigest(this.state, parseDigest(message, this.limits));
+      const digest = parseDigest(message, this.limits);
+      const mine = digest.entries.find(([id]) => id === this.deps.selfId);
+      this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
+      const { state, answer } = answerDigest(this.state, digest);
       await this.adopt(state);
       return { type: "gossip_ack", ...answer };
     }
@@ -185,33 +206,24 @@ export class Gossiper {
   private async exchange(address: string): Promise<void> {
     const options = { timeoutMs: this.deps.options.requestTimeoutMs };
     try {
-      const reply = await this.deps.transport.request(
-        address,
-        { type: "gossip_syn", ...digestOf(this.state) },
-        options,
-      );
+      const sent = { stateVersion: this.self().stateVersion, ringVersion: this.state.ring?.version ?? 0 };
+      const digest = digestOf(this.state);
+      const reply = await this.deps.transport.request(address, { type: "gossip_syn", ...digest }, options);
       if (reply.type !== "gossip_ack") throw new Error(`unexpected gossip answer ${reply.type.slice(0, 64)}`);
-      const { state, push } = applyAnswer(this.state, parseAnswer(reply, this.limits));
-      await this.adopt(state);
-      if (push !== undefined) await this.push(address, push);
+      const answer = parseAnswer(reply, this.limits);
+      await this.adopt(applyAnswer(this.state, answer));
+      // From the state as it is now: records merged meanwhile are the newest to send.
+      const push = pushFor(this.state, digest, answer);
+      if (push !== undefined)
+        await this.deps.transport.request(address, { type: "gossip_push", ...push }, options);
+      // The peer now holds at least what this node sent.
+      this.confirm(sent.stateVersion, sent.ringVersion);
     } catch (error) {
       // Unreachable peers are the failure detector's business; only malformed replies are news.
       if (error instanceof Error && error.name === "BadClusterStateError") {
         this.deps.logger.warn({ peer: address, reason: error.message }, "gossip reply refused");
       }
     }
-  }
-
-  private async push(address: string, push: GossipPush): Promise<void> {
-    // The records as they are now: adopt() may have merged newer ones meanwhile.
-    const wanted = new Set(push.records.map((r) => r.id));
-    const records = this.state.members.filter((m) => wanted.has(m.id));
-    const ring = push.ring === null ? null : this.state.ring;
-    await this.deps.transport.request(
-      address,
-      { type: "gossip_push", records, ring },
-      { timeoutMs: this.deps.options.requestTimeoutMs },
-    );
   }
 
   private async maybeChangeRing(now: number): Promise<void> {
@@ -243,11 +255,14 @@ export class Gossiper {
   /** Takes a new state; persists and announces it when ring or membership states changed. */
   private async adopt(next: ClusterState): Promise<void> {
     const now = this.deps.clock.nowMs();
-    for (const m of next.members) this.failureDetector.observe(m.id, m, now);
+    const previous = this.state;
+    // Records are immutable: one that is the same object as before was observed already.
+    const aligned = previous.members.length === next.members.length;
+    next.members.forEach((m, i) => {
+      if (!aligned || previous.members[i] !== m) this.failureDetector.observe(m.id, m, now);
+    });
     this.state = next;
-    const signature = stateSignature(next);
-    if (signature === this.signature) return;
-    this.signature = signature;
+    if (!membershipChanged(previous, next)) return;
     // Persist in order, so the stored state never goes back to an older one.
     const snapshot = next;
     this.persisting = this.persisting.then(() => this.deps.persist(snapshot));
@@ -256,14 +271,31 @@ export class Gossiper {
   }
 }
 
-/** Everything but liveness counters: what is worth persisting and announcing. */
-function stateSignature(state: ClusterState): string {
-  const members = state.members
-    .map((m) => `${m.id}|${m.listen}|${m.http}|${m.state}|${m.stateVersion}`)
-    .join(";");
-  const ring =
-    state.ring === null ? "-" : `${state.ring.version}|${state.ring.claimant}|${state.ring.owners.join(",")}`;
-  return `${members}#${ring}`;
+/**
+ * Whether the ring or a member's membership fields (id, addresses, state) changed: what is worth
+ * persisting and announcing. Liveness counters, load and transfer progress are not. Compared
+ * field by field, not through a string of the whole state: it runs on every gossip message.
+ */
+function membershipChanged(previous: ClusterState, next: ClusterState): boolean {
+  const a = previous.ring;
+  const b = next.ring;
+  if (a !== b) {
+    if (a === null || b === null || a.version !== b.version || a.claimant !== b.claimant) return true;
+    if (a.owners.length !== b.owners.length || a.owners.some((owner, p) => owner !== b.owners[p]))
+      return true;
+  }
+  if (previous.members.length !== next.members.length) return true;
+  return next.members.some((m, i) => {
+    const old = previous.members[i] as MemberRecord;
+    return (
+      old !== m &&
+      (old.id !== m.id ||
+        old.listen !== m.listen ||
+        old.http !== m.http ||
+        old.state !== m.state ||
+        old.stateVersion !== m.stateVersion)
+    );
+  });
 }
 
 /** `next` with its infoVersion bumped if it changed any of `self`'s descriptive fields. */

@@ -122,6 +122,7 @@ export class PartitionTransfer {
     const self = state.members.find((m) => m.id === this.deps.selfId);
     if (ring === null || ring.next === null || self === undefined) return;
     if (self.transfer.version >= ring.version) return;
+    const next = ring.next;
     const n = this.deps.n();
     if (this.job?.version !== ring.version) {
       this.job = { version: ring.version, done: new Set() };
@@ -142,27 +143,37 @@ export class PartitionTransfer {
     const worker = async (): Promise<void> => {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
         if (this.deps.state().ring?.version !== job.version) return;
-        const sources = homeOf(ring.owners, p, n).filter(
-          (id) => id !== this.deps.selfId && this.deps.status(id) === "up",
+        const home = homeOf(ring.owners, p, n);
+        const staying = homeOf(next, p, n);
+        const member = (id: string) => this.deps.state().members.find((m) => m.id === id);
+        const sources = home.filter((id) => id !== this.deps.selfId && this.deps.status(id) === "up");
+        // A replica that loses the partition may hold writes no other replica has (one a W=1
+        // client acknowledged, or one a network partition kept from the others), and nothing
+        // copies them once it is no longer a home replica: each one must be read, so wait for
+        // one that is unreachable. Only a member removed as dead (left) is given up on.
+        const losing = home.filter(
+          (id) => id !== this.deps.selfId && !staying.includes(id) && member(id)?.state !== "left",
         );
+        if (!losing.every((id) => sources.includes(id))) continue;
         // A source that has not adopted the pending ring yet could still take writes it does not
         // copy to this node: wait for it (next round) rather than miss them.
-        const knows = (id: string): boolean =>
-          (this.deps.state().members.find((m) => m.id === id)?.ringVersion ?? 0) >= job.version;
+        const knows = (id: string): boolean => (member(id)?.ringVersion ?? 0) >= job.version;
         if (!sources.every(knows)) continue;
         let received = false;
+        let missed = false;
         for (const source of sources) {
           try {
             await this.pull(p, source);
             received = true;
           } catch (error) {
+            missed ||= losing.includes(source);
             this.deps.logger.info(
               { partition: p, source, err: error },
               "partition transfer from one source failed",
             );
           }
         }
-        if (received) job.done.add(p);
+        if (received && !missed) job.done.add(p);
       }
     };
     await Promise.all(Array.from({ length: this.options.partitionsConcurrentMax }, worker));

@@ -99,6 +99,9 @@ export class Coordinator {
       options.timeoutMs,
       this.deps.clock,
       "read",
+      // Any version (a tombstone too) settles a read; "not found" settles it only once every
+      // slot has answered (see awaitSlots).
+      (answers) => answers.some((a) => a.value !== undefined),
     );
     const merged = mergeAll(
       this.deps.replica.conflicts,

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { replayCommand, runSeed } from "./sim-run.js";
 
-const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--verbose] [--progress]
+const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--verbose] [--watch-key K] [--progress]
 
 Runs the deterministic cluster simulation: a whole ringkv cluster in this process on virtual time,
 concurrent clients under random faults, then checks that no acknowledged write was lost, nothing
@@ -12,6 +12,7 @@ resurrected, and every key's replicas converged. The same seed always replays th
   --nodes M         nodes the cluster starts with (default: drawn from the seed, 5..50)
   --workload-ms MS  virtual time of workload under faults (default 20000)
   --verbose         print the trace and node logs (info and above) as the run goes
+  --watch-key K     print what every node holds of key K (values, dots, hints) whenever it changes
   --progress        print a line for every seed, not only for failures`;
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -31,6 +32,7 @@ async function main(): Promise<number> {
       nodes: { type: "string" },
       "workload-ms": { type: "string" },
       verbose: { type: "boolean", default: false },
+      "watch-key": { type: "string" },
       progress: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -52,7 +54,14 @@ async function main(): Promise<number> {
   let failed = 0;
   const startedMs = performance.now();
   for (let s = start; s < start + count; s++) {
-    const result = await runSeed({ seed: s, nodes, workloadMs, verbose: values.verbose, print });
+    const result = await runSeed({
+      seed: s,
+      nodes,
+      workloadMs,
+      verbose: values.verbose,
+      print,
+      watchKey: values["watch-key"],
+    });
     if (!result.ok) {
       failed += 1;
       print(

@@ -24,11 +24,7 @@ test("a node restarted after it left the cluster departs again (sim seed 102)", 
   });
   const random = seededRandom(1);
   const network = new MemoryNetwork({ clock: sim, random });
-  const storage = new MemoryEngine();
-  const meta = new NodeMeta(storage);
   const settings = { ...defaultClusterSettings, n: 1, r: 1, w: 1, partitions: 8 };
-  await meta.identity("n2", random, 0);
-  await meta.storeSettings(settings);
   const record = (id: string, state: "active" | "left") => ({
     id,
     listen: `${id}:7000`,
@@ -46,40 +42,53 @@ test("a node restarted after it left the cluster departs again (sim seed 102)", 
     members: [record("n1", "active"), record("n2", "left")],
     ring: { version: 4, claimant: "n1", owners: claim(undefined, ["n1"], 8, 1), next: null },
   };
-  await meta.storeClusterState(state);
-  const node = new RingkvNode(
-    {
-      id: "n2",
-      clusterName: "sim",
-      listen: { host: "n2", port: 7000 },
-      http: { host: "n2", port: 8000 },
-      dataDir: "/sim/n2",
-      seeds: [{ host: "n1", port: 7000 }],
-      cluster: {},
-      limits: defaultRequestLimits,
-      httpServer: defaultHttpServerLimits,
-      storage: defaultStorageSettings,
-      logLevel: "silent",
-      tombstoneGraceMs: 60_000,
-      aaeIntervalMs: 500,
-      faultInjection: false,
-    },
-    {
-      clock: sim,
-      random,
-      storage,
-      transport: network.transport("n2", "n2:7000"),
-      logger: silentLogger(),
-      httpServer: false,
-      processMetrics: false,
-    },
-  );
+  /** A node whose data directory already holds the cluster's settings and `state`. */
+  const restarted = async (id: string): Promise<RingkvNode> => {
+    const storage = new MemoryEngine();
+    const meta = new NodeMeta(storage);
+    await meta.identity(id, random, 0);
+    await meta.storeSettings(settings);
+    await meta.storeClusterState(state);
+    return new RingkvNode(
+      {
+        id,
+        clusterName: "sim",
+        listen: { host: id, port: 7000 },
+        http: { host: id, port: 8000 },
+        dataDir: `/sim/${id}`,
+        seeds: [],
+        cluster: {},
+        limits: defaultRequestLimits,
+        httpServer: defaultHttpServerLimits,
+        storage: defaultStorageSettings,
+        logLevel: "silent",
+        tombstoneGraceMs: 60_000,
+        aaeIntervalMs: 500,
+        faultInjection: false,
+      },
+      {
+        clock: sim,
+        random,
+        storage,
+        transport: network.transport(id, `${id}:7000`),
+        logger: silentLogger(),
+        httpServer: false,
+        processMetrics: false,
+      },
+    );
+  };
+  const peer = await restarted("n1");
+  const node = await restarted("n2");
   let departed = false;
   void node.departed.then(() => {
     departed = true;
   });
+  void peer.start();
   void node.start();
+  // Well within the 60 s a departing node waits at most for a peer to learn it left.
   await sim.runWhile(() => !departed, 5000);
   assert.equal(departed, true, "the restarted node reports that it has left");
-  await node.stop();
+  const stopped = Promise.all([node.stop(), peer.stop()]);
+  await sim.runFor(1000);
+  await stopped;
 });

@@ -22,6 +22,8 @@ export class SimClock implements Clock {
   private live = 0;
   /** Timer callbacks fired so far (a measure of how much the run did). */
   fired = 0;
+  /** Called after every event once its promise callbacks ran (debugging aids only). */
+  afterEach: (() => void) | undefined;
 
   constructor(private readonly onTimerError: (error: unknown) => void) {}
 
@@ -96,6 +98,7 @@ export class SimClock implements Clock {
       this.onTimerError(error);
     }
     await settle();
+    this.afterEach?.();
   }
 
   /** The earliest live timer, dropping cancelled ones from the top of the heap. */

@@ -5,6 +5,7 @@ import {
 } from "../../src/config/node-options.js";
 import { MemoryNetwork } from "../../src/net/memory-transport.js";
 import { Trace } from "./history.js";
+import { describeKey } from "./key-watch.js";
 import { SimClock } from "./sim-clock.js";
 import { simLogger } from "./sim-logger.js";
 import { SimNode, type SimNodeEnv } from "./sim-node.js";
@@ -22,6 +23,8 @@ export interface SimClusterOptions {
   verbose: boolean;
   /** Where verbose output goes. */
   print: (line: string) => void;
+  /** Print what every node holds of this key whenever it changes (debugging). */
+  watchKey?: string;
 }
 
 /**
@@ -72,6 +75,15 @@ export class SimCluster {
       trace: (line) => this.trace.add(line),
       problem: (description) => this.problem(description),
     };
+    const watched = options.watchKey;
+    if (watched !== undefined) {
+      let last = "";
+      this.sim.afterEach = () => {
+        const now = describeKey(this.nodes, watched, options.partitions);
+        if (now !== last) options.print(`${String(this.sim.nowMs()).padStart(7)} WATCH ${now}`);
+        last = now;
+      };
+    }
   }
 
   problem(description: string): void {

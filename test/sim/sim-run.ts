@@ -18,6 +18,8 @@ export interface RunOptions {
   workloadMs?: number;
   verbose: boolean;
   print: (line: string) => void;
+  /** Print what every node holds of this key whenever it changes (debugging). */
+  watchKey?: string;
 }
 
 export interface RunResult {
@@ -112,6 +114,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     syncDelayMs: config.syncDelayMs,
     verbose: options.verbose,
     print: options.print,
+    watchKey: options.watchKey,
   });
   const { sim, trace } = cluster;
   const onRejection = (reason: unknown): void => cluster.problem(`unhandled rejection: ${stackOf(reason)}`);
@@ -249,8 +252,27 @@ async function quiesce(
     }
     reason = result;
   }
-  cluster.problem(`no convergence within ${QUIESCENCE_MAX_MS} ms after healing: ${reason}`);
+  cluster.problem(
+    `no convergence within ${QUIESCENCE_MAX_MS} ms after healing: ${reason}\n${membershipReport(cluster)}`,
+  );
   return undefined;
+}
+
+/** Each node's view of the ring and the members, for a failure report. */
+function membershipReport(cluster: SimCluster): string {
+  return cluster.nodes
+    .map((n) => {
+      const node = n.process;
+      if (node === undefined || n.isGone) return `  ${n.id}: ${n.state}`;
+      const state = node.clusterState;
+      const ring = state.ring;
+      const members = node
+        .members()
+        .map((m) => `${m.id}:${m.state}/${m.status}/t${m.transfer.version}-${m.transfer.remaining}`)
+        .join(" ");
+      return `  ${n.id} (${n.state}): ring v${ring?.version ?? 0}${ring?.next ? " pending" : ""}; ${members}`;
+    })
+    .join("\n");
 }
 
 function convergence(

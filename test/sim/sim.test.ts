@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { type RunOptions, type RunResult, replayCommand, runSeed } from "./sim-run.js";
 
 /** Seeds every build runs; a failure names the seed and the command that replays it. */
-const CI_SEEDS = 20;
+const CI_SEEDS = 40;
 const CI_WORKLOAD_MS = 10_000;
 
 /**
@@ -13,6 +13,8 @@ const CI_WORKLOAD_MS = 10_000;
 const REGRESSION_SEEDS: readonly { seed: number; bug: string }[] = [
   { seed: 31, bug: "a node that left while still joining (never planned into the ring) never departed" },
   { seed: 102, bug: "a node restarted after it had left never departed" },
+  { seed: 44, bug: "a gossip push carried a ring naming a member the peer had never heard of" },
+  { seed: 65, bug: "a write only a leaving node held was lost when it left while cut off" },
 ];
 
 async function run(options: Omit<RunOptions, "verbose" | "print">): Promise<RunResult> {

@@ -98,13 +98,14 @@ export function answerDigest(
   const heartbeats: Heartbeat[] = [];
   const records: MemberRecord[] = [];
   const want: string[] = [];
-  const taken: Heartbeat[] = [];
+  let members: MemberRecord[] | undefined;
   const mentioned = new Set<string>();
-  const byId = new Map(mine.members.map((m) => [m.id, m]));
+  const index = new Map(mine.members.map((m, i) => [m.id, i]));
   for (const [id, generation, heartbeat, infoVersion, stateVersion, rank] of theirs.entries) {
     mentioned.add(id);
-    const record = byId.get(id);
-    if (record === undefined) {
+    const i = index.get(id);
+    const record = i === undefined ? undefined : mine.members[i];
+    if (i === undefined || record === undefined) {
       want.push(id);
       continue;
     }
@@ -115,14 +116,17 @@ export function answerDigest(
     if (stateOrder > 0 || infoOrder > 0) records.push(record);
     else if (liveOrder > 0) heartbeats.push([id, record.generation, record.heartbeat]);
     if (stateOrder < 0 || infoOrder < 0) want.push(id);
-    if (liveOrder < 0 && generation === record.generation) taken.push([id, generation, heartbeat]);
+    if (liveOrder < 0 && generation === record.generation) {
+      members ??= [...mine.members];
+      members[i] = { ...record, heartbeat };
+    }
   }
   for (const record of mine.members) if (!mentioned.has(record.id)) records.push(record);
   const ours = ringDigest(mine.ring);
   const order = compareRingDigests(ours, theirs.ring);
   const ringsDiffer = order === 0 && differs(ours, theirs.ring);
   return {
-    state: withHeartbeats(mine, taken),
+    state: members === undefined ? mine : { members, ring: mine.ring },
     answer: {
       heartbeats,
       records,
@@ -133,21 +137,32 @@ export function answerDigest(
   };
 }
 
-/** Step 3, on the initiator: the state after the answer, and what to push (undefined: nothing). */
-export function applyAnswer(
+/** Step 3, on the initiator: its state once the peer's answer is taken. */
+export function applyAnswer(mine: ClusterState, answer: DigestAnswer): ClusterState {
+  return mergeRecords(withHeartbeats(mine, answer.heartbeats), answer.records, answer.ring);
+}
+
+/**
+ * Step 3, on the initiator: what to push from its current state (undefined: nothing), given
+ * the digest it sent and the answer. A pushed ring may name members the peer has never heard
+ * of (the initiator may have learnt them after sending its digest): their records go with it.
+ * The peer knows every member the digest mentioned and it did not ask for, and those it sent.
+ */
+export function pushFor(
   mine: ClusterState,
+  sent: GossipDigest,
   answer: DigestAnswer,
-): { state: ClusterState; push: GossipPush | undefined } {
-  const state = mergeRecords(withHeartbeats(mine, answer.heartbeats), answer.records, answer.ring);
-  if (answer.want.length === 0 && !answer.wantRing) return { state, push: undefined };
+): GossipPush | undefined {
+  if (answer.want.length === 0 && !answer.wantRing) return undefined;
   const wanted = new Set(answer.want);
-  return {
-    state,
-    push: {
-      records: state.members.filter((m) => wanted.has(m.id)),
-      ring: answer.wantRing ? state.ring : null,
-    },
-  };
+  const ring = answer.wantRing ? mine.ring : null;
+  if (ring !== null) {
+    const known = new Set(sent.entries.map(([id]) => id));
+    for (const id of answer.want) known.delete(id);
+    for (const record of answer.records) known.add(record.id);
+    for (const id of [...ring.owners, ...(ring.next ?? [])]) if (!known.has(id)) wanted.add(id);
+  }
+  return { records: mine.members.filter((m) => wanted.has(m.id)), ring };
 }
 
 /** Merges pushed records and ring into a state. */
