@@ -71,7 +71,7 @@ export class SimClock implements Clock {
     await this.runUntil(this.now + ms);
   }
 
-  /** Runs timers until `done()` holds (checked after each timer) or the time passes `untilMs`. */
+  /** Runs timers while `keepGoing()` holds (checked after each timer), up to `untilMs`; true when it stopped holding. */
   async runWhile(keepGoing: () => boolean, untilMs: number): Promise<boolean> {
     await settle();
     while (keepGoing()) {

@@ -153,7 +153,7 @@ export class SimNode {
       },
       (error: unknown) => {
         if (life.isDead) return;
-        env.problem(`${this.id} failed to start: ${describe(error)}`);
+        env.problem(`${this.id} failed to start: ${describeError(error)}`);
       },
     );
     return started;
@@ -192,7 +192,7 @@ export class SimNode {
       await node.leave();
       return true;
     } catch (error) {
-      this.env.trace(`leave ${this.id} refused: ${describe(error)}`);
+      this.env.trace(`leave ${this.id} refused: ${describeError(error)}`);
       return false;
     }
   }
@@ -204,7 +204,7 @@ export class SimNode {
     this.departed = true;
     incarnation.node.stop().then(
       () => this.env.trace(`stopped ${this.id}`),
-      (error: unknown) => this.env.problem(`${this.id} failed to stop after leaving: ${describe(error)}`),
+      (error: unknown) => this.env.problem(`${this.id} failed to stop after leaving: ${describeError(error)}`),
     );
   }
 }
@@ -213,6 +213,6 @@ function simAddress(host: string, port: number): Address {
   return { host, port };
 }
 
-export function describe(error: unknown): string {
+export function describeError(error: unknown): string {
   return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
