@@ -204,7 +204,8 @@ export class SimNode {
     this.departed = true;
     incarnation.node.stop().then(
       () => this.env.trace(`stopped ${this.id}`),
-      (error: unknown) => this.env.problem(`${this.id} failed to stop after leaving: ${describeError(error)}`),
+      (error: unknown) =>
+        this.env.problem(`${this.id} failed to stop after leaving: ${describeError(error)}`),
     );
   }
 }
