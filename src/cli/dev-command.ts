@@ -83,7 +83,11 @@ export async function runDev(flags: ParsedFlags, out: Output): Promise<number> {
   };
   try {
     await Promise.all(nodes.map((entry) => waitHealthy(entry.http, entry.node.exited, 60_000)));
-    await waitMembers(nodes[0]?.http ?? "", count, 60_000);
+    await waitMembers(
+      nodes.map((entry) => entry.http),
+      count,
+      60_000,
+    );
   } catch (error) {
     await stopAll();
     throw error;

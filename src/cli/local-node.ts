@@ -162,17 +162,24 @@ export async function waitHealthy(
   throw new ConfigError(`node at ${http} did not become healthy within ${timeoutMs} ms`);
 }
 
-/** Polls GET /cluster/members until `count` members are active and up. */
-export async function waitMembers(http: string, count: number, timeoutMs: number): Promise<void> {
+/**
+ * Polls GET /cluster/members on every node until each one sees `count` members active and up.
+ * Asking only one node is not enough: another may not have heard of the last joiner yet, and a
+ * request it coordinates would then count that replica as down.
+ */
+export async function waitMembers(https: readonly string[], count: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
+  const seesAll = async (http: string): Promise<boolean> => {
     try {
       const res = await fetch(`http://${http}/cluster/members`, { signal: AbortSignal.timeout(1000) });
       const body = (await res.json()) as { members: { state: string; status: string }[] };
-      if (body.members.filter((m) => m.state === "active" && m.status === "up").length === count) return;
+      return body.members.filter((m) => m.state === "active" && m.status === "up").length === count;
     } catch {
-      // Retry.
+      return false;
     }
+  };
+  while (Date.now() < deadline) {
+    if ((await Promise.all(https.map(seesAll))).every(Boolean)) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new ConfigError(`the cluster did not reach ${count} active members within ${timeoutMs} ms`);
