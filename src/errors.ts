@@ -139,6 +139,11 @@ export class StorageClosedError extends RingkvError {
   readonly code = "storage_unavailable";
 }
 
+/** A commit failed after its write had been sent on: this node coordinates no writes until restarted. */
+export class StorageFailedError extends RingkvError {
+  readonly code = "storage_unavailable";
+}
+
 /** Bad command-line flags or configuration. */
 export class ConfigError extends RingkvError {
   readonly code = "config";

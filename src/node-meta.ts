@@ -10,8 +10,10 @@ export interface NodeIdentity {
   id: string;
   /**
    * The node's write identity in version vectors: its id plus an epoch drawn when the data
-   * directory was created. A node whose data was wiped comes back under a new epoch, so its new
-   * writes can never reuse a dot (actor, counter) that already names another value elsewhere.
+   * directory was created, and drawn again after a run that did not stop cleanly. A node whose
+   * data was wiped, or whose last writes may not have reached its disk, comes back under a new
+   * epoch, so its new writes can never reuse a dot (actor, counter) that already names another
+   * value elsewhere.
    */
   actor: string;
   createdAtMs: number;
@@ -22,6 +24,7 @@ const IDENTITY_KEY = enc("identity");
 const SETTINGS_KEY = enc("cluster-settings");
 const GENERATION_KEY = enc("generation");
 const CLUSTER_STATE_KEY = enc("cluster-state");
+const RUNNING_KEY = enc("running");
 
 /** The node's persistent metadata in the `meta` store. */
 export class NodeMeta {
@@ -37,6 +40,35 @@ export class NodeMeta {
     const identity: NodeIdentity = { id, actor: `${id}@${random.uint32().toString(36)}`, createdAtMs: nowMs };
     await this.write(IDENTITY_KEY, identity);
     return identity;
+  }
+
+  /**
+   * Marks the data directory as in use by a running node; resolves with whether the last run
+   * never cleared its mark (it crashed, was killed, or a commit failed). A coordinator sends a
+   * write's new version to the other replicas while its own commit is still on its way to disk,
+   * so after such a run a dot (actor, counter) may exist elsewhere that this directory never
+   * stored: the node must not write under that actor again (see rotateActor).
+   */
+  async beginRun(): Promise<boolean> {
+    const unclean = this.read<boolean>(RUNNING_KEY) === true;
+    if (!unclean) await this.write(RUNNING_KEY, true);
+    return unclean;
+  }
+
+  /** Clears the mark of beginRun: every write this node coordinated is durable here. */
+  async endRun(): Promise<void> {
+    await this.write(RUNNING_KEY, false);
+  }
+
+  /**
+   * Gives the node a new actor for its writes from now on, keeping its id (Riak does the same
+   * with vnode epochs after an unclean shutdown). Old entries of the previous actor stay in the
+   * version vectors of keys it wrote; each crash adds at most one actor per key written after it.
+   */
+  async rotateActor(identity: NodeIdentity, random: Random): Promise<NodeIdentity> {
+    const rotated: NodeIdentity = { ...identity, actor: `${identity.id}@${random.uint32().toString(36)}` };
+    await this.write(IDENTITY_KEY, rotated);
+    return rotated;
   }
 
   settings(): ClusterSettings | undefined {

@@ -110,6 +110,7 @@ export class RingkvNode implements ApiNode {
   private reaper: TombstoneReaper | undefined;
   private transfer: PartitionTransfer | undefined;
   private hints: HintStore | undefined;
+  private replica: LocalReplica | undefined;
 
   constructor(
     private readonly options: NodeOptions,
@@ -160,6 +161,14 @@ export class RingkvNode implements ApiNode {
     const { clock, random, storage, logger, transport } = this.components;
     const meta = new NodeMeta(storage);
     this.identity = await meta.identity(this.options.id, random, clock.nowMs());
+    if (await meta.beginRun()) {
+      const previous = this.identity.actor;
+      this.identity = await meta.rotateActor(this.identity, random);
+      logger.warn(
+        { previousActor: previous, actor: this.identity.actor },
+        "the last run did not stop cleanly: writes coordinated here use a new actor",
+      );
+    }
     const generation = await meta.nextGeneration();
     await transport.start({
       onRequest: (from, message) => this.onRequest(from, message),
@@ -181,6 +190,7 @@ export class RingkvNode implements ApiNode {
       logger,
       this.metrics,
     );
+    this.replica = replica;
     const gossiper = new Gossiper(
       {
         selfId: this.options.id,
@@ -499,6 +509,12 @@ export class RingkvNode implements ApiNode {
     this.transfer?.stop();
     await this.api?.stop();
     await this.components.transport.stop();
+    // A clean stop is recorded only once every write coordinated here is durable here; otherwise
+    // the next start draws a new actor (see LocalReplica.coordinateWrite).
+    if (this.replica === undefined || (await this.replica.settle()))
+      await new NodeMeta(this.components.storage).endRun().catch((error: unknown) => {
+        this.components.logger.warn({ err: error }, "could not record a clean stop");
+      });
     await this.components.storage.close();
     this.components.logger.info("node stopped");
   }

@@ -11,6 +11,7 @@ import {
   type RingkvError,
   ShuttingDownError,
   StorageClosedError,
+  StorageFailedError,
   StorageFullError,
   StorageOpenError,
   TooManySiblingsError,
@@ -35,6 +36,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [OverloadedError, 503],
   [ShuttingDownError, 503],
   [StorageClosedError, 503],
+  [StorageFailedError, 503],
   [StorageOpenError, 503],
   [StorageFullError, 507],
 ];

@@ -19,15 +19,19 @@ export interface TombstoneOptions {
   graceMs: number;
   /** How often the reaper looks at the next batch of keys. */
   intervalMs: number;
-  /** Keys looked at per round (the scan resumes where it stopped). */
+  /**
+   * Keys looked at per round (the scan resumes where it stopped). A round decodes each key it
+   * looks at in one go on the event loop, so rounds are kept small and frequent: 1000 keys once a
+   * second held each node's loop for milliseconds and showed in request p99 (BENCHMARKS.md).
+   */
   keysPerRoundMax: number;
   requestTimeoutMs: number;
 }
 
 export const defaultTombstoneOptions: TombstoneOptions = {
   graceMs: 24 * 60 * 60 * 1000,
-  intervalMs: 1000,
-  keysPerRoundMax: 1000,
+  intervalMs: 100,
+  keysPerRoundMax: 100,
   requestTimeoutMs: 2000,
 };
 
@@ -83,8 +87,8 @@ export class TombstoneReaper {
     )) {
       if (this.resumeAfter !== undefined && Buffer.from(storageKey).equals(Buffer.from(this.resumeAfter)))
         continue;
-      last = storageKey;
       if (++seen > this.options.keysPerRoundMax) break;
+      last = storageKey;
       const object = decodeStoredObject(bytes);
       if (!isTombstoneOnly(object)) continue;
       if (values(object).some((s) => s.writtenAtMs > cutoffMs)) continue;

@@ -7,7 +7,7 @@ import {
   type Sibling,
   type StoredObject,
 } from "../core/stored-object.js";
-import { TooManySiblingsError } from "../errors.js";
+import { StorageFailedError, TooManySiblingsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -43,6 +43,10 @@ export class LocalReplica {
   ) {}
 
   private readonly listeners: ReplicaChangeListener[] = [];
+  /** Coordinated writes applied but not yet known durable (or failed). */
+  private readonly inFlight = new Set<Promise<StoredObject>>();
+  /** Set once a coordinated write's commit failed after it was applied; see coordinateWrite. */
+  private commitFailure: StorageFailedError | undefined;
 
   /**
    * Listeners hear of each committed transition (before -> after) once, after it is durable. Two
@@ -77,25 +81,70 @@ export class LocalReplica {
     return bytes === undefined ? undefined : decodeStoredObject(bytes);
   }
 
-  /** Coordinates a client write here: the new value gets a dot of this node's actor. */
+  /**
+   * Coordinates a client write here: the new value gets a dot of this node's actor. `onApplied`
+   * hears the new history as soon as it is applied locally, before it is durable, so the
+   * coordinator can send it to the other replicas while the local commit is under way; the
+   * promise resolves once it is durable here.
+   *
+   * A commit that fails after `onApplied` leaves a dot that other replicas may hold and this one
+   * does not: a later write here could reissue it for another value. From then on this replica
+   * coordinates nothing (StorageFailedError) and the node must not mark its run as clean, so it
+   * restarts under a new actor (NodeMeta.beginRun).
+   */
   coordinateWrite(
     partition: number,
     key: Uint8Array,
     context: VersionVector,
     sibling: Sibling,
+    onApplied?: (after: StoredObject) => void,
   ): Promise<StoredObject> {
-    const transition = this.storage.update("objects", objectKey(partition, key), (old) => {
-      const before = old === undefined ? undefined : decodeStoredObject(old);
-      const next = this.options.conflicts.write(
-        before ?? emptyDvvSet<Sibling>(),
-        context,
-        this.options.actor,
-        sibling,
-      );
-      this.checkSiblings(key, before ?? emptyDvvSet<Sibling>(), next);
-      return { write: encodeStoredObject(next), result: { before, after: next } };
+    if (this.commitFailure !== undefined) return Promise.reject(this.commitFailure);
+    let applied = false;
+    const transition = this.storage.update(
+      "objects",
+      objectKey(partition, key),
+      (old) => {
+        const before = old === undefined ? undefined : decodeStoredObject(old);
+        const next = this.options.conflicts.write(
+          before ?? emptyDvvSet<Sibling>(),
+          context,
+          this.options.actor,
+          sibling,
+        );
+        this.checkSiblings(key, before ?? emptyDvvSet<Sibling>(), next);
+        return { write: encodeStoredObject(next), result: { before, after: next } };
+      },
+      (result) => {
+        applied = true;
+        onApplied?.(result.after);
+      },
+    );
+    const durable = this.changed(partition, key, transition).catch((error: unknown) => {
+      if (applied && this.commitFailure === undefined) {
+        this.commitFailure = new StorageFailedError(
+          "a local commit failed after its write was sent to other replicas: this node coordinates no writes until it restarts",
+          { cause: error },
+        );
+        this.logger.error({ err: error, actor: this.options.actor }, "commit of a coordinated write failed");
+      }
+      throw error;
     });
-    return this.changed(partition, key, transition);
+    this.inFlight.add(durable);
+    void durable.then(
+      () => this.inFlight.delete(durable),
+      () => this.inFlight.delete(durable),
+    );
+    return durable;
+  }
+
+  /**
+   * Waits for every coordinated write still on its way to disk; resolves with whether all of them
+   * (and every earlier one) became durable, which is when the node may record a clean stop.
+   */
+  async settle(): Promise<boolean> {
+    await Promise.allSettled([...this.inFlight]);
+    return this.commitFailure === undefined;
   }
 
   /** Merges another replica's history of a key into ours (replication, repair, handoff). */

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash as oneShotHash } from "node:crypto";
 
 /** Partition counts are powers of two so a partition is the top bits of the key's hash. */
 export const PARTITIONS_MIN = 1;
@@ -16,8 +16,8 @@ export function isValidPartitionCount(q: number): boolean {
 export function partitionOf(key: Uint8Array, partitions: number): number {
   if (!isValidPartitionCount(partitions)) throw new Error(`invalid partition count ${partitions}`);
   if (partitions === 1) return 0;
-  const digest = createHash("sha1").update(key).digest();
-  const hash64 = digest.readBigUInt64BE(0);
-  const bits = BigInt(Math.log2(partitions));
-  return Number(hash64 >> (64n - bits));
+  // At most 65536 partitions: the top 16 bits, so the first 32-bit word of the hash is enough.
+  // One-shot hashing skips creating a Hash object, which costs more than hashing a short key.
+  const digest = oneShotHash("sha1", key, "buffer");
+  return digest.readUInt32BE(0) >>> (32 - Math.log2(partitions));
 }

@@ -29,7 +29,7 @@ export class CorruptObjectError extends Error {
 
 const storedObjectFormatVersion = 0x01;
 
-// Standard MessagePack only; copyBuffers is off because decode copies each value itself.
+// Standard MessagePack only; copyBuffers is off: values are views into the bytes decoded.
 const msgpack = new Packr({
   useRecords: false,
   structuredClone: false,
@@ -40,7 +40,18 @@ const msgpack = new Packr({
   int64AsType: "number",
 });
 
+/**
+ * Each object's encoding, made once: a write encodes its new version for the local commit and
+ * again for every replica it is sent to, and a replica that receives a key it does not hold
+ * stores the bytes it received. Objects are immutable, so an encoding never goes stale; the map
+ * holds nothing once its object is unreachable.
+ */
+const encodings = new WeakMap<StoredObject, Uint8Array>();
+
+/** The object's encoding. The bytes may be shared with other callers: they must not be changed. */
 export function encodeStoredObject(o: StoredObject): Uint8Array {
+  const known = encodings.get(o);
+  if (known !== undefined) return known;
   const problem = dvvSetProblem(o) ?? siblingsProblem(o);
   if (problem !== undefined) throw new Error(`cannot encode an invalid stored object: ${problem}`);
   const body: Uint8Array = msgpack.pack(
@@ -53,9 +64,15 @@ export function encodeStoredObject(o: StoredObject): Uint8Array {
   const bytes = new Uint8Array(body.length + 1);
   bytes[0] = storedObjectFormatVersion;
   bytes.set(body, 1);
+  encodings.set(o, bytes);
   return bytes;
 }
 
+/**
+ * Decodes an object. Its sibling values are views into `bytes`, not copies: the caller hands over
+ * bytes it owns and never changes (storage engines return copies; a message's payload is its
+ * own buffer), which saves copying every value again on every read and replica write.
+ */
 export function decodeStoredObject(bytes: Uint8Array): StoredObject {
   if (!(bytes instanceof Uint8Array) || bytes.length < 2)
     throw new CorruptObjectError("stored object is too short");
@@ -73,6 +90,7 @@ export function decodeStoredObject(bytes: Uint8Array): StoredObject {
   const o: StoredObject = { entries };
   const problem = dvvSetProblem(o);
   if (problem !== undefined) throw new CorruptObjectError(`stored object is malformed: ${problem}`);
+  encodings.set(o, bytes);
   return o;
 }
 
@@ -94,9 +112,10 @@ function toSibling(raw: unknown): Sibling {
   if (typeof writtenAtMs !== "number" || !Number.isFinite(writtenAtMs)) {
     throw new CorruptObjectError("sibling write time is not a finite number");
   }
-  // msgpackr returns a view into the input, which may be an LMDB buffer that is reused after
-  // the read; copying makes the value ours and a plain Uint8Array rather than a Buffer.
-  const sibling: Sibling = { value: new Uint8Array(value), contentType, deleted, writtenAtMs };
+  // msgpackr returns a Buffer view into the input; a plain Uint8Array view of the same bytes
+  // keeps values one type whatever decoded them, without a copy.
+  const view = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  const sibling: Sibling = { value: view, contentType, deleted, writtenAtMs };
   const problem = siblingProblem(sibling);
   if (problem !== undefined) throw new CorruptObjectError(problem);
   return sibling;

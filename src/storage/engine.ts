@@ -54,11 +54,18 @@ export interface StorageEngine {
    * other write to that key happens between the read and the write. `fn` runs exactly once and
    * must be synchronous and pure; if it throws, nothing is written and the promise rejects with
    * that error. Resolves with `result` once the write is durable.
+   *
+   * `onApplied`, if given, is called with `result` once the decision is applied and visible to
+   * later updates of the key, but before it is durable: a caller may act on the new value early
+   * (send it on) while the commit is under way. It is called from a microtask of its own, never
+   * inside the engine's transaction, and not at all when `fn` or the write fails before it was
+   * applied. The commit can still fail afterwards: the promise then rejects.
    */
   update<T>(
     store: StoreName,
     key: Uint8Array,
     fn: (old: Uint8Array | undefined) => UpdateDecision<T>,
+    onApplied?: (result: T) => void,
   ): Promise<T>;
   /** Entries in ascending key order within the range. */
   scan(store: StoreName, range?: KeyRange): Iterable<[Uint8Array, Uint8Array]>;

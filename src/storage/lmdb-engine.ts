@@ -212,6 +212,7 @@ export class LmdbEngine implements StorageEngine {
     store: StoreName,
     key: Uint8Array,
     fn: (old: Uint8Array | undefined) => UpdateDecision<T>,
+    onApplied?: (result: T) => void,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new StorageClosedError("storage engine is closed"));
     assertStorageKey(key);
@@ -235,6 +236,9 @@ export class LmdbEngine implements StorageEngine {
         ]);
         db.put(ownKey, decision.write);
       }
+      // Outside the transaction: the caller's code must not run while LMDB's write lock is held,
+      // and an exception there must not abort this write.
+      if (onApplied !== undefined) queueMicrotask(() => onApplied(decision.result));
       return { result: decision.result };
     });
     return this.pending.track(write.then((box) => box.result, mapWriteError));

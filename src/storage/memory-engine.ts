@@ -156,6 +156,7 @@ export class MemoryEngine implements StorageEngine {
     store: StoreName,
     key: Uint8Array,
     fn: (old: Uint8Array | undefined) => UpdateDecision<T>,
+    onApplied?: (result: T) => void,
   ): Promise<T> {
     if (this.closed) return Promise.reject(new StorageClosedError("storage engine is closed"));
     assertStorageKey(key);
@@ -172,6 +173,7 @@ export class MemoryEngine implements StorageEngine {
         this.admit(entryBytes(ownKey, value) - entryBytes(ownKey, old));
         this.apply(store, ownKey, value);
       }
+      if (onApplied !== undefined) queueMicrotask(() => onApplied(decision.result));
       return this.durable(decision.result);
     });
     return this.pending.track(write);

@@ -160,6 +160,58 @@ export function runStorageEngineSuite(
           assert.deepEqual(engine.get("objects", utf8("c")), bytes(3));
         }));
 
+      test("onApplied hears each applied update once, with its result, by the time the update resolves", () =>
+        withEngine(async (engine) => {
+          const heard: string[] = [];
+          const failure = new Error("decision failed");
+          const results = await Promise.allSettled([
+            engine.update(
+              "objects",
+              utf8("a"),
+              () => ({ write: bytes(1), result: "a" }),
+              (r) => heard.push(r),
+            ),
+            engine.update(
+              "objects",
+              utf8("b"),
+              () => {
+                throw failure;
+              },
+              () => heard.push("b"),
+            ),
+            engine.update(
+              "objects",
+              utf8("c"),
+              () => ({ write: undefined, result: "c" }),
+              (r) => heard.push(r),
+            ),
+          ]);
+          assert.deepEqual(
+            results.map((r) => r.status),
+            ["fulfilled", "rejected", "fulfilled"],
+          );
+          assert.deepEqual(heard.sort(), ["a", "c"], "a failed decision is never reported as applied");
+        }));
+
+      test("an update issued from onApplied sees the applied value", () =>
+        withEngine(async (engine) => {
+          const key = utf8("chained");
+          const seen = new Promise<number | undefined>((resolve) => {
+            void engine.update(
+              "objects",
+              key,
+              () => ({ write: u32(1), result: 1 }),
+              () => {
+                void engine.update("objects", key, (old) => {
+                  resolve(old === undefined ? undefined : readU32(old));
+                  return { write: u32(2), result: 2 };
+                });
+              },
+            );
+          });
+          assert.equal(await seen, 1);
+        }));
+
       test("500 concurrent increments of one counter all land, each seeing a distinct old value", () =>
         withEngine(async (engine) => {
           const key = utf8("counter");

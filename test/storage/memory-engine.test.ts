@@ -141,6 +141,31 @@ describe("MemoryEngine with deferred sync", () => {
     await recovered.close();
   });
 
+  test("onApplied fires before the sync, so what it sent on may be all that is left after a crash", async () => {
+    const { engine, sync } = manualSyncEngine();
+    let appliedWith: string | undefined;
+    let durable = false;
+    void engine
+      .update(
+        "objects",
+        utf8("k"),
+        () => ({ write: bytes(1), result: "v1" }),
+        (r) => {
+          appliedWith = r;
+        },
+      )
+      .then(() => {
+        durable = true;
+      });
+    await settle();
+    assert.equal(appliedWith, "v1", "reported applied while the sync is still pending");
+    assert.equal(durable, false);
+    const recovered = engine.crash();
+    sync();
+    assert.equal(recovered.get("objects", utf8("k")), undefined, "the crash lost the applied write");
+    await recovered.close();
+  });
+
   test("without scheduleSync a crash loses nothing that was applied", async () => {
     const engine = new MemoryEngine();
     await engine.update("objects", utf8("k"), () => ({ write: bytes(1), result: 0 }));

@@ -1,0 +1,111 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { LocalReplica } from "../../../src/coordinator/local-replica.js";
+import { conflictResolution } from "../../../src/core/conflict-mode.js";
+import type { Sibling } from "../../../src/core/stored-object.js";
+import { StorageFailedError } from "../../../src/errors.js";
+import { silentLogger } from "../../../src/log/logger.js";
+import { NodeMetrics } from "../../../src/metrics/node-metrics.js";
+import type { StorageEngine, UpdateDecision } from "../../../src/storage/engine.js";
+import { MemoryEngine } from "../../../src/storage/memory-engine.js";
+
+const sibling = (text: string): Sibling => ({
+  value: new TextEncoder().encode(text),
+  contentType: "text/plain",
+  deleted: false,
+  writtenAtMs: 1,
+});
+
+/** A memory engine whose next commit fails after the write was applied (a failed fsync). */
+class FailingCommitEngine extends MemoryEngine {
+  failNext = false;
+  override update<T>(
+    store: Parameters<StorageEngine["update"]>[0],
+    key: Uint8Array,
+    fn: (old: Uint8Array | undefined) => UpdateDecision<T>,
+    onApplied?: (result: T) => void,
+  ): Promise<T> {
+    const written = super.update(store, key, fn, onApplied);
+    if (!this.failNext) return written;
+    this.failNext = false;
+    return written.then(() => Promise.reject(new Error("fdatasync: EIO")));
+  }
+}
+
+function replicaOn(storage: StorageEngine): LocalReplica {
+  const metrics = new NodeMetrics(
+    "n1",
+    () => ({
+      stores: { objects: { entries: 0 }, hints: { entries: 0 }, meta: { entries: 0 } },
+      diskBytes: 0,
+    }),
+    { processMetrics: false },
+  );
+  return new LocalReplica(
+    storage,
+    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, conflicts: conflictResolution("causal", () => 0) },
+    silentLogger(),
+    metrics,
+  );
+}
+
+const key = new TextEncoder().encode("k");
+
+test("a coordinated write is handed on once applied, and resolves once durable", async () => {
+  const replica = replicaOn(new MemoryEngine());
+  let handedOn: number | undefined;
+  const durable = await replica.coordinateWrite(1, key, [], sibling("v1"), (after) => {
+    handedOn = after.entries[0]?.counter;
+  });
+  assert.equal(handedOn, 1);
+  assert.equal(durable.entries[0]?.counter, 1);
+  assert.equal(
+    await replica.settle(),
+    true,
+    "every coordinated write is durable: a clean stop may be recorded",
+  );
+});
+
+test("a commit that fails after the write was handed on stops all coordination and forbids a clean stop", async () => {
+  const engine = new FailingCommitEngine();
+  const replica = replicaOn(engine);
+  await replica.coordinateWrite(1, key, [], sibling("v1"));
+  engine.failNext = true;
+  let handedOn = false;
+  await assert.rejects(
+    replica.coordinateWrite(1, key, [], sibling("v2"), () => {
+      handedOn = true;
+    }),
+    /EIO/,
+  );
+  assert.equal(handedOn, true);
+  // The next write here would reuse the failed write's dot (counter 2) for another value.
+  await assert.rejects(replica.coordinateWrite(1, key, [], sibling("v3")), StorageFailedError);
+  assert.equal(await replica.settle(), false);
+});
+
+test("a write refused before it was applied (too many siblings) leaves coordination working", async () => {
+  const tight = new LocalReplica(
+    new MemoryEngine(),
+    { actor: "n1@a", siblingsMax: 1, siblingsWarn: 1, conflicts: conflictResolution("causal", () => 0) },
+    silentLogger(),
+    new NodeMetrics(
+      "n1",
+      () => ({
+        stores: { objects: { entries: 0 }, hints: { entries: 0 }, meta: { entries: 0 } },
+        diskBytes: 0,
+      }),
+      { processMetrics: false },
+    ),
+  );
+  await tight.coordinateWrite(1, key, [], sibling("a"));
+  let handedOn = false;
+  await assert.rejects(
+    tight.coordinateWrite(1, key, [], sibling("b"), () => {
+      handedOn = true;
+    }),
+  );
+  assert.equal(handedOn, false);
+  await tight.coordinateWrite(1, key, [["n1@a", 1]], sibling("c"));
+  assert.equal(await tight.settle(), true);
+});
