@@ -660,6 +660,10 @@ export class RingkvNode implements ApiNode {
     return this.gossiper?.current.ring?.version;
   }
 
+  nowMs(): number {
+    return this.components.clock.nowMs();
+  }
+
   async debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo> {
     const access = this.access;
     const gossiper = this.gossiper;

@@ -63,6 +63,8 @@ export interface ApiNode {
   readonly coordinator: Coordinator;
   /** The current ring's version, once there is a ring. */
   ringVersion(): number | undefined;
+  /** The node's clock (virtual in simulations), which stamps a write's time. */
+  nowMs(): number;
   readonly metrics: NodeMetrics;
   readonly logger: Logger;
   members(): MemberInfo[];

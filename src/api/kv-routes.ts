@@ -102,7 +102,7 @@ async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   const context = requestContext(ctx.req, node.limits.contextBytesMax) ?? [];
   const contentType = requestContentType(ctx.req, node.limits.contentTypeBytesMax);
   const value = await readBody(ctx.req, node.limits.valueBytesMax);
-  const sibling = { value: new Uint8Array(value), contentType, deleted: false, writtenAtMs: Date.now() };
+  const sibling = { value: new Uint8Array(value), contentType, deleted: false, writtenAtMs: node.nowMs() };
   const object = await node.coordinator.put(key, sibling, context, options);
   return {
     status: 204,
