@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { decodeContext } from "../../src/core/causality/index.js";
 import { NodeProcess } from "../support/node-process.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "ringkv-crash-"));
@@ -89,5 +90,54 @@ test("kill -9 of a node loses no acknowledged write: every one is there after re
     );
   }
   assert.deepEqual(missing, [], `${missing.length} of ${all.size} acknowledged writes lost`);
+  assert.equal(await node.kill("SIGTERM"), 0);
+});
+
+test("a clean stop keeps the node's actor; after kill -9 it writes under a new one, and the key's history keeps both", async () => {
+  const dataDir = join(tmp, "actors");
+  const actorOf = (node: NodeProcess): string => {
+    const match = /"actor":"([^"]+)"[^\n]*"msg":"node serving"/.exec(node.logs);
+    assert.ok(match?.[1], `no actor in the "node serving" line:\n${node.logs}`);
+    return match[1];
+  };
+  const contextActors = (res: Response): string[] => {
+    const header = res.headers.get("x-ringkv-context");
+    assert.ok(header, "the answer carries a context");
+    return decodeContext(header)
+      .map(([actor]) => actor)
+      .sort();
+  };
+
+  let node = start(dataDir);
+  let url = await node.url();
+  const first = actorOf(node);
+  assert.equal((await fetch(`${url}/kv/k`, { method: "PUT", body: "one" })).status, 204);
+  assert.equal(await node.kill("SIGTERM"), 0);
+
+  node = start(dataDir);
+  url = await node.url();
+  assert.equal(actorOf(node), first, "a clean stop keeps the actor");
+  assert.doesNotMatch(node.logs, /did not stop cleanly/);
+  await node.kill("SIGKILL");
+
+  node = start(dataDir);
+  url = await node.url();
+  const second = actorOf(node);
+  assert.notEqual(second, first, "after kill -9 the node writes under a new actor");
+  assert.match(second, /^n1@/);
+  assert.match(node.logs, /the last run did not stop cleanly/);
+  const read = await fetch(`${url}/kv/k`);
+  assert.equal(await read.text(), "one");
+  const context = read.headers.get("x-ringkv-context") ?? "";
+  const put = await fetch(`${url}/kv/k`, {
+    method: "PUT",
+    body: "two",
+    headers: { "x-ringkv-context": context },
+  });
+  assert.equal(put.status, 204);
+  assert.deepEqual(contextActors(put), [first, second].sort());
+  const after = await fetch(`${url}/kv/k`);
+  assert.equal(after.status, 200, "the write with the context supersedes the old value: no siblings");
+  assert.equal(await after.text(), "two");
   assert.equal(await node.kill("SIGTERM"), 0);
 });
