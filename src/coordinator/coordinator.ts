@@ -1,4 +1,3 @@
-import assert from "node:assert/strict";
 import type { Clock } from "../clock/clock.js";
 import { join, type VersionVector } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
@@ -182,21 +181,20 @@ export class Coordinator {
     const home = this.homeReplicas(partition);
     if (home.length < options.w || home.length < options.pw)
       throw new QuorumError(Math.max(options.w, options.pw), 0, "write", "replicas", home.length);
-    let durable: Promise<StoredObject> | undefined;
+    let sendOn: (object: StoredObject) => void = () => undefined;
+    const applied = new Promise<StoredObject>((resolve) => {
+      sendOn = resolve;
+    });
+    const local = this.deps.replica.coordinateWrite(partition, key, context, sibling, (o) => sendOn(o));
     // The local write's own errors (sibling limit, full disk) are the client's answer; only
-    // running out of time is a quorum failure.
+    // running out of time is a quorum failure. `local` settles only after `applied`, unless the
+    // write failed before it was applied; a commit that fails later fails the local slot.
     const object = await withTimeout(
-      new Promise<StoredObject>((resolve, reject) => {
-        durable = this.deps.replica.coordinateWrite(partition, key, context, sibling, resolve);
-        // Rejecting after `resolve` is a no-op: a commit that fails later fails the local slot.
-        durable.catch(reject);
-      }),
+      Promise.race([applied, local]),
       options.timeoutMs,
       this.deps.clock,
       () => new QuorumError(options.w, 0, "write"),
     );
-    const local = durable;
-    assert(local !== undefined, "coordinateWrite was not called");
     const pool = new FallbackPool(this.fallbacks(partition), this.deps.status);
     const slots = home.map((id) =>
       id === this.deps.nodeId

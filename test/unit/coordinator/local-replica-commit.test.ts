@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { LocalReplica } from "../../../src/coordinator/local-replica.js";
 import { conflictResolution } from "../../../src/core/conflict-mode.js";
 import type { Sibling } from "../../../src/core/stored-object.js";
-import { StorageFailedError } from "../../../src/errors.js";
+import { StorageFailedError, TooManySiblingsError } from "../../../src/errors.js";
 import { silentLogger } from "../../../src/log/logger.js";
 import { NodeMetrics } from "../../../src/metrics/node-metrics.js";
 import type { StorageEngine, UpdateDecision } from "../../../src/storage/engine.js";
@@ -32,20 +32,17 @@ class FailingCommitEngine extends MemoryEngine {
   }
 }
 
-function replicaOn(storage: StorageEngine): LocalReplica {
-  const metrics = new NodeMetrics(
-    "n1",
-    () => ({
-      stores: { objects: { entries: 0 }, hints: { entries: 0 }, meta: { entries: 0 } },
-      diskBytes: 0,
-    }),
-    { processMetrics: false },
-  );
+function replicaOn(storage: StorageEngine, siblingsMax = 100): LocalReplica {
   return new LocalReplica(
     storage,
-    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, conflicts: conflictResolution("causal", () => 0) },
+    {
+      actor: "n1@a",
+      siblingsMax,
+      siblingsWarn: siblingsMax,
+      conflicts: conflictResolution("causal", () => 0),
+    },
     silentLogger(),
-    metrics,
+    new NodeMetrics("n1", () => storage.stats(), { processMetrics: false }),
   );
 }
 
@@ -85,25 +82,14 @@ test("a commit that fails after the write was handed on stops all coordination a
 });
 
 test("a write refused before it was applied (too many siblings) leaves coordination working", async () => {
-  const tight = new LocalReplica(
-    new MemoryEngine(),
-    { actor: "n1@a", siblingsMax: 1, siblingsWarn: 1, conflicts: conflictResolution("causal", () => 0) },
-    silentLogger(),
-    new NodeMetrics(
-      "n1",
-      () => ({
-        stores: { objects: { entries: 0 }, hints: { entries: 0 }, meta: { entries: 0 } },
-        diskBytes: 0,
-      }),
-      { processMetrics: false },
-    ),
-  );
+  const tight = replicaOn(new MemoryEngine(), 1);
   await tight.coordinateWrite(1, key, [], sibling("a"));
   let handedOn = false;
   await assert.rejects(
     tight.coordinateWrite(1, key, [], sibling("b"), () => {
       handedOn = true;
     }),
+    TooManySiblingsError,
   );
   assert.equal(handedOn, false);
   await tight.coordinateWrite(1, key, [["n1@a", 1]], sibling("c"));
