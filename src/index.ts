@@ -10,4 +10,5 @@ export {
   TooManySiblingsError,
   ValueTooLargeError,
 } from "./errors.js";
-export { createNode, RingkvNode } from "./node.js";
+export { createNode } from "./node/real-components.js";
+export { RingkvNode } from "./node.js";

@@ -12,7 +12,7 @@ import {
 import { type ConflictMode, isConflictMode } from "../core/conflict-mode.js";
 import { ConfigError } from "../errors.js";
 import { createLogger, LOG_LEVELS, type LogLevel } from "../log/logger.js";
-import { createNode } from "../node.js";
+import { createNode } from "../node/real-components.js";
 import { type CommandSpec, integerFlag, type ParsedFlags, requiredString } from "./flags.js";
 
 const l = defaultRequestLimits;

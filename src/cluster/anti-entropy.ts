@@ -4,7 +4,6 @@ import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { values } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
-import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import {
   causalDigest,
   differingBranches,
@@ -13,13 +12,12 @@ import {
   TicTacTree,
 } from "../core/merkle/index.js";
 import { partitionOf } from "../core/partition.js";
-import type { RingView } from "../core/ring/ring-view.js";
 import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
-import { BadRequestError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
-import type { Message, Transport } from "../net/transport.js";
+import { type HandlerEntry, handler, type MemberClient, peerMessages } from "../protocol/index.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { partitionRange, splitObjectKey } from "../storage/object-key.js";
+import type { ClusterView } from "./cluster-view.js";
 
 export interface AntiEntropyOptions {
   /** One exchange (one partition with one other home replica) starts per interval: the rate limit. */
@@ -46,10 +44,8 @@ export interface AntiEntropyDeps {
   storage: StorageEngine;
   replica: LocalReplica;
   access: ReplicaAccess;
-  transport: Transport;
-  addressOf: (nodeId: string) => string | undefined;
-  status: (nodeId: string) => LivenessStatus;
-  ring: () => RingView | undefined;
+  peers: MemberClient;
+  view: ClusterView;
   clock: Clock;
   logger: Logger;
   onExchange: (partition: number, keysRepaired: number) => void;
@@ -113,31 +109,13 @@ export class AntiEntropy {
     this.task.stop();
   }
 
-  handles(type: string): boolean {
-    return type === "aae_branches" || type === "aae_leaves" || type === "aae_keys";
-  }
-
-  /** Answers a peer's exchange requests about one partition of ours. */
-  handle(message: Message): Message {
-    const ring = this.deps.ring();
-    const partition = message.partition;
-    if (
-      ring === undefined ||
-      typeof partition !== "number" ||
-      !Number.isInteger(partition) ||
-      partition < 0 ||
-      partition >= ring.partitions
-    ) {
-      throw new BadRequestError("bad partition");
-    }
-    const tree = this.tree(partition);
-    if (message.type === "aae_branches") return { type: "aae_branches_ok", branches: tree.branches() };
-    const ids = parseIds(
-      message.type === "aae_leaves" ? message.branches : message.segments,
-      this.options.treeSegments,
-    );
-    if (message.type === "aae_leaves") return { type: "aae_leaves_ok", leaves: tree.leaves(ids) };
-    return { type: "aae_keys_ok", keys: this.keysIn(partition, new Set(ids)).map(([k, d]) => [k, d]) };
+  /** The peer messages this subsystem answers: a peer's exchange requests about one partition of ours. */
+  handlers(): HandlerEntry[] {
+    return [
+      handler(peerMessages.aaeBranches, (r) => ({ branches: this.tree(r.partition).branches() })),
+      handler(peerMessages.aaeLeaves, (r) => ({ leaves: this.tree(r.partition).leaves(r.branches) })),
+      handler(peerMessages.aaeKeys, (r) => ({ keys: this.keysIn(r.partition, new Set(r.segments)) })),
+    ];
   }
 
   private tree(partition: number): TicTacTree {
@@ -151,7 +129,7 @@ export class AntiEntropy {
 
   /** The next (partition, peer) pair, round-robin over this node's home partitions and their other home replicas. */
   private async next(): Promise<void> {
-    const ring = this.deps.ring();
+    const ring = this.deps.view.ring();
     if (ring === undefined) return;
     const pairs: [number, string][] = [];
     for (let p = 0; p < ring.partitions; p++) {
@@ -161,17 +139,28 @@ export class AntiEntropy {
     }
     if (pairs.length === 0) return;
     const [partition, peer] = pairs[this.cursor++ % pairs.length] as [number, string];
-    if (this.deps.status(peer) !== "up") return;
+    if (this.deps.view.status(peer) !== "up") return;
     await this.exchange(partition, peer);
   }
 
   private async exchange(partition: number, peer: string): Promise<void> {
     const tree = this.tree(partition);
-    const theirBranches = await this.ask(peer, { type: "aae_branches", partition }, "branches");
+    const request = { timeoutMs: this.options.requestTimeoutMs };
+    const { branches: theirBranches } = await this.deps.peers.request(
+      peer,
+      peerMessages.aaeBranches,
+      { partition },
+      request,
+    );
     const branches = differingBranches(tree.branches(), theirBranches);
     let repaired = 0;
     if (branches.length > 0) {
-      const theirLeaves = await this.ask(peer, { type: "aae_leaves", partition, branches }, "leaves");
+      const { leaves: theirLeaves } = await this.deps.peers.request(
+        peer,
+        peerMessages.aaeLeaves,
+        { partition, branches },
+        request,
+      );
       const segments = differingSegments(branches, tree.leaves(branches), theirLeaves).slice(
         0,
         this.options.segmentsPerExchangeMax,
@@ -190,14 +179,12 @@ export class AntiEntropy {
     peer: string,
     segments: readonly number[],
   ): Promise<number> {
-    const address = this.deps.addressOf(peer);
-    if (address === undefined) return 0;
-    const reply = await this.deps.transport.request(
-      address,
-      { type: "aae_keys", partition, segments },
+    const { keys: theirs } = await this.deps.peers.request(
+      peer,
+      peerMessages.aaeKeys,
+      { partition, segments },
       { timeoutMs: this.options.requestTimeoutMs },
     );
-    const theirs = parseKeyList(reply.keys, this.options.keysPerExchangeMax * 4);
     const ours = new Map(
       this.keysIn(partition, new Set(segments)).map(([k, d]) => [Buffer.from(k).toString("hex"), d]),
     );
@@ -211,7 +198,7 @@ export class AntiEntropy {
     for (const [id] of ours) candidates.set(id, Buffer.from(id, "hex"));
     let repaired = 0;
     for (const key of [...candidates.values()].slice(0, this.options.keysPerExchangeMax)) {
-      if (partitionOf(key, this.deps.ring()?.partitions ?? 0) !== partition) continue;
+      if (partitionOf(key, this.deps.view.ring()?.partitions ?? 0) !== partition) continue;
       if (await this.repairKey(partition, peer, key)) repaired += 1;
     }
     return repaired;
@@ -256,17 +243,6 @@ export class AntiEntropy {
     }
     return out;
   }
-
-  private async ask(peer: string, message: Message, field: string): Promise<Uint8Array> {
-    const address = this.deps.addressOf(peer);
-    if (address === undefined) throw new Error(`no address for ${peer}`);
-    const reply = await this.deps.transport.request(address, message, {
-      timeoutMs: this.options.requestTimeoutMs,
-    });
-    const value = reply[field];
-    if (!(value instanceof Uint8Array)) throw new Error(`peer ${peer} sent no ${field}`);
-    return value;
-  }
 }
 
 function mergeOptional(
@@ -277,22 +253,4 @@ function mergeOptional(
   if (a === undefined) return b;
   if (b === undefined) return a;
   return conflicts.merge(a, b);
-}
-
-function parseIds(value: unknown, max: number): number[] {
-  if (!Array.isArray(value) || value.length > max) throw new BadRequestError("bad id list");
-  for (const v of value)
-    if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v >= max)
-      throw new BadRequestError("bad id");
-  return value as number[];
-}
-
-function parseKeyList(value: unknown, max: number): [Uint8Array, Uint8Array][] {
-  if (!Array.isArray(value) || value.length > max) throw new Error("bad key list from peer");
-  return value.map((pair: unknown) => {
-    if (!Array.isArray(pair) || !(pair[0] instanceof Uint8Array) || !(pair[1] instanceof Uint8Array)) {
-      throw new Error("bad key list entry from peer");
-    }
-    return [pair[0], pair[1]] as [Uint8Array, Uint8Array];
-  });
 }

@@ -9,45 +9,34 @@ import {
   withMember,
 } from "../core/membership/cluster-state.js";
 import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
-import {
-  answerDigest,
-  applyAnswer,
-  applyPush,
-  digestOf,
-  parseAnswer,
-  parseDigest,
-  parsePush,
-  pushFor,
-} from "../core/membership/gossip-digest.js";
-import { parseClusterState } from "../core/membership/parse-cluster-state.js";
+import { answerDigest, applyAnswer, applyPush, digestOf, pushFor } from "../core/membership/gossip-digest.js";
 import type { Logger } from "../log/logger.js";
-import type { Message, PeerInfo, Transport } from "../net/transport.js";
+import type { PeerInfo } from "../net/transport.js";
+import {
+  type HandlerEntry,
+  handler,
+  type PeerClient,
+  PeerMessageError,
+  peerMessages,
+} from "../protocol/index.js";
 import type { Random } from "../random/random.js";
 import type { GossipOptions } from "./gossip-options.js";
 
 export interface GossiperDeps {
   selfId: string;
-  transport: Transport;
+  peers: PeerClient;
   clock: Clock;
   random: Random;
   logger: Logger;
   options: GossipOptions;
   partitions: number;
   n: number;
-  membersMax: number;
   /** Called (awaited) whenever the ring or a member's membership state changed, before it is gossiped on. */
   persist(state: ClusterState): Promise<void>;
   /** This node's current load, reported with its heartbeat. */
   load(): MemberLoad;
   /** Called after every change of ring or membership state (not for heartbeats). */
-  onChange(state: ClusterState): void;
-}
-
-/** The inter-node messages the Gossiper answers. */
-const GOSSIP_MESSAGES = new Set(["gossip", "gossip_syn", "gossip_push"]);
-
-export function isGossipMessage(type: string): boolean {
-  return GOSSIP_MESSAGES.has(type);
+  onChange?(state: ClusterState): void;
 }
 
 /**
@@ -134,31 +123,35 @@ export class Gossiper {
   }
 
   /**
-   * Answers a peer's gossip: a digest (the answer carries what the peer lacks and asks for what
-   * it has newer), a push of records asked for, or a whole state (from a node that predates
-   * digests: merge theirs, reply with ours).
+   * The peer messages the Gossiper answers: a digest (the answer carries what the peer lacks and
+   * asks for what it has newer), a push of records asked for, or a whole state (from a node that
+   * predates digests: merge theirs, reply with ours).
    */
-  async onGossip(from: PeerInfo, message: Message): Promise<Message> {
-    this.deps.logger.trace({ from: from.id, type: message.type }, "gossip received");
-    if (message.type === "gossip_syn") {
-      const digest = parseDigest(message, this.limits);
-      const mine = digest.entries.find(([id]) => id === this.deps.selfId);
-      this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
-      const { state, answer } = answerDigest(this.state, digest);
-      await this.adopt(state);
-      return { type: "gossip_ack", ...answer };
-    }
-    if (message.type === "gossip_push") {
-      await this.adopt(applyPush(this.state, parsePush(message, this.limits)));
-      return { type: "gossip_push_ok" };
-    }
-    const theirs = parseClusterState(message.state, this.limits);
-    await this.adopt(mergeClusterStates(this.state, theirs));
-    return { type: "gossip", state: this.state };
+  handlers(): HandlerEntry[] {
+    return [
+      handler(peerMessages.gossipSyn, async (digest, from) => {
+        this.trace(from, "digest");
+        const mine = digest.entries.find(([id]) => id === this.deps.selfId);
+        this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
+        const { state, answer } = answerDigest(this.state, digest);
+        await this.adopt(state);
+        return answer;
+      }),
+      handler(peerMessages.gossipPush, async (push, from) => {
+        this.trace(from, "push");
+        await this.adopt(applyPush(this.state, push));
+        return {};
+      }),
+      handler(peerMessages.gossip, async ({ state }, from) => {
+        this.trace(from, "whole state");
+        await this.adopt(mergeClusterStates(this.state, state));
+        return { state: this.state };
+      }),
+    ];
   }
 
-  private get limits(): { membersMax: number; partitions: number } {
-    return { membersMax: this.deps.membersMax, partitions: this.deps.partitions };
+  private trace(from: PeerInfo, kind: string): void {
+    this.deps.logger.trace({ from: from.id, kind }, "gossip received");
   }
 
   private schedule(): void {
@@ -208,19 +201,16 @@ export class Gossiper {
     try {
       const sent = { stateVersion: this.self().stateVersion, ringVersion: this.state.ring?.version ?? 0 };
       const digest = digestOf(this.state);
-      const reply = await this.deps.transport.request(address, { type: "gossip_syn", ...digest }, options);
-      if (reply.type !== "gossip_ack") throw new Error(`unexpected gossip answer ${reply.type.slice(0, 64)}`);
-      const answer = parseAnswer(reply, this.limits);
+      const answer = await this.deps.peers.request(address, peerMessages.gossipSyn, digest, options);
       await this.adopt(applyAnswer(this.state, answer));
       // From the state as it is now: records merged meanwhile are the newest to send.
       const push = pushFor(this.state, digest, answer);
-      if (push !== undefined)
-        await this.deps.transport.request(address, { type: "gossip_push", ...push }, options);
+      if (push !== undefined) await this.deps.peers.request(address, peerMessages.gossipPush, push, options);
       // The peer now holds at least what this node sent.
       this.confirm(sent.stateVersion, sent.ringVersion);
     } catch (error) {
       // Unreachable peers are the failure detector's business; only malformed replies are news.
-      if (error instanceof Error && error.name === "BadClusterStateError") {
+      if (error instanceof PeerMessageError) {
         this.deps.logger.warn({ peer: address, reason: error.message }, "gossip reply refused");
       }
     }
@@ -267,7 +257,7 @@ export class Gossiper {
     const snapshot = next;
     this.persisting = this.persisting.then(() => this.deps.persist(snapshot));
     await this.persisting;
-    this.deps.onChange(next);
+    this.deps.onChange?.(next);
   }
 }
 

@@ -2,9 +2,9 @@ import type { Clock } from "../clock/clock.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
-import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { decodeStoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
+import type { ClusterView } from "./cluster-view.js";
 
 export interface HandoffOptions {
   /** How often the node looks for hints whose target is up. */
@@ -29,11 +29,7 @@ export const defaultHandoffOptions: HandoffOptions = {
 export interface HandoffDeps {
   hints: HintStore;
   access: ReplicaAccess;
-  status: (nodeId: string) => LivenessStatus;
-  /** Whether the node is still a member that should receive its hints. */
-  isMember: (nodeId: string) => boolean;
-  /** The current home replicas of a partition, for hints whose target has left. */
-  homeOf: (partition: number) => readonly string[];
+  view: ClusterView;
   clock: Clock;
   logger: Logger;
   onDelivered: (count: number) => void;
@@ -60,6 +56,18 @@ export class HintedHandoff {
     );
   }
 
+  /** Whether the node is still a member that should receive its hints. */
+  private isMember(id: string): boolean {
+    const m = this.deps.view.member(id);
+    return m !== undefined && m.state !== "left";
+  }
+
+  /** The current home replicas of a partition, for hints whose target has left. */
+  private homeOf(partition: number): readonly string[] {
+    const ring = this.deps.view.ring();
+    return ring === undefined ? [] : ring.preferenceList(partition).slice(0, ring.n);
+  }
+
   start(): void {
     this.task.start();
   }
@@ -71,8 +79,8 @@ export class HintedHandoff {
   private round(): void {
     for (const target of this.deps.hints.targets().keys()) {
       if (this.busy.size >= this.options.targetsConcurrentMax) return;
-      const member = this.deps.isMember(target);
-      if (this.busy.has(target) || (member && this.deps.status(target) !== "up")) continue;
+      const member = this.isMember(target);
+      if (this.busy.has(target) || (member && this.deps.view.status(target) !== "up")) continue;
       this.busy.add(target);
       this.deliver(target)
         .catch((error: unknown) => this.deps.logger.warn({ target, err: error }, "handoff round failed"))
@@ -81,7 +89,7 @@ export class HintedHandoff {
   }
 
   private async deliver(target: string): Promise<void> {
-    const member = this.deps.isMember(target);
+    const member = this.isMember(target);
     const records = this.deps.hints.pending(target, this.options.batchKeysMax);
     let delivered = 0;
     let failed = 0;
@@ -92,7 +100,7 @@ export class HintedHandoff {
         if (ok) delivered += 1;
         else failed += 1;
         // A target that stops answering ends this round; the next round retries.
-        if (member && failed > 0 && this.deps.status(target) !== "up") return;
+        if (member && failed > 0 && this.deps.view.status(target) !== "up") return;
       }
     };
     await Promise.all(Array.from({ length: this.options.concurrencyPerTarget }, worker));
@@ -111,7 +119,7 @@ export class HintedHandoff {
    * lost with the node it was meant for.
    */
   private async redirect(target: string, record: HintRecord): Promise<boolean> {
-    const home = this.deps.homeOf(record.partition).filter((id) => this.deps.status(id) === "up");
+    const home = this.homeOf(record.partition).filter((id) => this.deps.view.status(id) === "up");
     const object = decodeStoredObject(record.bytes);
     const results = await Promise.all(
       home.map((id) =>

@@ -1,16 +1,22 @@
 import type { Clock } from "../clock/clock.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
-import type { ClusterState, MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
-import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import type { MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
 import { partitionOf } from "../core/partition.js";
 import { homeOf, partitionsGained } from "../core/ring/index.js";
 import { decodeStoredObject } from "../core/stored-object.js";
-import { BadRequestError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
-import type { Message, Transport } from "../net/transport.js";
+import {
+  type HandlerEntry,
+  handler,
+  type MemberClient,
+  peerMessages,
+  type ReplyOut,
+  type RequestOut,
+} from "../protocol/index.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { objectKey, partitionRange } from "../storage/object-key.js";
+import type { ClusterView } from "./cluster-view.js";
 
 export interface TransferOptions {
   /** How often the node checks whether it must receive partitions. */
@@ -34,15 +40,14 @@ export const defaultTransferOptions: TransferOptions = {
 
 export interface TransferDeps {
   selfId: string;
-  n: () => number;
+  /** The cluster's N, for a ring of fewer distinct owners the ring's own. */
+  n: number;
   partitions: number;
-  state: () => ClusterState;
   updateSelf: (change: (self: MemberRecord) => MemberRecord) => Promise<void>;
   storage: StorageEngine;
   replica: LocalReplica;
-  transport: Transport;
-  addressOf: (nodeId: string) => string | undefined;
-  status: (nodeId: string) => LivenessStatus;
+  peers: MemberClient;
+  view: ClusterView;
   clock: Clock;
   logger: Logger;
 }
@@ -80,24 +85,13 @@ export class PartitionTransfer {
     this.task.stop();
   }
 
-  handles(type: string): boolean {
-    return type === "xfer_scan";
+  /** The peer messages this subsystem answers. */
+  handlers(): HandlerEntry[] {
+    return [handler(peerMessages.xferScan, (r) => this.scan(r))];
   }
 
   /** Serves one batch of a partition to a node receiving it. */
-  handle(message: Message): Message {
-    const { partition, after, limit } = message;
-    if (
-      typeof partition !== "number" ||
-      !Number.isInteger(partition) ||
-      partition < 0 ||
-      partition >= this.deps.partitions
-    ) {
-      throw new BadRequestError("bad partition");
-    }
-    if (after !== null && !(after instanceof Uint8Array)) throw new BadRequestError("bad cursor");
-    if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 || limit > 10_000)
-      throw new BadRequestError("bad limit");
+  private scan({ partition, after, limit }: RequestOut<typeof peerMessages.xferScan>) {
     const range = partitionRange(partition);
     const start = after === null ? range.start : objectKey(partition, after);
     const items: [Uint8Array, Uint8Array][] = [];
@@ -113,17 +107,17 @@ export class PartitionTransfer {
       items.push([key, value]);
       bytes += value.length;
     }
-    return { type: "xfer_scan_ok", items, done };
+    return { items, done };
   }
 
   private async check(): Promise<void> {
-    const state = this.deps.state();
+    const state = this.deps.view.state();
     const ring = state.ring;
     const self = state.members.find((m) => m.id === this.deps.selfId);
     if (ring === null || ring.next === null || self === undefined) return;
     if (self.transfer.version >= ring.version) return;
     const next = ring.next;
-    const n = this.deps.n();
+    const n = this.deps.view.ring()?.n ?? this.deps.n;
     if (this.job?.version !== ring.version) {
       this.job = { version: ring.version, done: new Set() };
       this.keys = 0;
@@ -142,11 +136,11 @@ export class PartitionTransfer {
     const queue = [...gained];
     const worker = async (): Promise<void> => {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
-        if (this.deps.state().ring?.version !== job.version) return;
+        if (this.deps.view.state().ring?.version !== job.version) return;
         const home = homeOf(ring.owners, p, n);
         const staying = homeOf(next, p, n);
-        const member = (id: string) => this.deps.state().members.find((m) => m.id === id);
-        const sources = home.filter((id) => id !== this.deps.selfId && this.deps.status(id) === "up");
+        const member = (id: string) => this.deps.view.state().members.find((m) => m.id === id);
+        const sources = home.filter((id) => id !== this.deps.selfId && this.deps.view.status(id) === "up");
         // A replica that loses the partition may hold writes no other replica has (one a W=1
         // client acknowledged, or one a network partition kept from the others), and nothing
         // copies them once it is no longer a home replica: each one must be read, so wait for
@@ -180,7 +174,7 @@ export class PartitionTransfer {
     const remaining = partitionsGained(ring.owners, ring.next, n, this.deps.selfId).filter(
       (p) => !job.done.has(p),
     ).length;
-    const complete = remaining === 0 && this.deps.state().ring?.version === job.version;
+    const complete = remaining === 0 && this.deps.view.state().ring?.version === job.version;
     await this.report({
       version: complete ? job.version : self.transfer.version,
       remaining,
@@ -196,24 +190,16 @@ export class PartitionTransfer {
 
   /** Streams one partition from one source and merges every key into this replica. */
   private async pull(partition: number, source: string): Promise<void> {
-    const address = this.deps.addressOf(source);
-    if (address === undefined) throw new Error(`no address for ${source}`);
     let after: Uint8Array | null = null;
     for (;;) {
-      const reply = await this.deps.transport.request(
-        address,
-        { type: "xfer_scan", partition, after, limit: this.options.batchKeysMax },
+      const reply: ReplyOut<typeof peerMessages.xferScan> = await this.deps.peers.request(
+        source,
+        peerMessages.xferScan,
+        { partition, after, limit: this.options.batchKeysMax },
         { timeoutMs: this.options.requestTimeoutMs },
       );
-      const items = reply.items;
-      if (!Array.isArray(items) || typeof reply.done !== "boolean")
-        throw new Error(`bad transfer batch from ${source}`);
-      for (const item of items as unknown[]) {
-        if (!Array.isArray(item) || !(item[0] instanceof Uint8Array) || !(item[1] instanceof Uint8Array)) {
-          throw new Error(`bad transfer item from ${source}`);
-        }
-        const [key, bytes] = item as [Uint8Array, Uint8Array];
-        if (key.length === 0 || partitionOf(key, this.deps.partitions) !== partition)
+      for (const [key, bytes] of reply.items) {
+        if (partitionOf(key, this.deps.partitions) !== partition)
           throw new Error(`key of another partition from ${source}`);
         await this.deps.replica.merge(partition, key, decodeStoredObject(bytes));
         this.keys += 1;
@@ -221,7 +207,7 @@ export class PartitionTransfer {
         after = key;
       }
       if (reply.done) return;
-      if (items.length === 0) throw new Error(`empty batch that is not the end from ${source}`);
+      if (reply.items.length === 0) throw new Error(`empty batch that is not the end from ${source}`);
     }
   }
 

@@ -3,12 +3,11 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { values } from "../core/causality/index.js";
-import type { LivenessStatus } from "../core/membership/failure-detector.js";
-import type { RingView } from "../core/ring/ring-view.js";
 import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { splitObjectKey } from "../storage/object-key.js";
+import type { ClusterView } from "./cluster-view.js";
 
 export interface TombstoneOptions {
   /**
@@ -40,8 +39,7 @@ export interface ReaperDeps {
   storage: StorageEngine;
   replica: LocalReplica;
   access: ReplicaAccess;
-  ring: () => RingView | undefined;
-  status: (nodeId: string) => LivenessStatus;
+  view: ClusterView;
   clock: Clock;
   logger: Logger;
   onReaped: (count: number) => void;
@@ -105,12 +103,12 @@ export class TombstoneReaper {
   }
 
   private async reapIfEverywhere(partition: number, key: Uint8Array, object: StoredObject): Promise<boolean> {
-    const ring = this.deps.ring();
+    const ring = this.deps.view.ring();
     if (ring === undefined) return false;
     const home = ring.preferenceList(partition).slice(0, ring.n);
     for (const id of home) {
       if (id === this.deps.selfId) continue;
-      if (this.deps.status(id) !== "up") return false;
+      if (this.deps.view.status(id) !== "up") return false;
       try {
         const theirs = await this.deps.access.read(id, partition, key, this.options.requestTimeoutMs);
         // Another replica that already reaped it agrees; one that holds anything else does not.

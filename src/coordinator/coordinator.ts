@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import type { ClusterView } from "../cluster/cluster-view.js";
 import { join, type VersionVector } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
@@ -16,10 +17,8 @@ import { withTimeout } from "./with-timeout.js";
 export interface CoordinatorDeps {
   nodeId: string;
   replica: LocalReplica;
-  /** The current ring, or undefined while the cluster has none yet. */
-  ring: () => RingView | undefined;
+  view: ClusterView;
   access: ReplicaAccess;
-  status: (nodeId: string) => LivenessStatus;
   clock: Clock;
   logger: Logger;
   /** Counts a read repair sent to a stale home replica. */
@@ -57,7 +56,7 @@ export class Coordinator {
   constructor(private readonly deps: CoordinatorDeps) {}
 
   private currentRing(): RingView {
-    const ring = this.deps.ring();
+    const ring = this.deps.view.ring();
     if (ring === undefined) throw new NotReadyError("the cluster has no ring yet; retry shortly");
     return ring;
   }
@@ -81,7 +80,7 @@ export class Coordinator {
   async get(key: Uint8Array, options: RequestOptions): Promise<StoredObject | undefined> {
     const partition = this.partitionOf(key);
     const home = this.homeReplicas(partition);
-    const pool = new FallbackPool(this.fallbacks(partition), this.deps.status);
+    const pool = new FallbackPool(this.fallbacks(partition), (id) => this.deps.view.status(id));
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     const slots = home.map((id) =>
       this.slot(
@@ -195,7 +194,7 @@ export class Coordinator {
       this.deps.clock,
       () => new QuorumError(options.w, 0, "write"),
     );
-    const pool = new FallbackPool(this.fallbacks(partition), this.deps.status);
+    const pool = new FallbackPool(this.fallbacks(partition), (id) => this.deps.view.status(id));
     const slots = home.map((id) =>
       id === this.deps.nodeId
         ? local.then(() => ({ nodeId: id, primary: true, value: undefined }))
@@ -238,7 +237,7 @@ export class Coordinator {
     fallback: (nodeId: string, timeoutMs: number) => Promise<T>,
   ): Promise<SlotReply<T>> {
     const remaining = (): number => Math.max(1, deadlineMs - this.deps.clock.nowMs());
-    if (home === this.deps.nodeId || this.deps.status(home) !== "down") {
+    if (home === this.deps.nodeId || this.deps.view.status(home) !== "down") {
       const budget =
         home === this.deps.nodeId || pool.remaining === 0 ? remaining() : Math.ceil(remaining() / 2);
       try {
@@ -272,9 +271,9 @@ export class Coordinator {
     options: RequestOptions,
   ): Promise<StoredObject> {
     const rank = { up: 0, suspect: 1, down: 2 } as const;
-    const ordered = [...home].sort((a, b) => rank[this.deps.status(a)] - rank[this.deps.status(b)]);
+    const ordered = [...home].sort((a, b) => rank[this.deps.view.status(a)] - rank[this.deps.view.status(b)]);
     for (const id of ordered) {
-      if (this.deps.status(id) === "down") continue;
+      if (this.deps.view.status(id) === "down") continue;
       try {
         return await this.deps.access.forwardPut(id, {
           key,

@@ -7,6 +7,7 @@ import { silentLogger } from "../../src/log/logger.js";
 import { PeerUnreachableError } from "../../src/net/errors.js";
 import { defaultTcpTransportOptions, TcpTransport } from "../../src/net/tcp-transport.js";
 import type { Message } from "../../src/net/transport.js";
+import { PeerClient, type ProtocolLimits } from "../../src/protocol/index.js";
 import { unusedAddress } from "./raw-peer.js";
 
 /**
@@ -39,6 +40,18 @@ function transport(id: string, listen: { host: string; port: number }): TcpTrans
   return t;
 }
 
+const joinLimits: ProtocolLimits = {
+  partitions: 256,
+  n: 3,
+  membersMax: 100,
+  keyBytesMax: 1024,
+  valueBytesMax: 1024 * 1024,
+  contentTypeBytesMax: 256,
+  timeoutMsMax: 60_000,
+  treeSegments: 256,
+  aaeKeysMax: 8000,
+};
+
 const joinInfoReply: Message = {
   type: "join_info_ok",
   settings: { n: 3, r: 2, w: 2, partitions: 64, conflictMode: "causal" },
@@ -62,11 +75,10 @@ test("a joiner retries seeds given by host name until one resolves and answers",
   const startedAt = Date.now();
   const joining = fetchJoinInfo(
     [UNRESOLVABLE, `localhost:${port}`],
-    joiner,
+    new PeerClient(joiner, joinLimits),
     systemClock,
     silentLogger(),
     { timeoutMs: 20_000, retryIntervalMs: 100, requestTimeoutMs: 1000 },
-    100,
   );
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const seed = transport("seed", { host: "127.0.0.1", port });

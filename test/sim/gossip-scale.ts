@@ -15,7 +15,7 @@ import {
   MemoryNetwork,
   MemoryTransport,
 } from "../../src/net/memory-transport.js";
-import type { Message, PeerInfo } from "../../src/net/transport.js";
+import { PeerClient, PeerServer, type ProtocolLimits } from "../../src/protocol/index.js";
 import { SimClock } from "./sim-clock.js";
 import { SimRandom } from "./sim-random.js";
 
@@ -139,6 +139,18 @@ export async function runGossipScale(options: GossipScaleOptions): Promise<Gossi
   /** When each node first saw each watched member (join) or saw it down (death). */
   const firstSeen = new Map<string, Map<string, number>>();
   const logger = silentLogger();
+  // Only gossip travels here: the limits that matter are the member count and the partitions.
+  const limits: ProtocolLimits = {
+    partitions,
+    n: 3,
+    membersMax: 10_000,
+    keyBytesMax: 1024,
+    valueBytesMax: 0,
+    contentTypeBytesMax: 0,
+    timeoutMsMax: 1,
+    treeSegments: 1,
+    aaeKeysMax: 0,
+  };
   const nodes = new Map<string, GossipNode>();
 
   const startNode = (id: string, state: ClusterState, seeds: string[]): GossipNode => {
@@ -152,14 +164,13 @@ export async function runGossipScale(options: GossipScaleOptions): Promise<Gossi
     const gossiper: Gossiper = new Gossiper(
       {
         selfId: id,
-        transport,
+        peers: new PeerClient(transport, limits),
         clock: sim,
         random: random.fork(`gossip/${id}`),
         logger,
         options: options.gossip,
         partitions,
         n: 3,
-        membersMax: 10_000,
         persist: () => Promise.resolve(),
         load: () => NO_LOAD,
         onChange: (changed) => {
@@ -171,10 +182,9 @@ export async function runGossipScale(options: GossipScaleOptions): Promise<Gossi
       state,
       seeds,
     );
-    void transport.start({
-      onRequest: (_from: PeerInfo, message: Message) => gossiper.onGossip(_from, message),
-      onMessage: () => undefined,
-    });
+    const server = new PeerServer(logger);
+    server.install(limits, gossiper.handlers());
+    void transport.start(server);
     const node = { id, gossiper, transport };
     nodes.set(id, node);
     return node;

@@ -9,7 +9,8 @@ import {
   type RequestLimits,
 } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
-import { createNode, type RingkvNode } from "../../src/node.js";
+import { createNode } from "../../src/node/real-components.js";
+import type { RingkvNode } from "../../src/node.js";
 
 export interface TestNode {
   node: RingkvNode;

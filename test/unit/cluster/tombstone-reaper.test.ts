@@ -42,8 +42,13 @@ test("the reaper looks at every key: 250 old tombstones are gone after exactly 3
       storage,
       replica,
       access: noRemoteReplicas,
-      ring: () => ringView(["n1"], 1, 1),
-      status: () => "up",
+      view: {
+        state: () => ({ members: [], ring: null }),
+        member: () => undefined,
+        status: () => "up",
+        addressOf: () => undefined,
+        ring: () => ringView(["n1"], 1, 1),
+      },
       clock,
       logger: silentLogger(),
       onReaped: (count) => {

@@ -1,0 +1,63 @@
+import { accessSync, constants as fsConstants, mkdirSync } from "node:fs";
+import { systemClock } from "../clock/clock.js";
+import type { NodeOptions } from "../config/node-options.js";
+import { ConfigError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import { defaultTcpTransportOptions, FaultInjectingTransport, TcpTransport } from "../net/index.js";
+import { RingkvNode } from "../node.js";
+import { systemRandom } from "../random/random.js";
+import { openLmdbEngine } from "../storage/lmdb-engine.js";
+
+/**
+ * Builds a node with real components: the data directory, LMDB, TCP, the system clock. The only
+ * place that does; tests and the simulation hand RingkvNode fakes (memory storage and transport,
+ * a virtual clock).
+ */
+export async function createNode(options: NodeOptions, logger: Logger): Promise<RingkvNode> {
+  ensureDataDir(options.dataDir);
+  const storage = await openLmdbEngine({
+    path: options.dataDir,
+    mapSizeBytesMax: options.storage.mapSizeBytesMax,
+  });
+  const tcp = new TcpTransport(
+    {
+      ...defaultTcpTransportOptions,
+      // A peer that comes back is dialled again within a second: gossip sees it up about as
+      // fast, and replication and handoff should not fail fast for longer than that.
+      reconnectBackoffMaxMs: 1000,
+      nodeId: options.id,
+      clusterName: options.clusterName,
+      listen: options.listen,
+      advertise: options.advertiseListen,
+    },
+    { clock: systemClock, logger },
+  );
+  let node: RingkvNode | undefined;
+  const faults = options.faultInjection
+    ? new FaultInjectingTransport(tcp, {
+        clock: systemClock,
+        logger,
+        idOf: (address) => node?.memberIdAt(address),
+      })
+    : undefined;
+  if (faults !== undefined) logger.warn("fault injection is enabled (/admin/faults): for testing only");
+  node = new RingkvNode(options, {
+    clock: systemClock,
+    random: systemRandom,
+    storage,
+    transport: faults ?? tcp,
+    logger,
+    faults,
+  });
+  return node;
+}
+
+function ensureDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, fsConstants.R_OK | fsConstants.W_OK);
+  } catch (error) {
+    const reason = error instanceof Error && "code" in error ? String(error.code) : String(error);
+    throw new ConfigError(`--data-dir ${dir} is not a writable directory (${reason})`);
+  }
+}

@@ -1,0 +1,251 @@
+import type { Clock } from "../clock/clock.js";
+import { AntiEntropy, defaultAntiEntropyOptions } from "../cluster/anti-entropy.js";
+import { defaultGossipOptions } from "../cluster/gossip-options.js";
+import { Gossiper } from "../cluster/gossiper.js";
+import { defaultHandoffOptions, HintedHandoff } from "../cluster/hinted-handoff.js";
+import { kvHandlers } from "../cluster/kv-handlers.js";
+import { defaultTransferOptions, PartitionTransfer } from "../cluster/partition-transfer.js";
+import { defaultTombstoneOptions, TombstoneReaper } from "../cluster/tombstone-reaper.js";
+import { TransportReplicaAccess } from "../cluster/transport-replica-access.js";
+import { formatAddress } from "../config/address.js";
+import type { ClusterSettings, NodeOptions } from "../config/node-options.js";
+import { Coordinator } from "../coordinator/coordinator.js";
+import { HintStore } from "../coordinator/hint-store.js";
+import { LocalReplica } from "../coordinator/local-replica.js";
+import { conflictResolution } from "../core/conflict-mode.js";
+import type { ClusterState } from "../core/membership/cluster-state.js";
+import type { Logger } from "../log/logger.js";
+import type { NodeMetrics } from "../metrics/node-metrics.js";
+import type { Transport } from "../net/transport.js";
+import {
+  type HandlerEntry,
+  handler,
+  MemberClient,
+  missingHandlers,
+  PeerClient,
+  type ProtocolLimits,
+  peerMessages,
+} from "../protocol/index.js";
+import type { Random } from "../random/random.js";
+import type { StorageEngine } from "../storage/engine.js";
+import type { NodeStart } from "./bootstrap.js";
+import { GossipClusterView } from "./cluster-view.js";
+import { Departure, defaultDepartureOptions } from "./departure.js";
+import { LoadReport } from "./load-report.js";
+
+/** Members a gossiped state may list; a larger one is refused as malformed. */
+export const MEMBERS_MAX = 10_000;
+
+/** Keys one anti-entropy listing may carry: a few exchanges' worth. */
+const AAE_KEYS_PER_LISTING = 4;
+
+/** What peer messages this node accepts, from its options and its cluster's settings. */
+export function protocolLimits(options: NodeOptions, settings: ClusterSettings): ProtocolLimits {
+  return {
+    partitions: settings.partitions,
+    n: settings.n,
+    membersMax: MEMBERS_MAX,
+    keyBytesMax: options.limits.keyBytesMax,
+    valueBytesMax: options.limits.valueBytesMax,
+    contentTypeBytesMax: options.limits.contentTypeBytesMax,
+    timeoutMsMax: options.limits.timeoutMsMax,
+    treeSegments: defaultAntiEntropyOptions.treeSegments,
+    aaeKeysMax: defaultAntiEntropyOptions.keysPerExchangeMax * AAE_KEYS_PER_LISTING,
+  };
+}
+
+export interface ServiceInputs {
+  options: NodeOptions;
+  clock: Clock;
+  random: Random;
+  storage: StorageEngine;
+  transport: Transport;
+  logger: Logger;
+  metrics: NodeMetrics;
+  start: NodeStart;
+  settings: ClusterSettings;
+  state: ClusterState;
+}
+
+/**
+ * Everything a running node is made of, built whole once the node knows its cluster: no part
+ * is missing or filled in later. `handlers` routes every peer message to its subsystem.
+ */
+export interface NodeServices {
+  readonly settings: ClusterSettings;
+  readonly limits: ProtocolLimits;
+  readonly replica: LocalReplica;
+  readonly hints: HintStore;
+  readonly gossiper: Gossiper;
+  readonly view: GossipClusterView;
+  readonly access: TransportReplicaAccess;
+  readonly coordinator: Coordinator;
+  readonly load: LoadReport;
+  readonly departure: Departure;
+  readonly handlers: readonly HandlerEntry[];
+  /** Starts every background task, in order; `stop` stops them. */
+  start(): void;
+  stop(): void;
+}
+
+export function buildServices(inputs: ServiceInputs): NodeServices {
+  const { options, clock, random, storage, transport, logger, metrics, settings } = inputs;
+  const selfId = options.id;
+  const limits = protocolLimits(options, settings);
+  const peers = new PeerClient(transport, limits);
+  const replica = new LocalReplica(
+    storage,
+    {
+      actor: inputs.start.identity.actor,
+      siblingsMax: options.limits.siblingsMax,
+      siblingsWarn: options.limits.siblingsWarn,
+      conflicts: conflictResolution(settings.conflictMode, () => clock.nowMs()),
+    },
+    logger,
+    metrics,
+  );
+  const load = new LoadReport(storage, clock, 1000);
+  const gossiper = new Gossiper(
+    {
+      selfId,
+      peers,
+      clock,
+      random,
+      logger,
+      options: defaultGossipOptions,
+      partitions: settings.partitions,
+      n: settings.n,
+      persist: (s) => inputs.start.meta.storeClusterState(s),
+      load: () => load.current(),
+    },
+    inputs.state,
+    options.seeds.map(formatAddress),
+  );
+  const view = new GossipClusterView(gossiper, settings.n);
+  const hints = new HintStore(
+    storage,
+    options.limits.hintsPerTargetMax,
+    { onStored: () => metrics.hintsStored.inc(), onRefused: () => metrics.hintsRefused.inc() },
+    replica.conflicts,
+  );
+  const members = new MemberClient(peers, (id) => view.addressOf(id));
+  const access = new TransportReplicaAccess(selfId, replica, hints, members);
+  const coordinator = new Coordinator({
+    nodeId: selfId,
+    replica,
+    view,
+    access,
+    clock,
+    logger,
+    onReadRepair: () => metrics.readRepairs.inc(),
+    onForward: () => metrics.writesForwarded.inc(),
+  });
+  const antiEntropy = new AntiEntropy(
+    {
+      selfId,
+      storage,
+      replica,
+      access,
+      peers: members,
+      view,
+      clock,
+      logger,
+      tombstoneGraceMs: options.tombstoneGraceMs,
+      onExchange: (_partition, keys) => {
+        metrics.aaeExchanges.inc();
+        metrics.aaeKeysRepaired.inc(keys);
+      },
+    },
+    { ...defaultAntiEntropyOptions, exchangeIntervalMs: options.aaeIntervalMs },
+  );
+  const transfer = new PartitionTransfer(
+    {
+      selfId,
+      n: settings.n,
+      partitions: settings.partitions,
+      updateSelf: (change) => gossiper.updateSelf(change),
+      storage,
+      replica,
+      peers: members,
+      view,
+      clock,
+      logger,
+    },
+    defaultTransferOptions,
+  );
+  const reaper = new TombstoneReaper(
+    {
+      selfId,
+      storage,
+      replica,
+      access,
+      view,
+      clock,
+      logger,
+      onReaped: (count) => metrics.tombstonesReaped.inc(count),
+    },
+    { ...defaultTombstoneOptions, graceMs: options.tombstoneGraceMs },
+  );
+  const handoff = new HintedHandoff(
+    { hints, access, view, clock, logger, onDelivered: (count) => metrics.hintsDelivered.inc(count) },
+    defaultHandoffOptions,
+  );
+  const departure = new Departure(
+    { selfId, view, hints, peerKnowsSelf: () => gossiper.peerKnowsSelf(), clock, logger },
+    defaultDepartureOptions,
+  );
+  const handlers = [
+    ...gossiper.handlers(),
+    handler(peerMessages.joinInfo, () => ({ settings, state: gossiper.current })),
+    ...kvHandlers(replica, hints, coordinator),
+    ...antiEntropy.handlers(),
+    ...transfer.handlers(),
+  ];
+  const missing = missingHandlers(handlers);
+  if (missing.length > 0) throw new Error(`no handler for ${missing.join(", ")}`);
+  const treeKeys = antiEntropy.rebuild();
+  logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
+  watchWithMetrics(metrics, selfId, gossiper, hints, antiEntropy);
+  const tasks = [gossiper, handoff, antiEntropy, reaper, transfer, departure];
+  return {
+    settings,
+    limits,
+    replica,
+    hints,
+    gossiper,
+    view,
+    access,
+    coordinator,
+    load,
+    departure,
+    handlers,
+    start: () => {
+      for (const task of tasks) task.start();
+    },
+    stop: () => {
+      for (const task of tasks) task.stop();
+    },
+  };
+}
+
+/** The gauges that read the services' state when metrics are scraped. */
+function watchWithMetrics(
+  metrics: NodeMetrics,
+  selfId: string,
+  gossiper: Gossiper,
+  hints: HintStore,
+  antiEntropy: AntiEntropy,
+): void {
+  metrics.hintsPending = () => hints.targets();
+  metrics.aaeExchangeAges = () => antiEntropy.exchangeAges();
+  metrics.clusterView = () => {
+    const current = gossiper.current;
+    const self = current.members.find((m) => m.id === selfId);
+    return {
+      members: current.members.map((m) => ({ state: m.state, status: gossiper.status(m.id) })),
+      ringVersion: current.ring?.version ?? 0,
+      partitionsOwned: current.ring?.owners.filter((o) => o === selfId).length ?? 0,
+      transferRemaining: current.ring?.next == null ? 0 : (self?.transfer.remaining ?? 0),
+    };
+  };
+}
