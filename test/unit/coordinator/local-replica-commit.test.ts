@@ -8,6 +8,7 @@ import { silentLogger } from "../../../src/log/logger.js";
 import { NodeMetrics } from "../../../src/metrics/node-metrics.js";
 import type { StorageEngine, UpdateDecision } from "../../../src/storage/engine.js";
 import { MemoryEngine } from "../../../src/storage/memory-engine.js";
+import { FailingCommitEngine } from "../../support/failing-commit-engine.js";
 
 const sibling = (text: string): Sibling => ({
   value: new TextEncoder().encode(text),
@@ -15,22 +16,6 @@ const sibling = (text: string): Sibling => ({
   deleted: false,
   writtenAtMs: 1,
 });
-
-/** A memory engine whose next commit fails after the write was applied (a failed fsync). */
-class FailingCommitEngine extends MemoryEngine {
-  failNext = false;
-  override update<T>(
-    store: Parameters<StorageEngine["update"]>[0],
-    key: Uint8Array,
-    fn: (old: Uint8Array | undefined) => UpdateDecision<T>,
-    onApplied?: (result: T) => void,
-  ): Promise<T> {
-    const written = super.update(store, key, fn, onApplied);
-    if (!this.failNext) return written;
-    this.failNext = false;
-    return written.then(() => Promise.reject(new Error("fdatasync: EIO")));
-  }
-}
 
 function replicaOn(storage: StorageEngine, siblingsMax = 100): LocalReplica {
   return new LocalReplica(
