@@ -1,7 +1,7 @@
 import type { ClusterSettings } from "./config/node-options.js";
 import type { ClusterState } from "./core/membership/cluster-state.js";
-import { parseClusterState } from "./core/membership/parse-cluster-state.js";
 import { ConfigError } from "./errors.js";
+import { parseClusterState } from "./protocol/cluster-state-schema.js";
 import type { Random } from "./random/random.js";
 import type { StorageEngine } from "./storage/engine.js";
 

@@ -1,6 +1,7 @@
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import { decideRing } from "../core/membership/claimant.js";
 import {
+  BadClusterStateError,
   type ClusterState,
   findMember,
   type MemberLoad,
@@ -210,7 +211,7 @@ export class Gossiper {
       this.confirm(sent.stateVersion, sent.ringVersion);
     } catch (error) {
       // Unreachable peers are the failure detector's business; only malformed replies are news.
-      if (error instanceof PeerMessageError) {
+      if (error instanceof PeerMessageError || error instanceof BadClusterStateError) {
         this.deps.logger.warn({ peer: address, reason: error.message }, "gossip reply refused");
       }
     }

@@ -12,17 +12,11 @@ import type { VersionVector } from "../core/causality/index.js";
 import { versionVectorProblem } from "../core/causality/invariants.js";
 import { isConflictMode } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
-import {
-  type DigestAnswer,
-  type GossipDigest,
-  type GossipPush,
-  parseAnswer,
-  parseDigest,
-  parsePush,
-} from "../core/membership/gossip-digest.js";
-import { parseClusterState } from "../core/membership/parse-cluster-state.js";
+import type { DigestAnswer, GossipDigest, GossipPush } from "../core/membership/gossip-digest.js";
 import { partitionOf } from "../core/partition.js";
 import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
+import { parseClusterState } from "./cluster-state-schema.js";
+import { parseAnswer, parseDigest, parsePush } from "./gossip-schema.js";
 import type { ProtocolLimits } from "./limits.js";
 import { STORED_KEY_BYTES_MAX, TRANSFER_BATCH_KEYS_MAX } from "./limits.js";
 import {

@@ -1,3 +1,4 @@
+import { BadClusterStateError } from "../core/membership/cluster-state.js";
 import { NotReadyError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { Message, PeerInfo, TransportHandler } from "../net/transport.js";
@@ -68,7 +69,11 @@ export class PeerServer implements TransportHandler {
       return encodeReply(entry.def, (await entry.handle(request, from)) as ReplyIn<MessageDef>);
     } catch (error) {
       const failure = toWireFailure(error);
-      if (error instanceof UnknownMessageError || error instanceof PeerMessageError)
+      if (
+        error instanceof UnknownMessageError ||
+        error instanceof PeerMessageError ||
+        error instanceof BadClusterStateError
+      )
         this.logger.warn(
           { from: from.id, type: message.type.slice(0, 64), reason: failure.message },
           "peer message refused",

@@ -6,6 +6,7 @@
  * had asked the node that failed. A code not in the table stays a RemoteError.
  */
 import { HintStoreFullError } from "../coordinator/hint-store.js";
+import { BadClusterStateError } from "../core/membership/cluster-state.js";
 import { MerkleMessageError } from "../core/merkle/merkle-message-error.js";
 import {
   BadContextError,
@@ -88,6 +89,7 @@ const WIRE_ERRORS: readonly WireErrorEntry[] = [
   entry("bad_message", PeerMessageError, (m) => new PeerMessageError(m)),
   entry("unknown_message", UnknownMessageError, () => new UnknownMessageError("")),
   entry("unexpected_reply", UnexpectedReplyError, () => new UnexpectedReplyError("", "", "")),
+  entry("bad_cluster_state", BadClusterStateError, (m) => new BadClusterStateError(m)),
   entry("bad_merkle_message", MerkleMessageError, (m) => new MerkleMessageError(m)),
 ];
 

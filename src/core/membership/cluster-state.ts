@@ -1,3 +1,13 @@
+import { RingkvError } from "../../errors.js";
+
+/** Another node sent a cluster state that is not well formed (or, merged, not consistent). */
+export class BadClusterStateError extends RingkvError {
+  readonly code = "bad_cluster_state";
+  constructor(message: string) {
+    super(`bad cluster state: ${message}`);
+  }
+}
+
 /**
  * The cluster state every node gossips: members with their ring membership state and liveness
  * counters, and the ring. Merging two states is a join (commutative, associative, idempotent),

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import {
+  BadClusterStateError,
   type ClusterState,
   type MemberRecord,
   type MembershipState,
@@ -14,11 +15,9 @@ import {
   applyAnswer,
   applyPush,
   digestOf,
-  parseAnswer,
-  parseDigest,
   pushFor,
 } from "../../../src/core/membership/gossip-digest.js";
-import { BadClusterStateError } from "../../../src/core/membership/parse-cluster-state.js";
+import { parseAnswer, parseDigest } from "../../../src/protocol/gossip-schema.js";
 
 const LIMITS = { membersMax: 100, partitions: 4 };
 const STATES: readonly MembershipState[] = ["joining", "active", "leaving", "left"];

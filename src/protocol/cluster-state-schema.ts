@@ -1,4 +1,5 @@
 import {
+  BadClusterStateError,
   type ClusterState,
   type MemberLoad,
   type MemberRecord,
@@ -7,17 +8,11 @@ import {
   NO_TRANSFER,
   type RingState,
   type TransferProgress,
-} from "./cluster-state.js";
+} from "../core/membership/cluster-state.js";
+
+export { BadClusterStateError };
 
 const STATES: readonly MembershipState[] = ["joining", "active", "leaving", "left"];
-
-/** Another node sent a cluster state that is not well formed. */
-export class BadClusterStateError extends Error {
-  constructor(message: string) {
-    super(`bad cluster state: ${message}`);
-    this.name = "BadClusterStateError";
-  }
-}
 
 export interface ClusterStateLimits {
   membersMax: number;
