@@ -6,8 +6,7 @@
  * On the wire a request is the map `{ type, ...fields }` and so is its reply (see net/wire.ts for
  * the frame around it); a failure is an error frame whose code is in wire-errors.ts.
  */
-import type { ClusterSettings } from "../config/node-options.js";
-import { NODE_ID_PATTERN, validateClusterSettings } from "../config/node-options.js";
+import { type ClusterSettings, NODE_ID_PATTERN, validateClusterSettings } from "../config/node-options.js";
 import type { VersionVector } from "../core/causality/index.js";
 import { versionVectorProblem } from "../core/causality/invariants.js";
 import { isConflictMode } from "../core/conflict-mode.js";
@@ -17,8 +16,7 @@ import { partitionOf } from "../core/partition.js";
 import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import { parseClusterState } from "./cluster-state-schema.js";
 import { parseAnswer, parseDigest, parsePush } from "./gossip-schema.js";
-import type { ProtocolLimits } from "./limits.js";
-import { STORED_KEY_BYTES_MAX, TRANSFER_BATCH_KEYS_MAX } from "./limits.js";
+import { type ProtocolLimits, STORED_KEY_BYTES_MAX, TRANSFER_BATCH_KEYS_MAX } from "./limits.js";
 import {
   array,
   bool,
