@@ -6,7 +6,7 @@ import type { Sibling } from "../../../src/core/stored-object.js";
 import { StorageFailedError, TooManySiblingsError } from "../../../src/errors.js";
 import { silentLogger } from "../../../src/log/logger.js";
 import { NodeMetrics } from "../../../src/metrics/node-metrics.js";
-import type { StorageEngine, UpdateDecision } from "../../../src/storage/engine.js";
+import type { StorageEngine } from "../../../src/storage/engine.js";
 import { MemoryEngine } from "../../../src/storage/memory-engine.js";
 import { FailingCommitEngine } from "../../support/failing-commit-engine.js";
 
