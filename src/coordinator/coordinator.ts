@@ -27,6 +27,9 @@ export interface CoordinatorDeps {
   onForward?: () => void;
 }
 
+/** A local hint is a write to this node's own storage; it waits at most this long. */
+const LOCAL_HINT_TIMEOUT_MS = 10_000;
+
 /** Hands out fallback nodes (beyond the first N of the preference list) to slots whose home replica failed, each at most once. */
 class FallbackPool {
   private readonly order: string[];
@@ -195,17 +198,22 @@ export class Coordinator {
       () => new QuorumError(options.w, 0, "write"),
     );
     const pool = new FallbackPool(this.fallbacks(partition), (id) => this.deps.view.status(id));
-    const slots = home.map((id) =>
-      id === this.deps.nodeId
-        ? local.then(() => ({ nodeId: id, primary: true, value: undefined }))
-        : this.slot(
-            id,
-            pool,
-            deadlineMs,
-            (t) => this.deps.access.replicate(id, partition, key, object, t),
-            (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t),
-          ),
-    );
+    const slots = home.map((id) => {
+      if (id === this.deps.nodeId) return local.then(() => ({ nodeId: id, primary: true, value: undefined }));
+      const slot = this.slot(
+        id,
+        pool,
+        deadlineMs,
+        (t) => this.deps.access.replicate(id, partition, key, object, t),
+        (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t),
+      );
+      // A home replica that took neither the write nor a hint on a fallback (down, too slow,
+      // refusing, or no fallback exists, as with N equal to the cluster size) gets a hint here,
+      // so it catches up as soon as it is back rather than at anti-entropy's pace (Cassandra
+      // hints every replica that did not acknowledge). It does not count towards W.
+      slot.catch(() => this.hintHere(id, partition, key, object));
+      return slot;
+    });
     const remainingMs = Math.max(1, deadlineMs - this.deps.clock.nowMs());
     // While the partition moves, its future home replicas get the write too. They do not count
     // towards W (they may not hold the rest yet), but the client is answered only once each one
@@ -223,6 +231,15 @@ export class Coordinator {
     await awaitSlots(slots, options.w, options.pw, remainingMs, this.deps.clock, "write");
     await Promise.all(incoming);
     return object;
+  }
+
+  /** Stores a hint for `target` on this node, in the background; a refusal (hint store full) is logged. */
+  private hintHere(target: string, partition: number, key: Uint8Array, object: StoredObject): void {
+    this.deps.access
+      .hint(this.deps.nodeId, target, partition, key, object, LOCAL_HINT_TIMEOUT_MS)
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ target, err: error }, "hint for a home replica not stored"),
+      );
   }
 
   /**
