@@ -1,40 +1,30 @@
 import type { Clock } from "../clock/clock.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
-import type { ReplicaAccess } from "../coordinator/replica-access.js";
-import { values } from "../core/causality/index.js";
-import type { ConflictResolution } from "../core/conflict-mode.js";
-import {
-  causalDigest,
-  differingBranches,
-  differingSegments,
-  segmentOf,
-  TicTacTree,
-} from "../core/merkle/index.js";
-import { partitionOf } from "../core/partition.js";
-import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
+import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import { causalDigest, MerkleMessageError, TicTacTree } from "../core/merkle/index.js";
+import { decodeStoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import { type HandlerEntry, handler, type MemberClient, peerMessages } from "../protocol/index.js";
 import type { StorageEngine } from "../storage/engine.js";
-import { partitionRange, splitObjectKey } from "../storage/object-key.js";
+import { splitObjectKey } from "../storage/object-key.js";
+import { type ExchangeOptions, exchangePartition, keysIn, objectsFor } from "./anti-entropy-exchange.js";
 import type { ClusterView } from "./cluster-view.js";
 
-export interface AntiEntropyOptions {
-  /** One exchange (one partition with one other home replica) starts per interval: the rate limit. */
+export interface AntiEntropyOptions extends ExchangeOptions {
+  /** One round (every partition shared with one peer, compared by their roots) starts per interval. */
   exchangeIntervalMs: number;
-  /** Keys compared and repaired in one exchange at most; the rest wait for the next round. */
-  keysPerExchangeMax: number;
-  /** Differing segments whose keys are listed in one exchange at most. */
-  segmentsPerExchangeMax: number;
-  requestTimeoutMs: number;
-  /** Leaf segments per partition tree (a power of two, 64..65536). */
-  treeSegments: number;
+  /** Differing partitions of a round exchanged at once. */
+  partitionsConcurrentMax: number;
 }
 
 export const defaultAntiEntropyOptions: AntiEntropyOptions = {
   exchangeIntervalMs: 500,
+  partitionsConcurrentMax: 4,
   keysPerExchangeMax: 2000,
-  segmentsPerExchangeMax: 64,
+  segmentsPerExchangeMax: 256,
+  batchKeysMax: 256,
+  batchBytesMax: 4 * 1024 * 1024,
   requestTimeoutMs: 5000,
   treeSegments: 256,
 };
@@ -43,7 +33,6 @@ export interface AntiEntropyDeps {
   selfId: string;
   storage: StorageEngine;
   replica: LocalReplica;
-  access: ReplicaAccess;
   peers: MemberClient;
   view: ClusterView;
   clock: Clock;
@@ -53,16 +42,24 @@ export interface AntiEntropyDeps {
   tombstoneGraceMs: number;
 }
 
+const ROOT_BYTES = 8;
+
 /**
  * Active anti-entropy: a TicTac Merkle tree per partition, kept up to date on every committed
- * write and rebuilt from the engine at start-up; home replicas of a partition compare trees in
- * the background, one exchange per interval, and repair the keys that differ by merging
- * histories in both directions. A replica whose data was lost is refilled this way.
+ * write and rebuilt from the engine at start-up. Each round takes one peer and compares the roots
+ * of every partition both are home replicas of in one request, so partitions in sync cost 8
+ * bytes each; the partitions that differ are exchanged at once (anti-entropy-exchange.ts),
+ * repairing both sides. A peer that just came back up, or whose last round still found
+ * differences it repaired, is taken first until a round repairs nothing: a replica that missed writes or lost
+ * its data is refilled in seconds, not after a walk over every partition.
  */
 export class AntiEntropy {
   private readonly task: PeriodicTask;
   private readonly trees = new Map<number, TicTacTree>();
   private readonly lastExchangeMs = new Map<number, number>();
+  private readonly lastStatus = new Map<string, LivenessStatus>();
+  /** Peers to take before the round-robin: back up recently, or repaired at their last round. */
+  private readonly urgent: string[] = [];
   private cursor = 0;
 
   constructor(
@@ -72,8 +69,8 @@ export class AntiEntropy {
     this.task = new PeriodicTask(
       this.deps.clock,
       this.options.exchangeIntervalMs,
-      () => this.next(),
-      (error: unknown) => this.deps.logger.debug({ err: error }, "anti-entropy exchange failed"),
+      () => this.round(),
+      (error: unknown) => this.deps.logger.debug({ err: error }, "anti-entropy round failed"),
     );
   }
 
@@ -95,7 +92,7 @@ export class AntiEntropy {
     return keys;
   }
 
-  /** Seconds since the last completed exchange of each home partition (undefined: never). */
+  /** Seconds since each home partition was last found in sync with, or exchanged with, a peer. */
   exchangeAges(): Map<number, number> {
     const now = this.deps.clock.nowMs();
     return new Map([...this.lastExchangeMs].map(([p, t]) => [p, (now - t) / 1000]));
@@ -109,12 +106,38 @@ export class AntiEntropy {
     this.task.stop();
   }
 
-  /** The peer messages this subsystem answers: a peer's exchange requests about one partition of ours. */
+  /** The peer messages this subsystem answers: a peer's exchange requests about partitions of ours. */
   handlers(): HandlerEntry[] {
+    const { storage, replica, logger } = this.deps;
     return [
+      handler(peerMessages.aaeRoots, (r) => {
+        const roots = new Uint8Array(ROOT_BYTES * r.partitions.length);
+        r.partitions.forEach((p, i) => roots.set(this.tree(p).root(), ROOT_BYTES * i));
+        return { roots };
+      }),
       handler(peerMessages.aaeBranches, (r) => ({ branches: this.tree(r.partition).branches() })),
       handler(peerMessages.aaeLeaves, (r) => ({ leaves: this.tree(r.partition).leaves(r.branches) })),
-      handler(peerMessages.aaeKeys, (r) => ({ keys: this.keysIn(r.partition, new Set(r.segments)) })),
+      handler(peerMessages.aaeKeys, (r) => ({
+        keys: keysIn(storage, this.options, r.partition, new Set(r.segments)),
+      })),
+      handler(peerMessages.aaeFetch, (r) => ({
+        items: objectsFor(storage, r.partition, r.keys, this.options.batchBytesMax),
+      })),
+      handler(peerMessages.aaePush, async (r, from) => {
+        const merges = r.items.flatMap(([key, bytes]) => {
+          try {
+            return [replica.merge(r.partition, key, decodeStoredObject(bytes))];
+          } catch {
+            logger.warn(
+              { from: from.id, partition: r.partition },
+              "anti-entropy push: an object that does not decode was skipped",
+            );
+            return [];
+          }
+        });
+        await Promise.all(merges);
+        return {};
+      }),
     ];
   }
 
@@ -127,130 +150,98 @@ export class AntiEntropy {
     return tree;
   }
 
-  /** The next (partition, peer) pair, round-robin over this node's home partitions and their other home replicas. */
-  private async next(): Promise<void> {
+  /** One round: the next peer's shared partitions compared by root, the differing ones exchanged. */
+  private async round(): Promise<void> {
     const ring = this.deps.view.ring();
     if (ring === undefined) return;
-    const pairs: [number, string][] = [];
+    const shared = new Map<string, number[]>();
     for (let p = 0; p < ring.partitions; p++) {
       const home = ring.preferenceList(p).slice(0, ring.n);
       if (!home.includes(this.deps.selfId)) continue;
-      for (const peer of home) if (peer !== this.deps.selfId) pairs.push([p, peer]);
+      for (const peer of home)
+        if (peer !== this.deps.selfId) shared.set(peer, [...(shared.get(peer) ?? []), p]);
     }
-    if (pairs.length === 0) return;
-    const [partition, peer] = pairs[this.cursor++ % pairs.length] as [number, string];
-    if (this.deps.view.status(peer) !== "up") return;
-    await this.exchange(partition, peer);
-  }
-
-  private async exchange(partition: number, peer: string): Promise<void> {
-    const tree = this.tree(partition);
-    const request = { timeoutMs: this.options.requestTimeoutMs };
-    const { branches: theirBranches } = await this.deps.peers.request(
+    const peer = this.pickPeer([...shared.keys()]);
+    if (peer === undefined) return;
+    const partitions = shared.get(peer) as number[];
+    const { roots } = await this.deps.peers.request(
       peer,
-      peerMessages.aaeBranches,
-      { partition },
-      request,
-    );
-    const branches = differingBranches(tree.branches(), theirBranches);
-    let repaired = 0;
-    if (branches.length > 0) {
-      const { leaves: theirLeaves } = await this.deps.peers.request(
-        peer,
-        peerMessages.aaeLeaves,
-        { partition, branches },
-        request,
-      );
-      const segments = differingSegments(branches, tree.leaves(branches), theirLeaves).slice(
-        0,
-        this.options.segmentsPerExchangeMax,
-      );
-      repaired = await this.repairSegments(partition, peer, segments);
-    }
-    this.lastExchangeMs.set(partition, this.deps.clock.nowMs());
-    this.deps.onExchange(partition, repaired);
-    if (repaired > 0)
-      this.deps.logger.info({ partition, peer, keys: repaired }, "anti-entropy repaired keys");
-  }
-
-  /** Lists both sides' keys in the differing segments and merges every key whose digests differ. */
-  private async repairSegments(
-    partition: number,
-    peer: string,
-    segments: readonly number[],
-  ): Promise<number> {
-    const { keys: theirs } = await this.deps.peers.request(
-      peer,
-      peerMessages.aaeKeys,
-      { partition, segments },
+      peerMessages.aaeRoots,
+      { partitions },
       { timeoutMs: this.options.requestTimeoutMs },
     );
-    const ours = new Map(
-      this.keysIn(partition, new Set(segments)).map(([k, d]) => [Buffer.from(k).toString("hex"), d]),
-    );
-    const candidates = new Map<string, Uint8Array>();
-    for (const [key, digest] of theirs) {
-      const id = Buffer.from(key).toString("hex");
-      const mine = ours.get(id);
-      if (mine === undefined || !Buffer.from(mine).equals(Buffer.from(digest))) candidates.set(id, key);
-      ours.delete(id);
-    }
-    for (const [id] of ours) candidates.set(id, Buffer.from(id, "hex"));
-    let repaired = 0;
-    for (const key of [...candidates.values()].slice(0, this.options.keysPerExchangeMax)) {
-      if (partitionOf(key, this.deps.view.ring()?.partitions ?? 0) !== partition) continue;
-      if (await this.repairKey(partition, peer, key)) repaired += 1;
-    }
-    return repaired;
+    if (roots.length !== ROOT_BYTES * partitions.length)
+      throw new MerkleMessageError(
+        `${peer} sent ${roots.length} bytes of roots for ${partitions.length} partitions`,
+      );
+    const now = this.deps.clock.nowMs();
+    const differing = partitions.filter((p, i) => {
+      const same = Buffer.from(this.tree(p).root()).equals(
+        roots.subarray(ROOT_BYTES * i, ROOT_BYTES * (i + 1)),
+      );
+      if (same) {
+        this.lastExchangeMs.set(p, now);
+        this.deps.onExchange(p, 0);
+      }
+      return !same;
+    });
+    const queue = [...differing];
+    let repairedTotal = 0;
+    const worker = async (): Promise<void> => {
+      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+        try {
+          const repaired = await exchangePartition(this.exchangeDeps, this.options, this.tree(p), p, peer);
+          this.lastExchangeMs.set(p, this.deps.clock.nowMs());
+          this.deps.onExchange(p, repaired);
+          repairedTotal += repaired;
+          if (repaired > 0)
+            this.deps.logger.info({ partition: p, peer, keys: repaired }, "anti-entropy repaired keys");
+        } catch (error) {
+          this.deps.logger.debug({ partition: p, peer, err: error }, "anti-entropy exchange failed");
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.partitionsConcurrentMax }, worker));
+    // A round that repaired something is followed by another with the same peer until a round
+    // repairs nothing: differences that no repair removes (a tombstone reaped on one side only,
+    // a corrupt object) must not keep the other peers waiting.
+    this.setUrgent(peer, repairedTotal > 0);
   }
 
-  /** Merges the two replicas' histories of one key and writes the merge where it adds something. */
-  private async repairKey(partition: number, peer: string, key: Uint8Array): Promise<boolean> {
-    const timeoutMs = this.options.requestTimeoutMs;
-    const theirs = await this.deps.access.read(peer, partition, key, timeoutMs);
-    const ours = this.deps.replica.read(partition, key);
-    const conflicts = this.deps.replica.conflicts;
-    const merged = mergeOptional(conflicts, ours, theirs);
-    if (merged === undefined) return false;
-    // A side without the key may have reaped this tombstone: copying it back would undo the
-    // reaping, and the reaper on the other side would then chase it forever.
-    if (
-      isTombstoneOnly(merged) &&
-      values(merged).every((s) => s.writtenAtMs <= this.deps.clock.nowMs() - this.deps.tombstoneGraceMs)
-    ) {
-      return false;
-    }
-    let changed = false;
-    if (ours === undefined || !conflicts.same(ours, merged)) {
-      await this.deps.replica.merge(partition, key, merged);
-      changed = true;
-    }
-    if (theirs === undefined || !conflicts.same(theirs, merged)) {
-      await this.deps.access.replicate(peer, partition, key, merged, timeoutMs);
-      changed = true;
-    }
-    return changed;
+  private get exchangeDeps() {
+    const { storage, replica, peers, clock, logger, tombstoneGraceMs } = this.deps;
+    return {
+      storage,
+      replica,
+      peers,
+      clock,
+      logger,
+      tombstoneGraceMs,
+      onCorrupt: (partition: number) =>
+        logger.warn({ partition }, "anti-entropy: an object from a peer that does not decode was skipped"),
+    };
   }
 
-  /** (key, causal digest) of every key of a partition that falls in the given segments. */
-  private keysIn(partition: number, segments: ReadonlySet<number>): [Uint8Array, Uint8Array][] {
-    const out: [Uint8Array, Uint8Array][] = [];
-    for (const [storageKey, bytes] of this.deps.storage.scan("objects", partitionRange(partition))) {
-      const { key } = splitObjectKey(storageKey);
-      if (!segments.has(segmentOf(key, this.options.treeSegments))) continue;
-      out.push([key, causalDigest(decodeStoredObject(bytes))]);
-      if (out.length >= this.options.keysPerExchangeMax * 4) break;
+  /**
+   * The peer for this round: one that came back up since the last round, or whose last round
+   * repaired keys, if any is up; else the next one that is up, round-robin.
+   */
+  private pickPeer(peers: readonly string[]): string | undefined {
+    for (const peer of peers) {
+      const status = this.deps.view.status(peer);
+      const before = this.lastStatus.get(peer);
+      this.lastStatus.set(peer, status);
+      if (status === "up" && before !== undefined && before !== "up") this.setUrgent(peer, true);
     }
-    return out;
+    const urgent = this.urgent.find((p) => peers.includes(p) && this.deps.view.status(p) === "up");
+    if (urgent !== undefined) return urgent;
+    const up = peers.filter((p) => this.deps.view.status(p) === "up");
+    return up.length === 0 ? undefined : up[this.cursor++ % up.length];
   }
-}
 
-function mergeOptional(
-  conflicts: ConflictResolution,
-  a: StoredObject | undefined,
-  b: StoredObject | undefined,
-): StoredObject | undefined {
-  if (a === undefined) return b;
-  if (b === undefined) return a;
-  return conflicts.merge(a, b);
+  private setUrgent(peer: string, urgent: boolean): void {
+    const i = this.urgent.indexOf(peer);
+    if (i >= 0) this.urgent.splice(i, 1);
+    if (urgent) this.urgent.push(peer);
+  }
 }

@@ -145,7 +145,6 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       selfId,
       storage,
       replica,
-      access,
       peers: members,
       view,
       clock,

@@ -1,7 +1,12 @@
 /** The peer protocol: every message, its schema and reply, the codec, the client, the handler registry, the wire errors. */
 export { decodeReply, decodeRequest, encodeReply, encodeRequest } from "./codec.js";
 export { PeerMessageError, UnexpectedReplyError, UnknownMessageError } from "./errors.js";
-export { type ProtocolLimits, STORED_KEY_BYTES_MAX, TRANSFER_BATCH_KEYS_MAX } from "./limits.js";
+export {
+  AAE_BATCH_KEYS_MAX,
+  type ProtocolLimits,
+  STORED_KEY_BYTES_MAX,
+  TRANSFER_BATCH_KEYS_MAX,
+} from "./limits.js";
 export {
   type JoinInfo,
   type MessageDef,

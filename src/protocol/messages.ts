@@ -16,7 +16,12 @@ import { partitionOf } from "../core/partition.js";
 import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import { parseClusterState } from "./cluster-state-schema.js";
 import { parseAnswer, parseDigest, parsePush } from "./gossip-schema.js";
-import { type ProtocolLimits, STORED_KEY_BYTES_MAX, TRANSFER_BATCH_KEYS_MAX } from "./limits.js";
+import {
+  AAE_BATCH_KEYS_MAX,
+  type ProtocolLimits,
+  STORED_KEY_BYTES_MAX,
+  TRANSFER_BATCH_KEYS_MAX,
+} from "./limits.js";
 import {
   array,
   bool,
@@ -84,6 +89,14 @@ const clusterState: Schema<ClusterState> = custom((value, l) => parseClusterStat
 /** The key's partition must be the one given: a wrong one would file the key where no read looks. */
 function keyInPartition(m: { partition: number; key: Uint8Array }, l: ProtocolLimits): string | undefined {
   return partitionOf(m.key, l.partitions) === m.partition ? undefined : "partition does not match key";
+}
+
+function keysInPartition(
+  m: { partition: number; keys: readonly Uint8Array[] },
+  l: ProtocolLimits,
+): string | undefined {
+  const stray = m.keys.findIndex((k) => partitionOf(k, l.partitions) !== m.partition);
+  return stray < 0 ? undefined : `keys[${stray}] is not of partition ${m.partition}`;
 }
 
 function clusterSettings(value: unknown): ClusterSettings {
@@ -198,6 +211,39 @@ export const peerMessages = {
     object({ partition, segments: array(treeId, (l) => l.treeSegments) }),
     "aae_keys_ok",
     object({ keys: array(tuple(storedKey, bytes(0, 64)), (l) => l.aaeKeysMax) }),
+  ),
+  /** Anti-entropy: the root hash of each of these partitions' trees, 8 bytes each, in order. */
+  aaeRoots: define(
+    "aae_roots",
+    object({ partitions: array(partition, (l) => l.partitions) }),
+    "aae_roots_ok",
+    object({ roots: bytes(0, (l) => 8 * l.partitions) }),
+  ),
+  /**
+   * Anti-entropy: a replica's objects for some keys of a partition (null: it has none). The
+   * answer may stop early at a byte budget; the keys it left out wait for the next exchange.
+   * Objects travel as bytes and are decoded one by one, so one corrupt object is skipped alone.
+   */
+  aaeFetch: define(
+    "aae_fetch",
+    refine(object({ partition, keys: array(storedKey, AAE_BATCH_KEYS_MAX) }), keysInPartition),
+    "aae_fetch_ok",
+    object({
+      items: array(tuple(storedKey, nullable(bytes(0, Number.MAX_SAFE_INTEGER))), AAE_BATCH_KEYS_MAX),
+    }),
+  ),
+  /** Anti-entropy: merged histories for a replica that was behind; answered once durable. */
+  aaePush: define(
+    "aae_push",
+    refine(
+      object({
+        partition,
+        items: array(tuple(storedKey, bytes(0, Number.MAX_SAFE_INTEGER)), AAE_BATCH_KEYS_MAX),
+      }),
+      (m, l) => keysInPartition({ partition: m.partition, keys: m.items.map(([k]) => k) }, l),
+    ),
+    "aae_push_ok",
+    nothing,
   ),
   /** Partition transfer: one batch of a partition's objects after a cursor. */
   xferScan: define(

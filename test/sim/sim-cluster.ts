@@ -25,6 +25,8 @@ export interface SimClusterOptions {
   print: (line: string) => void;
   /** Print what every node holds of this key whenever it changes (debugging). */
   watchKey?: string;
+  /** Hints a node holds per target (0: none, as if every hint were lost); default the node's default. */
+  hintsPerTargetMax?: number;
 }
 
 /**
@@ -63,7 +65,10 @@ export class SimCluster {
       options: {
         clusterName: "sim",
         cluster: { n: options.n, partitions: options.partitions },
-        limits: { ...defaultRequestLimits },
+        limits: {
+          ...defaultRequestLimits,
+          hintsPerTargetMax: options.hintsPerTargetMax ?? defaultRequestLimits.hintsPerTargetMax,
+        },
         httpServer: defaultHttpServerLimits,
         storage: defaultStorageSettings,
         logLevel: "info",
