@@ -112,7 +112,7 @@ export class AntiEntropy {
     return [
       handler(peerMessages.aaeRoots, (r) => {
         const roots = new Uint8Array(ROOT_BYTES * r.partitions.length);
-        r.partitions.forEach((p, i) => roots.set(this.tree(p).root(), ROOT_BYTES * i));
+        for (const [i, p] of r.partitions.entries()) roots.set(this.tree(p).root(), ROOT_BYTES * i);
         return { roots };
       }),
       handler(peerMessages.aaeBranches, (r) => ({ branches: this.tree(r.partition).branches() })),
