@@ -1,6 +1,6 @@
 /** The package's public surface: `import { Client, createNode } from "ringkv"`. */
 export * from "./client/index.js";
-export type { NodeOptions } from "./config/node-options.js";
+export { defaultNodeOptions, type NodeOptions, type NodeOptionsInput } from "./config/node-options.js";
 export {
   BadRequestError,
   ConflictError,

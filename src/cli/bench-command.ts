@@ -19,12 +19,12 @@ import {
 import type { QuorumParams } from "../client/index.js";
 import { ConfigError } from "../errors.js";
 import { NODE_FLAG } from "./client-flags.js";
-import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import type { CommandSpec, FlagName, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
 const DEFAULT_DURATION_S = 30;
 
-export const benchSpec: CommandSpec = {
+export const benchSpec = {
   name: "bench",
   summary:
     "Benchmark a store with YCSB core workloads (A, B, C, D, F): load records, run, print throughput and latency percentiles.",
@@ -133,12 +133,14 @@ export const benchSpec: CommandSpec = {
     },
     { name: "json", type: "boolean", description: "print the results as JSON on stdout" },
   ],
-};
+} as const satisfies CommandSpec;
 
-export async function runBenchCommand(flags: ParsedFlags, out: Output): Promise<number> {
+type BenchFlags = ParsedFlags<typeof benchSpec>;
+
+export async function runBenchCommand(flags: BenchFlags, out: Output): Promise<number> {
   const options = benchOptionsFromFlags(flags);
   const target = targetFromFlags(flags);
-  const requestTimeoutMs = integerFlag(flags, "request-timeout-ms") ?? 10_000;
+  const requestTimeoutMs = flags.get("request-timeout-ms");
   if (requestTimeoutMs < 1) throw new ConfigError("--request-timeout-ms must be at least 1");
   // Bad counts are a usage error before anything connects.
   validateBenchOptions(options);
@@ -156,13 +158,14 @@ export async function runBenchCommand(flags: ParsedFlags, out: Output): Promise<
     if (showProgress) out.stderr("\r\x1b[K");
     await driver.close();
   }
-  out.stdout(flags.booleans.has("json") ? `${JSON.stringify(result, null, 2)}\n` : formatBenchReport(result));
+  out.stdout(flags.get("json") ? `${JSON.stringify(result, null, 2)}\n` : formatBenchReport(result));
   const aborted = [result.load, ...result.runs].some((p) => p?.aborted !== undefined);
   return aborted ? 1 : 0;
 }
 
-export function benchOptionsFromFlags(flags: ParsedFlags): BenchOptions {
-  const workloads = (flags.strings.get("workload") ?? "a")
+export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
+  const workloads = flags
+    .get("workload")
     .split(",")
     .map((w) => w.trim().toLowerCase())
     .filter((w) => w !== "");
@@ -172,56 +175,55 @@ export function benchOptionsFromFlags(flags: ParsedFlags): BenchOptions {
         `--workload must be one of ${WORKLOAD_NAMES.join(", ")} (or a comma list), got "${w}"`,
       );
   }
-  const distribution = flags.strings.get("distribution");
+  const distribution = flags.get("distribution");
   if (distribution !== undefined && !isDistribution(distribution))
     throw new ConfigError(`--distribution must be one of ${DISTRIBUTIONS.join(", ")}, got "${distribution}"`);
-  const durationS = integerFlag(flags, "duration-s");
-  const operations = integerFlag(flags, "operations");
+  const durationS = flags.get("duration-s");
+  const operations = flags.get("operations");
   if (durationS !== undefined && operations !== undefined)
     throw new ConfigError("give either --duration-s or --operations, not both");
-  const targetRate = integerFlag(flags, "target-rate");
+  const targetRate = flags.get("target-rate");
   if (targetRate === 0) throw new ConfigError("--target-rate must be at least 1 operation per second");
   return {
     ...defaultBenchOptions,
     workloads: workloads as WorkloadName[],
     distribution,
-    records: integerFlag(flags, "records") ?? defaultBenchOptions.records,
-    skipLoad: flags.booleans.has("skip-load"),
-    valueBytes: integerFlag(flags, "value-bytes") ?? defaultBenchOptions.valueBytes,
-    keyPrefix: flags.strings.get("key-prefix") ?? defaultBenchOptions.keyPrefix,
-    connections: integerFlag(flags, "connections") ?? defaultBenchOptions.connections,
+    records: flags.get("records"),
+    skipLoad: flags.get("skip-load"),
+    valueBytes: flags.get("value-bytes"),
+    keyPrefix: flags.get("key-prefix"),
+    connections: flags.get("connections"),
     durationMs: operations !== undefined ? undefined : (durationS ?? DEFAULT_DURATION_S) * 1000,
     operations,
     targetRatePerSecond: targetRate,
-    seed: integerFlag(flags, "seed") ?? defaultBenchOptions.seed,
+    seed: flags.get("seed"),
   };
 }
 
-export function targetFromFlags(flags: ParsedFlags): TargetOptions {
-  const target = flags.strings.get("target") ?? "ringkv";
-  const given = (name: string): boolean => flags.explicit.has(name);
-  const only = (names: string[], owner: string): void => {
+export function targetFromFlags(flags: BenchFlags): TargetOptions {
+  const target = flags.get("target");
+  const only = (names: readonly FlagName<typeof benchSpec>[], owner: string): void => {
     for (const name of names)
-      if (given(name)) throw new ConfigError(`--${name} applies to --target ${owner} only`);
+      if (flags.given(name)) throw new ConfigError(`--${name} applies to --target ${owner} only`);
   };
   switch (target) {
     case "ringkv": {
       only(["redis", "etcd"], "redis or etcd");
-      const nodes = flags.strings.get("nodes");
-      const list = nodes === undefined ? [flags.strings.get("node") ?? NODE_FLAG.default!] : splitList(nodes);
+      const nodes = flags.get("nodes");
+      const list = nodes === undefined ? [flags.get("node")] : splitList(nodes);
       if (list.length === 0) throw new ConfigError("--nodes needs at least one URL");
       for (const url of list) checkUrl(url, "--nodes", ["http:", "https:"]);
-      return { target, nodes: list, r: quorumFlag(flags, "r"), w: quorumFlag(flags, "w") };
+      return { target, nodes: list, r: quorum(flags.get("r"), "r"), w: quorum(flags.get("w"), "w") };
     }
     case "redis": {
       only(["nodes", "r", "w", "etcd"], "ringkv");
-      const url = flags.strings.get("redis") ?? "redis://127.0.0.1:6379";
+      const url = flags.get("redis") ?? "redis://127.0.0.1:6379";
       checkUrl(url, "--redis", ["redis:", "rediss:"]);
       return { target, url };
     }
     case "etcd": {
       only(["nodes", "r", "w", "redis"], "ringkv");
-      const endpoints = splitList(flags.strings.get("etcd") ?? "http://127.0.0.1:2379");
+      const endpoints = splitList(flags.get("etcd") ?? "http://127.0.0.1:2379");
       if (endpoints.length === 0) throw new ConfigError("--etcd needs at least one endpoint");
       for (const url of endpoints) checkUrl(url, "--etcd", ["http:", "https:"]);
       return { target, endpoints };
@@ -249,8 +251,7 @@ function checkUrl(text: string, flag: string, protocols: string[]): void {
     throw new ConfigError(`${flag} "${text}" must start with ${protocols.map((p) => `${p}//`).join(" or ")}`);
 }
 
-function quorumFlag(flags: ParsedFlags, name: "r" | "w"): QuorumParams["r"] {
-  const value = flags.strings.get(name);
+function quorum(value: string | undefined, name: "r" | "w"): QuorumParams["r"] {
   if (value === undefined) return undefined;
   if (value === "one" || value === "quorum" || value === "all") return value;
   if (!/^[1-9][0-9]*$/.test(value))

@@ -1,27 +1,32 @@
 import { Client } from "../client/client.js";
 import { NodeHttpClient } from "../client/http-client.js";
 import { ConfigError } from "../errors.js";
-import type { FlagSpec, ParsedFlags } from "./flags.js";
+import type { FlagSpec } from "./flags.js";
 
-export const NODE_FLAG: FlagSpec = {
+export const NODE_FLAG = {
   name: "node",
   type: "string",
   env: true,
   default: "http://127.0.0.1:8001",
   description: "HTTP address of the node to talk to",
-};
+} as const satisfies FlagSpec;
 
-export const TIMEOUT_FLAG: FlagSpec = {
+export const TIMEOUT_FLAG = {
   name: "timeout-ms",
   type: "integer",
   description: "server-side request timeout (timeout_ms)",
-};
+} as const satisfies FlagSpec;
+
+/** The flags of any command that has --node (ParsedFlags of its spec fits). */
+export interface NodeFlags {
+  get(name: typeof NODE_FLAG.name): string;
+}
 
 /**
  * The ring-aware client for key commands, seeded with --node: the request goes to a replica of
  * the key when the ring could be read, through --node otherwise.
  */
-export async function kvClientFromFlags(flags: ParsedFlags): Promise<Client> {
+export async function kvClientFromFlags(flags: NodeFlags): Promise<Client> {
   const client = new Client({ nodes: [clientFromFlags(flags).baseUrl], attemptsMax: 2 });
   try {
     await client.refreshRing();
@@ -31,8 +36,8 @@ export async function kvClientFromFlags(flags: ParsedFlags): Promise<Client> {
   return client;
 }
 
-export function clientFromFlags(flags: ParsedFlags): NodeHttpClient {
-  const url = flags.strings.get("node") ?? "http://127.0.0.1:8001";
+export function clientFromFlags(flags: NodeFlags): NodeHttpClient {
+  const url = flags.get("node");
   const withScheme = /^https?:\/\//.test(url) ? url : `http://${url}`;
   try {
     new URL(withScheme);

@@ -6,10 +6,10 @@ import { DemoCluster } from "../demo/demo-cluster.js";
 import { DEMO_STEPS, type DemoContext } from "../demo/demo-steps.js";
 import { Narrator } from "../demo/narrator.js";
 import { ConfigError } from "../errors.js";
-import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
-export const demoSpec: CommandSpec = {
+export const demoSpec = {
   name: "demo",
   summary:
     "Start a throwaway 5-node cluster and walk through replication, a join, a crash, recovery, siblings and a leave, checking each step.",
@@ -35,7 +35,7 @@ export const demoSpec: CommandSpec = {
       description: "partitions Q of the demo cluster, a power of two in 8..1024",
     },
   ],
-};
+} as const satisfies CommandSpec;
 
 const NODES = 5;
 const N = 3;
@@ -52,14 +52,14 @@ const FAILURE_LOG_LINES = 15;
  * Whatever happens (a failed step, an error, Ctrl-C), every process it started is stopped by PID
  * and its temporary directory removed before it returns.
  */
-export async function runDemo(flags: ParsedFlags, out: Output): Promise<number> {
-  const waitMs = integerFlag(flags, "wait-timeout-ms") ?? 30_000;
+export async function runDemo(flags: ParsedFlags<typeof demoSpec>, out: Output): Promise<number> {
+  const waitMs = flags.get("wait-timeout-ms");
   if (waitMs < 1000 || waitMs > 600_000)
     throw new ConfigError(`--wait-timeout-ms must be in 1000..600000, got ${waitMs}`);
-  const partitions = integerFlag(flags, "partitions") ?? 64;
+  const partitions = flags.get("partitions");
   if (!isValidPartitionCount(partitions) || partitions < 8 || partitions > 1024)
     throw new ConfigError(`--partitions must be a power of two in 8..1024, got ${partitions}`);
-  const verbose = flags.booleans.has("verbose");
+  const verbose = flags.get("verbose");
   const root = mkdtempSync(join(tmpdir(), "ringkv-demo-"));
   const say = new Narrator(out, DEMO_STEPS.length);
   const cluster = new DemoCluster({
@@ -105,7 +105,7 @@ export async function runDemo(flags: ParsedFlags, out: Output): Promise<number> 
       out,
     );
     walkPassed = ok;
-    if (!flags.booleans.has("keep") || signalled !== undefined) return ok ? 0 : 1;
+    if (!flags.get("keep") || signalled !== undefined) return ok ? 0 : 1;
     keptRunning = true;
     say.say("\nThe cluster keeps running (--keep):");
     for (const node of cluster.running()) say.say(`  ${node.id}  http://${node.http}`);

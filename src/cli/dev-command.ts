@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
-import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import type { CommandSpec, ParsedFlags } from "./flags.js";
 import { LocalNode, stopLocalNodes, waitHealthy, waitMembers } from "./local-node.js";
 import type { Output } from "./output.js";
 
-export const devSpec: CommandSpec = {
+export const devSpec = {
   name: "dev",
   summary: "Run a local cluster of real node processes on 127.0.0.1 in one command (Ctrl-C stops them all).",
   usage:
@@ -31,25 +31,23 @@ export const devSpec: CommandSpec = {
     { name: "partitions", type: "integer", description: "partitions Q (default 256)" },
     { name: "log-level", type: "string", default: "info", description: "the nodes' log level" },
   ],
-};
+} as const satisfies CommandSpec;
 
 /** A node gets this long to shut down cleanly on Ctrl-C before it is killed. */
 const STOP_GRACE_MS = 15_000;
 
 /** Starts the nodes, waits until every one serves and sees every other, and runs until a signal. */
-export async function runDev(flags: ParsedFlags, out: Output): Promise<number> {
-  const count = integerFlag(flags, "nodes") ?? 3;
+export async function runDev(flags: ParsedFlags<typeof devSpec>, out: Output): Promise<number> {
+  const count = flags.get("nodes");
   if (count < 1 || count > 16) throw new ConfigError(`--nodes must be in 1..16, got ${count}`);
-  const basePort = integerFlag(flags, "base-port") ?? 7001;
+  const basePort = flags.get("base-port");
   if (basePort < 1024 || basePort + 1000 + count > 65535)
     throw new ConfigError(`--base-port ${basePort} leaves no room for ${count} nodes`);
-  const temp = flags.booleans.has("temp");
-  const dataRoot = temp
-    ? mkdtempSync(join(tmpdir(), "ringkv-dev-"))
-    : (flags.strings.get("data-dir") ?? "./data/dev");
-  const n = integerFlag(flags, "n") ?? Math.min(3, count);
-  const partitions = integerFlag(flags, "partitions");
-  const logLevel = flags.strings.get("log-level") ?? "info";
+  const temp = flags.get("temp");
+  const dataRoot = temp ? mkdtempSync(join(tmpdir(), "ringkv-dev-")) : flags.get("data-dir");
+  const n = flags.get("n") ?? Math.min(3, count);
+  const partitions = flags.get("partitions");
+  const logLevel = flags.get("log-level");
   const nodes: { node: LocalNode; listen: string; http: string }[] = [];
   const firstListen = `127.0.0.1:${basePort}`;
   for (let i = 0; i < count; i++) {

@@ -1,40 +1,92 @@
 import { parseArgs } from "node:util";
 import { ConfigError } from "../errors.js";
 
+export type FlagType = "string" | "integer" | "boolean";
+
 export interface FlagSpec {
-  name: string;
-  type: "string" | "integer" | "boolean";
-  description: string;
+  readonly name: string;
+  readonly type: FlagType;
+  readonly description: string;
   /** Shown in help; also the value used when neither the flag nor its env var is given. */
-  default?: string;
-  short?: string;
+  readonly default?: string;
+  /** Shown in help as the default when there is no `default` (the value is derived elsewhere). */
+  readonly shownDefault?: string;
+  readonly short?: string;
   /** Read `RINGKV_<NAME>` from the environment when the flag is absent. */
-  env?: boolean;
+  readonly env?: boolean;
 }
 
+/**
+ * A command's flags and arguments. Declare a spec `as const satisfies CommandSpec`: the flags'
+ * names are then part of its type, and `ParsedFlags` accepts only those names.
+ */
 export interface CommandSpec {
-  name: string;
-  summary: string;
-  usage: string;
-  flags: FlagSpec[];
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly flags: readonly FlagSpec[];
   /** Positional arguments allowed: [min, max]. */
-  positionals: [number, number];
+  readonly positionals: readonly [number, number];
 }
 
-export interface ParsedFlags {
-  strings: Map<string, string>;
-  booleans: Set<string>;
-  /** Flags that came from the command line or the environment, not from a default. */
-  explicit: Set<string>;
-  positionals: string[];
-}
-
-export const HELP_FLAG: FlagSpec = {
+export const HELP_FLAG = {
   name: "help",
   short: "h",
   type: "boolean",
   description: "show this help",
-};
+} as const satisfies FlagSpec;
+
+type SpecFlag<S extends CommandSpec> = S["flags"][number] | typeof HELP_FLAG;
+
+/** The flag names of a command: a misspelt one is a type error. */
+export type FlagName<S extends CommandSpec> = SpecFlag<S>["name"];
+
+type TypeValue<T extends FlagType> = T extends "boolean" ? boolean : T extends "integer" ? number : string;
+
+/** A flag's value: booleans are set or not; others are undefined when absent and without a default. */
+export type FlagValue<F extends FlagSpec> = F extends { readonly type: "boolean" }
+  ? boolean
+  : F extends { readonly default: string }
+    ? TypeValue<F["type"]>
+    : TypeValue<F["type"]> | undefined;
+
+type FlagOf<S extends CommandSpec, N> = Extract<SpecFlag<S>, { readonly name: N }>;
+
+/** A command's parsed flags, looked up only by the names of its spec. */
+export class ParsedFlags<S extends CommandSpec> {
+  constructor(
+    private readonly spec: S,
+    private readonly values: ReadonlyMap<string, string | number | boolean>,
+    private readonly givenNames: ReadonlySet<string>,
+    readonly positionals: readonly string[],
+  ) {}
+
+  get<N extends FlagName<S>>(name: N): FlagValue<FlagOf<S, N>> {
+    // The parser stored each flag's value with the type its spec declares, so this is the
+    // value's type; the compiler cannot follow a value through a map keyed by name.
+    return this.values.get(name) as FlagValue<FlagOf<S, N>>;
+  }
+
+  /** Whether the flag came from the command line or the environment, not from a default. */
+  given(name: FlagName<S>): boolean {
+    return this.givenNames.has(name);
+  }
+
+  get help(): boolean {
+    return this.values.get(HELP_FLAG.name) === true;
+  }
+
+  /** The value of a required string flag; a ConfigError naming the flag when it is missing. */
+  required(name: FlagName<S>): string {
+    const value = this.values.get(name);
+    if (typeof value !== "string" || value === "") {
+      throw new ConfigError(
+        `${this.spec.name}: --${name} is required (or ${envName(name)}); see ringkv ${this.spec.name} --help`,
+      );
+    }
+    return value;
+  }
+}
 
 export function envName(flag: string): string {
   return `RINGKV_${flag.replace(/-/g, "_").toUpperCase()}`;
@@ -44,8 +96,12 @@ export function envName(flag: string): string {
  * Parses argv strictly (an unknown flag or a missing value is a usage error), then fills absent
  * flags from `RINGKV_*` variables and defaults. Precedence: flag, environment, default.
  */
-export function parseFlags(spec: CommandSpec, argv: readonly string[], env: NodeJS.ProcessEnv): ParsedFlags {
-  const flags = [...spec.flags, HELP_FLAG];
+export function parseFlags<S extends CommandSpec>(
+  spec: S,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+): ParsedFlags<S> {
+  const flags: readonly FlagSpec[] = [...spec.flags, HELP_FLAG];
   const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
   for (const f of flags) {
     options[f.name] =
@@ -59,35 +115,32 @@ export function parseFlags(spec: CommandSpec, argv: readonly string[], env: Node
   } catch (error) {
     throw new ConfigError(`${spec.name}: ${describeParseError(error)} (see ringkv ${spec.name} --help)`);
   }
-  const result: ParsedFlags = {
-    strings: new Map(),
-    booleans: new Set(),
-    explicit: new Set(),
-    positionals: parsed.positionals,
-  };
+  const values = new Map<string, string | number | boolean>();
+  const given = new Set<string>();
   for (const f of flags) {
-    const given = parsed.values[f.name];
+    const raw = parsed.values[f.name];
+    const fromEnv = f.env === true ? env[envName(f.name)] : undefined;
     if (f.type === "boolean") {
-      const fromEnv = f.env === true ? env[envName(f.name)] : undefined;
-      if (given === true || fromEnv === "1" || fromEnv === "true") {
-        result.booleans.add(f.name);
-        result.explicit.add(f.name);
-      }
+      const set = raw === true || fromEnv === "1" || fromEnv === "true";
+      values.set(f.name, set);
+      if (set) given.add(f.name);
       continue;
     }
     let value: string | undefined;
-    if (typeof given === "string") value = given;
-    else if (f.env === true && env[envName(f.name)] !== undefined && env[envName(f.name)] !== "")
-      value = env[envName(f.name)];
-    if (value !== undefined) result.explicit.add(f.name);
+    if (typeof raw === "string") value = raw;
+    else if (fromEnv !== undefined && fromEnv !== "") value = fromEnv;
+    if (value !== undefined) given.add(f.name);
     else value = f.default;
     if (value === undefined) continue;
-    if (f.type === "integer" && !/^[0-9]+$/.test(value.trim())) {
-      throw new ConfigError(`${spec.name}: --${f.name} must be a non-negative integer, got "${value}"`);
-    }
-    result.strings.set(f.name, value.trim());
+    value = value.trim();
+    if (f.type === "integer") {
+      if (!/^[0-9]+$/.test(value))
+        throw new ConfigError(`${spec.name}: --${f.name} must be a non-negative integer, got "${value}"`);
+      values.set(f.name, Number(value));
+    } else values.set(f.name, value);
   }
-  if (!result.booleans.has("help")) {
+  const result = new ParsedFlags(spec, values, given, parsed.positionals);
+  if (!result.help) {
     const [min, max] = spec.positionals;
     if (parsed.positionals.length < min)
       throw new ConfigError(`${spec.name}: missing arguments; usage: ${spec.usage}`);
@@ -106,27 +159,13 @@ function describeParseError(error: unknown): string {
   return message.split(/\. |\n/)[0]?.replace(/^Unknown option/, "unknown option") ?? message;
 }
 
-export function integerFlag(flags: ParsedFlags, name: string): number | undefined {
-  const value = flags.strings.get(name);
-  return value === undefined ? undefined : Number(value);
-}
-
-export function requiredString(flags: ParsedFlags, spec: CommandSpec, name: string): string {
-  const value = flags.strings.get(name);
-  if (value === undefined || value === "") {
-    throw new ConfigError(
-      `${spec.name}: --${name} is required (or ${envName(name)}); see ringkv ${spec.name} --help`,
-    );
-  }
-  return value;
-}
-
 export function helpText(spec: CommandSpec): string {
   const lines = [`${spec.summary}`, "", `Usage: ${spec.usage}`, "", "Options:"];
-  const rows = [...spec.flags, HELP_FLAG].map((f) => {
+  const rows = [...spec.flags, HELP_FLAG].map((f: FlagSpec) => {
     const name = `${f.short === undefined ? "    " : `-${f.short}, `}--${f.name}${f.type === "boolean" ? "" : ` <${f.type === "integer" ? "n" : "value"}>`}`;
+    const shown = f.default ?? f.shownDefault;
     const extras = [
-      f.default === undefined ? "" : `default ${f.default}`,
+      shown === undefined ? "" : `default ${shown}`,
       f.env === true ? `env ${envName(f.name)}` : "",
     ]
       .filter((x) => x !== "")

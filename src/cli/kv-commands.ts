@@ -2,17 +2,22 @@ import { readFileSync } from "node:fs";
 import type { Client } from "../client/client.js";
 import type { GetResult } from "../client/http-client.js";
 import { ConfigError } from "../errors.js";
-import { kvClientFromFlags, NODE_FLAG, TIMEOUT_FLAG } from "./client-flags.js";
-import { type CommandSpec, integerFlag, type ParsedFlags } from "./flags.js";
+import { kvClientFromFlags, NODE_FLAG, type NodeFlags, TIMEOUT_FLAG } from "./client-flags.js";
+import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
-const quorumFlag = (name: "r" | "w"): CommandSpec["flags"][number] => ({
-  name,
-  type: "string",
-  description: `${name === "r" ? "read" : "write"} quorum: 1..N, one, quorum or all (default: the cluster's)`,
-});
+/** `--r` or `--w`, keeping its name in the spec's type. */
+function quorumFlag<N extends "r" | "w">(
+  name: N,
+): { readonly name: N; readonly type: "string"; readonly description: string } {
+  return {
+    name,
+    type: "string",
+    description: `${name === "r" ? "read" : "write"} quorum: 1..N, one, quorum or all (default: the cluster's)`,
+  };
+}
 
-export const getSpec: CommandSpec = {
+export const getSpec = {
   name: "get",
   summary: "Read a key. Prints the value; with siblings prints each one and the context that resolves them.",
   usage: "ringkv get <key> [--node URL] [--r N] [--json] [--verbose]",
@@ -29,9 +34,9 @@ export const getSpec: CommandSpec = {
       description: "also print status, content type and context to stderr",
     },
   ],
-};
+} as const satisfies CommandSpec;
 
-export const putSpec: CommandSpec = {
+export const putSpec = {
   name: "put",
   summary:
     "Write a key. The value comes from the argument, --file (- for stdin) or piped stdin. Prints the new context.",
@@ -55,9 +60,9 @@ export const putSpec: CommandSpec = {
       description: "causal context from a read (supersedes what it covers)",
     },
   ],
-};
+} as const satisfies CommandSpec;
 
-export const deleteSpec: CommandSpec = {
+export const deleteSpec = {
   name: "delete",
   summary:
     "Delete a key (with --context, only the versions that context covers). Prints the tombstone's context.",
@@ -69,10 +74,9 @@ export const deleteSpec: CommandSpec = {
     TIMEOUT_FLAG,
     { name: "context", short: "c", type: "string", description: "causal context from a read" },
   ],
-};
+} as const satisfies CommandSpec;
 
-function quorum(flags: ParsedFlags, name: "r" | "w"): number | "one" | "quorum" | "all" | undefined {
-  const value = flags.strings.get(name);
+function quorum(value: string | undefined, name: "r" | "w"): number | "one" | "quorum" | "all" | undefined {
   if (value === undefined) return undefined;
   if (value === "one" || value === "quorum" || value === "all") return value;
   if (!/^[0-9]+$/.test(value))
@@ -80,11 +84,11 @@ function quorum(flags: ParsedFlags, name: "r" | "w"): number | "one" | "quorum" 
   return Number(value);
 }
 
-export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runGet(flags: ParsedFlags<typeof getSpec>, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
-  const params = { r: quorum(flags, "r"), timeoutMs: integerFlag(flags, "timeout-ms") };
+  const params = { r: quorum(flags.get("r"), "r"), timeoutMs: flags.get("timeout-ms") };
   const result = await withKvClient(flags, (client) => client.get(key, params));
-  if (flags.booleans.has("json")) {
+  if (flags.get("json")) {
     out.stdout(`${JSON.stringify(getResultJson(result))}\n`);
     return result.status === 404 ? 1 : 0;
   }
@@ -93,7 +97,7 @@ export async function runGet(flags: ParsedFlags, out: Output): Promise<number> {
     return 1;
   }
   if (result.status === 200) {
-    if (flags.booleans.has("verbose")) out.stderr(`200 ${result.contentType}\ncontext: ${result.context}\n`);
+    if (flags.get("verbose")) out.stderr(`200 ${result.contentType}\ncontext: ${result.context}\n`);
     out.stdout(result.value);
     if (out.stdoutIsTTY && !endsWithNewline(result.value)) out.stdout("\n");
     return 0;
@@ -135,23 +139,23 @@ function endsWithNewline(value: Uint8Array): boolean {
   return value.length > 0 && value[value.length - 1] === 0x0a;
 }
 
-export async function runPut(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runPut(flags: ParsedFlags<typeof putSpec>, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
   const value = await putValue(flags, out);
   const options = {
-    w: quorum(flags, "w"),
-    timeoutMs: integerFlag(flags, "timeout-ms"),
-    context: flags.strings.get("context"),
-    contentType: flags.strings.get("content-type"),
+    w: quorum(flags.get("w"), "w"),
+    timeoutMs: flags.get("timeout-ms"),
+    context: flags.get("context"),
+    contentType: flags.get("content-type"),
   };
   const written = await withKvClient(flags, (client) => client.put(key, value, options));
   out.stdout(`${written.context}\n`);
   return 0;
 }
 
-async function putValue(flags: ParsedFlags, out: Output): Promise<Uint8Array> {
+async function putValue(flags: ParsedFlags<typeof putSpec>, out: Output): Promise<Uint8Array> {
   const inline = flags.positionals[1];
-  const file = flags.strings.get("file");
+  const file = flags.get("file");
   if (inline !== undefined && file !== undefined)
     throw new ConfigError("put: give the value as an argument or --file, not both");
   if (inline !== undefined) return Buffer.from(inline, "utf8");
@@ -169,19 +173,19 @@ async function putValue(flags: ParsedFlags, out: Output): Promise<Uint8Array> {
   return out.readStdin();
 }
 
-export async function runDelete(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runDelete(flags: ParsedFlags<typeof deleteSpec>, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
   const options = {
-    w: quorum(flags, "w"),
-    timeoutMs: integerFlag(flags, "timeout-ms"),
-    context: flags.strings.get("context"),
+    w: quorum(flags.get("w"), "w"),
+    timeoutMs: flags.get("timeout-ms"),
+    context: flags.get("context"),
   };
   const context = await withKvClient(flags, (client) => client.delete(key, options));
   out.stdout(`${context ?? ""}\n`);
   return 0;
 }
 
-async function withKvClient<T>(flags: ParsedFlags, run: (client: Client) => Promise<T>): Promise<T> {
+async function withKvClient<T>(flags: NodeFlags, run: (client: Client) => Promise<T>): Promise<T> {
   const client = await kvClientFromFlags(flags);
   try {
     return await run(client);

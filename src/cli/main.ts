@@ -12,21 +12,38 @@ import { ringSpec, runRing, runStatus, statusSpec } from "./status-commands.js";
 
 interface Command {
   spec: CommandSpec;
-  run(flags: ParsedFlags, out: Output): Promise<number>;
+  /** Parses the command's flags (help included) and runs it. */
+  run(argv: readonly string[], out: Output): Promise<number>;
+}
+
+/** A command whose run function gets flags typed by its own spec. */
+function command<S extends CommandSpec>(
+  spec: S,
+  run: (flags: ParsedFlags<S>, out: Output) => Promise<number>,
+): Command {
+  return {
+    spec,
+    run: (argv, out) => {
+      const flags = parseFlags(spec, argv, process.env);
+      if (!flags.help) return run(flags, out);
+      out.stdout(helpText(spec));
+      return Promise.resolve(0);
+    },
+  };
 }
 
 const COMMANDS: readonly Command[] = [
-  { spec: startSpec, run: (flags) => runStart(flags) },
-  { spec: devSpec, run: runDev },
-  { spec: demoSpec, run: runDemo },
-  { spec: getSpec, run: runGet },
-  { spec: putSpec, run: runPut },
-  { spec: deleteSpec, run: runDelete },
-  { spec: statusSpec, run: runStatus },
-  { spec: ringSpec, run: runRing },
-  { spec: leaveSpec, run: runLeave },
-  { spec: removeSpec, run: runRemove },
-  { spec: benchSpec, run: runBenchCommand },
+  command(startSpec, (flags) => runStart(flags)),
+  command(devSpec, runDev),
+  command(demoSpec, runDemo),
+  command(getSpec, runGet),
+  command(putSpec, runPut),
+  command(deleteSpec, runDelete),
+  command(statusSpec, runStatus),
+  command(ringSpec, runRing),
+  command(leaveSpec, runLeave),
+  command(removeSpec, runRemove),
+  command(benchSpec, runBenchCommand),
 ];
 
 /** Exit codes: 0 ok, 1 failure (or key not found for get), 2 usage or configuration error. */
@@ -72,12 +89,7 @@ export async function main(argv: readonly string[], out: Output): Promise<number
     return EXIT_USAGE;
   }
   try {
-    const flags = parseFlags(command.spec, rest, process.env);
-    if (flags.booleans.has("help")) {
-      out.stdout(helpText(command.spec));
-      return 0;
-    }
-    return await command.run(flags, out);
+    return await command.run(rest, out);
   } catch (error) {
     if (error instanceof RingkvError) {
       out.stderr(`ringkv ${name}: ${error.message}\n`);

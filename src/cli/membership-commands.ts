@@ -4,7 +4,7 @@ import { clientFromFlags, NODE_FLAG } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
-export const leaveSpec: CommandSpec = {
+export const leaveSpec = {
   name: "leave",
   summary:
     "Make a node hand its partitions and hints to the new owners and leave the cluster (its process exits 0).",
@@ -14,22 +14,22 @@ export const leaveSpec: CommandSpec = {
     NODE_FLAG,
     { name: "no-wait", type: "boolean", description: "return at once instead of following the progress" },
   ],
-};
+} as const satisfies CommandSpec;
 
-export const removeSpec: CommandSpec = {
+export const removeSpec = {
   name: "remove",
   summary: "Permanently remove a node that is down; the others re-create its replicas.",
   usage: "ringkv remove <id> [--node URL]",
   positionals: [1, 1],
   flags: [NODE_FLAG],
-};
+} as const satisfies CommandSpec;
 
-export async function runLeave(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runLeave(flags: ParsedFlags<typeof leaveSpec>, out: Output): Promise<number> {
   const client = clientFromFlags(flags);
   const { id } = await client.getJson<{ id: string }>("/health");
   await client.postJson("/cluster/leave");
   out.stdout(`${id} is leaving: its partitions move to their new owners\n`);
-  if (flags.booleans.has("no-wait")) return 0;
+  if (flags.get("no-wait")) return 0;
   // Follow the hand-over through another member once this one is gone.
   const { members } = await client.getJson<{ members: MemberInfo[] }>("/cluster/members");
   const observers = members.filter((m) => m.id !== id && m.state === "active").map((m) => `http://${m.http}`);
@@ -74,7 +74,7 @@ async function firstAnswer(urls: string[]): Promise<MemberInfo[] | undefined> {
   return undefined;
 }
 
-export async function runRemove(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runRemove(flags: ParsedFlags<typeof removeSpec>, out: Output): Promise<number> {
   const id = flags.positionals[0] ?? "";
   await clientFromFlags(flags).postJson(`/cluster/remove/${encodeURIComponent(id)}`);
   out.stdout(`${id} removed: the other nodes re-create its replicas (follow with ringkv status)\n`);

@@ -3,28 +3,28 @@ import { clientFromFlags, NODE_FLAG } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
-export const statusSpec: CommandSpec = {
+export const statusSpec = {
   name: "status",
   summary: "Show a node's health, the cluster's members and the ring's shape.",
   usage: "ringkv status [--node URL] [--json]",
   positionals: [0, 0],
   flags: [NODE_FLAG, { name: "json", type: "boolean", description: "print JSON" }],
-};
+} as const satisfies CommandSpec;
 
-export const ringSpec: CommandSpec = {
+export const ringSpec = {
   name: "ring",
   summary: "Show the ring: partitions per node and each partition's preference list.",
   usage: "ringkv ring [--node URL] [--json]",
   positionals: [0, 0],
   flags: [NODE_FLAG, { name: "json", type: "boolean", description: "print the /cluster/ring JSON" }],
-};
+} as const satisfies CommandSpec;
 
-export async function runStatus(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runStatus(flags: ParsedFlags<typeof statusSpec>, out: Output): Promise<number> {
   const client = clientFromFlags(flags);
   const health = await client.getJson<{ status: string; id: string }>("/health");
   const { members } = await client.getJson<{ members: MemberInfo[] }>("/cluster/members");
   const ring = await client.getJson<RingInfo>("/cluster/ring");
-  if (flags.booleans.has("json")) {
+  if (flags.get("json")) {
     out.stdout(`${JSON.stringify({ health, members, ring: summarize(ring) })}\n`);
     return 0;
   }
@@ -54,9 +54,9 @@ export async function runStatus(flags: ParsedFlags, out: Output): Promise<number
   return 0;
 }
 
-export async function runRing(flags: ParsedFlags, out: Output): Promise<number> {
+export async function runRing(flags: ParsedFlags<typeof ringSpec>, out: Output): Promise<number> {
   const ring = await clientFromFlags(flags).getJson<RingInfo>("/cluster/ring");
-  if (flags.booleans.has("json")) {
+  if (flags.get("json")) {
     out.stdout(`${JSON.stringify(ring)}\n`);
     return 0;
   }

@@ -11,23 +11,13 @@ import { splitObjectKey } from "../storage/object-key.js";
 import { type ExchangeOptions, exchangePartition, keysIn, objectsFor } from "./anti-entropy-exchange.js";
 import type { ClusterView } from "./cluster-view.js";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface AntiEntropyOptions extends ExchangeOptions {
   /** One round (every partition shared with one peer, compared by their roots) starts per interval. */
   exchangeIntervalMs: number;
   /** Differing partitions of a round exchanged at once. */
   partitionsConcurrentMax: number;
 }
-
-export const defaultAntiEntropyOptions: AntiEntropyOptions = {
-  exchangeIntervalMs: 500,
-  partitionsConcurrentMax: 4,
-  keysPerExchangeMax: 2000,
-  segmentsPerExchangeMax: 256,
-  batchKeysMax: 256,
-  batchBytesMax: 4 * 1024 * 1024,
-  requestTimeoutMs: 5000,
-  treeSegments: 256,
-};
 
 export interface AntiEntropyDeps {
   selfId: string;

@@ -1,8 +1,6 @@
-import {
-  defaultFailureDetectorOptions,
-  type FailureDetectorOptions,
-} from "../core/membership/failure-detector.js";
+import type { FailureDetectorOptions } from "../core/membership/failure-detector.js";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface GossipOptions {
   /** How often this node bumps its heartbeat and starts a gossip round. */
   intervalMs: number;
@@ -22,13 +20,3 @@ export interface GossipOptions {
   loadReportIntervalMs: number;
   failureDetector: FailureDetectorOptions;
 }
-
-export const defaultGossipOptions: GossipOptions = {
-  intervalMs: 200,
-  fanout: 3,
-  requestTimeoutMs: 1000,
-  ringChangeIntervalMs: 500,
-  formationDelayMs: 1000,
-  loadReportIntervalMs: 5000,
-  failureDetector: defaultFailureDetectorOptions,
-};

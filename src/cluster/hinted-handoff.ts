@@ -6,6 +6,7 @@ import { decodeStoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { ClusterView } from "./cluster-view.js";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface HandoffOptions {
   /** How often the node looks for hints whose target is up. */
   intervalMs: number;
@@ -17,14 +18,6 @@ export interface HandoffOptions {
   targetsConcurrentMax: number;
   requestTimeoutMs: number;
 }
-
-export const defaultHandoffOptions: HandoffOptions = {
-  intervalMs: 500,
-  batchKeysMax: 256,
-  concurrencyPerTarget: 8,
-  targetsConcurrentMax: 4,
-  requestTimeoutMs: 5000,
-};
 
 export interface HandoffDeps {
   hints: HintStore;

@@ -4,6 +4,7 @@ import type { Logger } from "../log/logger.js";
 import { HandshakeError } from "../net/errors.js";
 import { type JoinInfo, type PeerClient, peerMessages } from "../protocol/index.js";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface JoinOptions {
   /** Give up (and exit with a clear error) when no seed answered in this time. */
   timeoutMs: number;
@@ -11,12 +12,6 @@ export interface JoinOptions {
   retryIntervalMs: number;
   requestTimeoutMs: number;
 }
-
-export const defaultJoinOptions: JoinOptions = {
-  timeoutMs: 60_000,
-  retryIntervalMs: 500,
-  requestTimeoutMs: 2000,
-};
 
 /**
  * Asks the seeds, in turn, for the cluster's settings and state until one answers. A joining

@@ -18,6 +18,7 @@ import type { StorageEngine } from "../storage/engine.js";
 import { objectKey, partitionRange } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface TransferOptions {
   /** How often the node checks whether it must receive partitions. */
   intervalMs: number;
@@ -29,14 +30,6 @@ export interface TransferOptions {
   batchBytesMax: number;
   requestTimeoutMs: number;
 }
-
-export const defaultTransferOptions: TransferOptions = {
-  intervalMs: 500,
-  partitionsConcurrentMax: 2,
-  batchKeysMax: 256,
-  batchBytesMax: 4 * 1024 * 1024,
-  requestTimeoutMs: 10_000,
-};
 
 export interface TransferDeps {
   selfId: string;

@@ -9,6 +9,7 @@ import type { StorageEngine } from "../storage/engine.js";
 import { splitObjectKey } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface TombstoneOptions {
   /**
    * A tombstone is kept at least this long after the delete. It must outlast every way an older
@@ -26,13 +27,6 @@ export interface TombstoneOptions {
   keysPerRoundMax: number;
   requestTimeoutMs: number;
 }
-
-export const defaultTombstoneOptions: TombstoneOptions = {
-  graceMs: 24 * 60 * 60 * 1000,
-  intervalMs: 100,
-  keysPerRoundMax: 100,
-  requestTimeoutMs: 2000,
-};
 
 export interface ReaperDeps {
   selfId: string;

@@ -31,7 +31,6 @@ export {
 } from "./memory-transport.js";
 export type { PeerLimits } from "./peer-limits.js";
 export {
-  defaultTcpTransportOptions,
   TcpTransport,
   type TcpTransportComponents,
   type TcpTransportOptions,

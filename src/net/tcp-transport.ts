@@ -13,6 +13,7 @@ import { ENVELOPE_PREFIX_BYTES, encodeMessage } from "./wire.js";
 
 export { PROTOCOL_VERSION } from "./handshake.js";
 
+/** A node's limits and timeouts are in the option table (`peerTransport` in src/config/tunable-table.ts). */
 export interface TcpTransportOptions extends PeerLimits {
   nodeId: string;
   clusterName: string;
@@ -40,18 +41,6 @@ export interface TcpTransportOptions extends PeerLimits {
    */
   protocolVersion?: number;
 }
-
-export const defaultTcpTransportOptions: Omit<TcpTransportOptions, "nodeId" | "clusterName" | "listen"> = {
-  // Room for a value at its 1 MiB default limit times a handful of siblings, plus envelope.
-  frameBytesMax: 16 * 1024 * 1024,
-  inFlightPerPeerMax: 256,
-  waitQueuePerPeerMax: 1024,
-  connectTimeoutMs: 2_000,
-  handshakeTimeoutMs: 2_000,
-  reconnectBackoffMinMs: 100,
-  reconnectBackoffMaxMs: 5_000,
-  inboundConnectionsMax: 1024,
-};
 
 export interface TcpTransportComponents {
   clock: Clock;

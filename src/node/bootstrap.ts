@@ -1,5 +1,5 @@
 import type { Clock } from "../clock/clock.js";
-import { defaultJoinOptions, fetchJoinInfo } from "../cluster/join.js";
+import { fetchJoinInfo } from "../cluster/join.js";
 import { formatAddress } from "../config/address.js";
 import {
   type ClusterSettings,
@@ -116,7 +116,7 @@ export async function resolveCluster(input: ResolveClusterInput): Promise<Cluste
       },
     };
   }
-  const info = await fetchJoinInfo(seeds, input.peers, clock, logger, defaultJoinOptions);
+  const info = await fetchJoinInfo(seeds, input.peers, clock, logger, options.join);
   checkSettingsConflicts(options.cluster, info.settings);
   await meta.storeSettings(info.settings);
   const known = findMember(info.state, self.id);

@@ -14,14 +14,13 @@ export interface DepartureDeps {
   logger: Logger;
 }
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface DepartureOptions {
   /** How often the node checks whether it has left. */
   checkIntervalMs: number;
   /** A node that left waits at most this long for its hints to be delivered and its departure to be known. */
   handOverTimeoutMs: number;
 }
-
-export const defaultDepartureOptions: DepartureOptions = { checkIntervalMs: 500, handOverTimeoutMs: 60_000 };
 
 /**
  * Watches for this node's departure: once it is `left` (after a leave, or removed) and out of

@@ -3,7 +3,7 @@ import { systemClock } from "../clock/clock.js";
 import type { NodeOptions } from "../config/node-options.js";
 import { ConfigError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
-import { defaultTcpTransportOptions, FaultInjectingTransport, TcpTransport } from "../net/index.js";
+import { FaultInjectingTransport, TcpTransport } from "../net/index.js";
 import { RingkvNode } from "../node.js";
 import { systemRandom } from "../random/random.js";
 import { openLmdbEngine } from "../storage/lmdb-engine.js";
@@ -21,10 +21,7 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
   });
   const tcp = new TcpTransport(
     {
-      ...defaultTcpTransportOptions,
-      // A peer that comes back is dialled again within a second: gossip sees it up about as
-      // fast, and replication and handoff should not fail fast for longer than that.
-      reconnectBackoffMaxMs: 1000,
+      ...options.peerTransport,
       nodeId: options.id,
       clusterName: options.clusterName,
       listen: options.listen,

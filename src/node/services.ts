@@ -1,11 +1,10 @@
 import type { Clock } from "../clock/clock.js";
-import { AntiEntropy, defaultAntiEntropyOptions } from "../cluster/anti-entropy.js";
-import { defaultGossipOptions } from "../cluster/gossip-options.js";
+import { AntiEntropy } from "../cluster/anti-entropy.js";
 import { Gossiper } from "../cluster/gossiper.js";
-import { defaultHandoffOptions, HintedHandoff } from "../cluster/hinted-handoff.js";
+import { HintedHandoff } from "../cluster/hinted-handoff.js";
 import { kvHandlers } from "../cluster/kv-handlers.js";
-import { defaultTransferOptions, PartitionTransfer } from "../cluster/partition-transfer.js";
-import { defaultTombstoneOptions, TombstoneReaper } from "../cluster/tombstone-reaper.js";
+import { PartitionTransfer } from "../cluster/partition-transfer.js";
+import { TombstoneReaper } from "../cluster/tombstone-reaper.js";
 import { TransportReplicaAccess } from "../cluster/transport-replica-access.js";
 import { formatAddress } from "../config/address.js";
 import type { ClusterSettings, NodeOptions } from "../config/node-options.js";
@@ -30,7 +29,7 @@ import type { Random } from "../random/random.js";
 import type { StorageEngine } from "../storage/engine.js";
 import type { NodeStart } from "./bootstrap.js";
 import { GossipClusterView } from "./cluster-view.js";
-import { Departure, defaultDepartureOptions } from "./departure.js";
+import { Departure } from "./departure.js";
 import { LoadReport } from "./load-report.js";
 
 /** Members a gossiped state may list; a larger one is refused as malformed. */
@@ -49,8 +48,8 @@ export function protocolLimits(options: NodeOptions, settings: ClusterSettings):
     valueBytesMax: options.limits.valueBytesMax,
     contentTypeBytesMax: options.limits.contentTypeBytesMax,
     timeoutMsMax: options.limits.timeoutMsMax,
-    treeSegments: defaultAntiEntropyOptions.treeSegments,
-    aaeKeysMax: defaultAntiEntropyOptions.keysPerExchangeMax * AAE_KEYS_PER_LISTING,
+    treeSegments: options.antiEntropy.treeSegments,
+    aaeKeysMax: options.antiEntropy.keysPerExchangeMax * AAE_KEYS_PER_LISTING,
   };
 }
 
@@ -104,7 +103,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     logger,
     metrics,
   );
-  const load = new LoadReport(storage, clock, 1000);
+  const load = new LoadReport(storage, clock, options.load.refreshIntervalMs);
   const gossiper = new Gossiper(
     {
       selfId,
@@ -112,7 +111,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       clock,
       random,
       logger,
-      options: defaultGossipOptions,
+      options: options.gossip,
       partitions: settings.partitions,
       n: settings.n,
       persist: (s) => inputs.start.meta.storeClusterState(s),
@@ -149,13 +148,13 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       view,
       clock,
       logger,
-      tombstoneGraceMs: options.tombstoneGraceMs,
+      tombstoneGraceMs: options.tombstones.graceMs,
       onExchange: (_partition, keys) => {
         metrics.aaeExchanges.inc();
         metrics.aaeKeysRepaired.inc(keys);
       },
     },
-    { ...defaultAntiEntropyOptions, exchangeIntervalMs: options.aaeIntervalMs },
+    options.antiEntropy,
   );
   const transfer = new PartitionTransfer(
     {
@@ -170,7 +169,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       clock,
       logger,
     },
-    defaultTransferOptions,
+    options.transfer,
   );
   const reaper = new TombstoneReaper(
     {
@@ -183,15 +182,15 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       logger,
       onReaped: (count) => metrics.tombstonesReaped.inc(count),
     },
-    { ...defaultTombstoneOptions, graceMs: options.tombstoneGraceMs },
+    options.tombstones,
   );
   const handoff = new HintedHandoff(
     { hints, access, view, clock, logger, onDelivered: (count) => metrics.hintsDelivered.inc(count) },
-    defaultHandoffOptions,
+    options.handoff,
   );
   const departure = new Departure(
     { selfId, view, hints, peerKnowsSelf: () => gossiper.peerKnowsSelf(), clock, logger },
-    defaultDepartureOptions,
+    options.departure,
   );
   const handlers = [
     ...gossiper.handlers(),

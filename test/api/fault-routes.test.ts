@@ -3,7 +3,7 @@ import { after, before, beforeEach, describe, test } from "node:test";
 import { FAULT_RULES_BODY_BYTES_MAX, faultRoutes } from "../../src/api/fault-routes.js";
 import { ApiServer } from "../../src/api/http-server.js";
 import { Router } from "../../src/api/router.js";
-import { defaultHttpServerLimits } from "../../src/config/node-options.js";
+import { optionDefaults } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { NodeMetrics } from "../../src/metrics/node-metrics.js";
 import { FaultInjectingTransport, type FaultRule } from "../../src/net/fault-injecting-transport.js";
@@ -32,7 +32,7 @@ describe("/admin/faults", () => {
   );
   const server = new ApiServer({
     router: new Router(faultRoutes(controller)),
-    limits: defaultHttpServerLimits,
+    limits: optionDefaults.httpServer,
     valueBytesMax: 1024 * 1024,
     logger: silentLogger(),
     metrics,

@@ -3,9 +3,10 @@ import { after, test } from "node:test";
 import { systemClock } from "../../src/clock/clock.js";
 import { fetchJoinInfo } from "../../src/cluster/join.js";
 import { parseAddress } from "../../src/config/address.js";
+import { optionDefaults } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { PeerUnreachableError } from "../../src/net/errors.js";
-import { defaultTcpTransportOptions, TcpTransport } from "../../src/net/tcp-transport.js";
+import { TcpTransport } from "../../src/net/tcp-transport.js";
 import type { Message } from "../../src/net/transport.js";
 import { PeerClient, type ProtocolLimits } from "../../src/protocol/index.js";
 import { unusedAddress } from "./raw-peer.js";
@@ -25,7 +26,7 @@ after(async () => {
 function transport(id: string, listen: { host: string; port: number }): TcpTransport {
   const t = new TcpTransport(
     {
-      ...defaultTcpTransportOptions,
+      ...optionDefaults.peerTransport,
       nodeId: id,
       clusterName: "seed-names",
       listen,

@@ -2,14 +2,10 @@ import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
 import { systemClock } from "../../src/clock/clock.js";
 import { parseAddress } from "../../src/config/address.js";
+import { optionDefaults } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { HandshakeError, ListenError, PeerUnreachableError } from "../../src/net/errors.js";
-import {
-  defaultTcpTransportOptions,
-  PROTOCOL_VERSION,
-  TcpTransport,
-  type TcpTransportOptions,
-} from "../../src/net/tcp-transport.js";
+import { PROTOCOL_VERSION, TcpTransport, type TcpTransportOptions } from "../../src/net/tcp-transport.js";
 import type { Message, PeerInfo, TransportHandler } from "../../src/net/transport.js";
 import { type CapturedLogs, captureLogs } from "./log-capture.js";
 import { frame, helloFrame, pack, RawConnection, RawServer, unusedAddress } from "./raw-peer.js";
@@ -21,7 +17,7 @@ const CLUSTER = "tcp-test";
 function tcpOptions(overrides: Partial<TcpTransportOptions> & TransportOverrides = {}): TcpTransportOptions {
   const { address, ...rest } = overrides;
   return {
-    ...defaultTcpTransportOptions,
+    ...optionDefaults.peerTransport,
     nodeId: "node",
     clusterName: CLUSTER,
     listen: {

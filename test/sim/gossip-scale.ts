@@ -1,5 +1,6 @@
-import { defaultGossipOptions, type GossipOptions } from "../../src/cluster/gossip-options.js";
+import type { GossipOptions } from "../../src/cluster/gossip-options.js";
 import { Gossiper } from "../../src/cluster/gossiper.js";
+import { optionDefaults } from "../../src/config/node-options.js";
 import {
   type ClusterState,
   type MemberRecord,
@@ -323,4 +324,5 @@ function spread(
   };
 }
 
-export { defaultGossipOptions };
+/** The gossip options a node runs with (the option table's). */
+export const defaultGossipOptions: GossipOptions = optionDefaults.gossip;

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  defaultClusterSettings,
-  defaultHttpServerLimits,
-  defaultRequestLimits,
-  defaultStorageSettings,
-} from "../../src/config/node-options.js";
+import { defaultClusterSettings, defaultNodeOptions } from "../../src/config/node-options.js";
 import { type ClusterState, NO_LOAD, NO_TRANSFER } from "../../src/core/membership/cluster-state.js";
 import { claim } from "../../src/core/ring/index.js";
 import { silentLogger } from "../../src/log/logger.js";
@@ -50,22 +45,15 @@ test("a node restarted after it left the cluster departs again (sim seed 102)", 
     await meta.storeSettings(settings);
     await meta.storeClusterState(state);
     return new RingkvNode(
-      {
+      defaultNodeOptions({
         id,
         clusterName: "sim",
         listen: { host: id, port: 7000 },
         http: { host: id, port: 8000 },
         dataDir: `/sim/${id}`,
-        seeds: [],
-        cluster: {},
-        limits: defaultRequestLimits,
-        httpServer: defaultHttpServerLimits,
-        storage: defaultStorageSettings,
         logLevel: "silent",
-        tombstoneGraceMs: 60_000,
-        aaeIntervalMs: 500,
-        faultInjection: false,
-      },
+        tombstones: { graceMs: 60_000 },
+      }),
       {
         clock: sim,
         random,

@@ -1,8 +1,4 @@
-import {
-  defaultHttpServerLimits,
-  defaultRequestLimits,
-  defaultStorageSettings,
-} from "../../src/config/node-options.js";
+import { defaultNodeOptions } from "../../src/config/node-options.js";
 import { MemoryNetwork } from "../../src/net/memory-transport.js";
 import { Trace } from "./history.js";
 import { describeKey } from "./key-watch.js";
@@ -62,20 +58,17 @@ export class SimCluster {
       network: this.network,
       random: this.random,
       logger,
-      options: {
+      // Each node gets its own id, addresses, data directory and seeds (SimNode).
+      options: defaultNodeOptions({
+        id: "sim",
+        dataDir: "/sim",
         clusterName: "sim",
         cluster: { n: options.n, partitions: options.partitions },
-        limits: {
-          ...defaultRequestLimits,
-          hintsPerTargetMax: options.hintsPerTargetMax ?? defaultRequestLimits.hintsPerTargetMax,
-        },
-        httpServer: defaultHttpServerLimits,
-        storage: defaultStorageSettings,
+        limits: { hintsPerTargetMax: options.hintsPerTargetMax },
         logLevel: "info",
-        tombstoneGraceMs: options.tombstoneGraceMs,
-        aaeIntervalMs: options.aaeIntervalMs,
-        faultInjection: false,
-      },
+        tombstones: { graceMs: options.tombstoneGraceMs },
+        antiEntropy: { exchangeIntervalMs: options.aaeIntervalMs },
+      }),
       syncDelayMs: options.syncDelayMs,
       trace: (line) => this.trace.add(line),
       problem: (description) => this.problem(description),

@@ -18,8 +18,8 @@ export interface SimNodeEnv {
   network: MemoryNetwork;
   random: SimRandom;
   logger: Logger;
-  /** Fixed options of every node; id, addresses and seeds are filled in per node. */
-  options: Omit<NodeOptions, "id" | "listen" | "http" | "dataDir" | "seeds">;
+  /** Options of every node; id, addresses, data directory and seeds are replaced per node. */
+  options: NodeOptions;
   /** A disk sync completes this long after it is requested (ms, inclusive range). */
   syncDelayMs: readonly [number, number];
   trace: (line: string) => void;

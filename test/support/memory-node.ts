@@ -1,11 +1,5 @@
 import { systemClock } from "../../src/clock/clock.js";
-import {
-  type ClusterSettings,
-  defaultHttpServerLimits,
-  defaultRequestLimits,
-  defaultStorageSettings,
-  type NodeOptions,
-} from "../../src/config/node-options.js";
+import { type ClusterSettings, defaultNodeOptions } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
 import type { MemoryNetwork } from "../../src/net/memory-transport.js";
 import { RingkvNode } from "../../src/node.js";
@@ -25,22 +19,15 @@ export function memoryNode(
   cluster: Partial<ClusterSettings>,
 ): RingkvNode {
   const address = `${id}:7000`;
-  const options: NodeOptions = {
+  const options = defaultNodeOptions({
     id,
-    clusterName: "ringkv",
     listen: { host: id, port: 7000 },
     http: { host: "127.0.0.1", port: 0 },
     dataDir: `/nonexistent/${id}`,
     seeds: seeds.map((s) => ({ host: s.split(":")[0] as string, port: Number(s.split(":")[1]) })),
     cluster,
-    limits: defaultRequestLimits,
-    httpServer: defaultHttpServerLimits,
-    storage: defaultStorageSettings,
     logLevel: "silent",
-    faultInjection: false,
-    tombstoneGraceMs: 24 * 3600 * 1000,
-    aaeIntervalMs: 500,
-  };
+  });
   return new RingkvNode(options, {
     clock: systemClock,
     random: systemRandom,

@@ -1,13 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  defaultHttpServerLimits,
-  defaultRequestLimits,
-  defaultStorageSettings,
-  type NodeOptions,
-  type RequestLimits,
-} from "../../src/config/node-options.js";
+import { defaultNodeOptions, type NodeOptions, type RequestLimits } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { createNode } from "../../src/node/real-components.js";
 import type { RingkvNode } from "../../src/node.js";
@@ -34,22 +28,15 @@ export async function startTestNode(options: TestNodeOptions = {}): Promise<Test
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "ringkv-test-"));
   const id = options.id ?? "n1";
   const node = await createNode(
-    {
+    defaultNodeOptions({
       id,
-      clusterName: "ringkv",
       listen: { host: "127.0.0.1", port: 0 },
       http: { host: "127.0.0.1", port: 0 },
       dataDir,
-      seeds: [],
       cluster: options.cluster ?? { n: 1 },
-      limits: { ...defaultRequestLimits, ...options.limits },
-      httpServer: defaultHttpServerLimits,
-      storage: defaultStorageSettings,
+      limits: options.limits,
       logLevel: "silent",
-      faultInjection: false,
-      tombstoneGraceMs: 24 * 3600 * 1000,
-      aaeIntervalMs: 500,
-    },
+    }),
     silentLogger(),
   );
   await node.start();

@@ -2,6 +2,7 @@ import { compareLiveness } from "./cluster-state.js";
 
 export type LivenessStatus = "up" | "suspect" | "down";
 
+/** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface FailureDetectorOptions {
   /** No heartbeat progress for this long: suspect (still routed to, but not preferred). */
   suspectAfterMs: number;
@@ -13,17 +14,6 @@ export interface FailureDetectorOptions {
    */
   localPauseMs: number;
 }
-
-/**
- * With gossip every 200 ms, a heartbeat reaches every node of a small cluster within a round or
- * two, so a crashed node is down everywhere about 3.5 s after its last heartbeat (under the 5 s
- * target) and a 1 s SIGSTOP never gets past "up".
- */
-export const defaultFailureDetectorOptions: FailureDetectorOptions = {
-  suspectAfterMs: 2000,
-  downAfterMs: 3500,
-  localPauseMs: 1000,
-};
 
 interface Observation {
   generation: number;

@@ -1,0 +1,157 @@
+import { integer } from "./option-spec.js";
+
+const HOUR_MS = 3_600_000;
+
+/**
+ * The internal tunables of a node, part of the option table (option-table.ts): the values the
+ * subsystems run with, each with its unit in its name. The meaning of each is documented on the
+ * subsystem's options interface (GossipOptions, TransferOptions, ...); the values, and why they
+ * are what they are, are here. Only the two that already had a flag have one.
+ */
+export const tunableTable = {
+  gossip: {
+    intervalMs: integer({ default: 200, min: 10, max: 60_000, help: "a gossip round starts this often" }),
+    fanout: integer({ default: 3, min: 1, max: 64, help: "peers contacted per round" }),
+    requestTimeoutMs: integer({ default: 1000, min: 1, max: 60_000, help: "a slower exchange is abandoned" }),
+    ringChangeIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "the claimant's pace" }),
+    formationDelayMs: integer({ default: 1000, min: 0, max: HOUR_MS, help: "wait before a first ring" }),
+    loadReportIntervalMs: integer({
+      default: 5000,
+      min: 1,
+      max: HOUR_MS,
+      help: "load is re-announced this often",
+    }),
+    /**
+     * With gossip every 200 ms, a heartbeat reaches every node of a small cluster within a round
+     * or two, so a crashed node is down everywhere about 3.5 s after its last heartbeat (under the
+     * 5 s target) and a 1 s SIGSTOP never gets past "up".
+     */
+    failureDetector: {
+      suspectAfterMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "silence before suspect" }),
+      downAfterMs: integer({ default: 3500, min: 1, max: HOUR_MS, help: "silence before down" }),
+      localPauseMs: integer({
+        default: 1000,
+        min: 1,
+        max: HOUR_MS,
+        help: "a longer own pause resets timers",
+      }),
+    },
+  },
+  transfer: {
+    intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "checks for partitions to receive" }),
+    partitionsConcurrentMax: integer({ default: 2, min: 1, max: 1024, help: "partitions received at once" }),
+    batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "keys per streamed batch" }),
+    batchBytesMax: integer({ default: 4 * 1024 * 1024, min: 1024, max: 1024 ** 3, help: "bytes per batch" }),
+    requestTimeoutMs: integer({ default: 10_000, min: 1, max: HOUR_MS, help: "one batch request" }),
+  },
+  handoff: {
+    intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "looks for deliverable hints" }),
+    batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "hints per target per round" }),
+    concurrencyPerTarget: integer({ default: 8, min: 1, max: 1024, help: "hints in flight per target" }),
+    targetsConcurrentMax: integer({ default: 4, min: 1, max: 1024, help: "targets served at once" }),
+    requestTimeoutMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "one hint delivery" }),
+  },
+  join: {
+    timeoutMs: integer({ default: 60_000, min: 1, max: 24 * HOUR_MS, help: "no seed answered: give up" }),
+    retryIntervalMs: integer({
+      default: 500,
+      min: 1,
+      max: HOUR_MS,
+      help: "pause between rounds over the seeds",
+    }),
+    requestTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "one seed's answer" }),
+  },
+  antiEntropy: {
+    exchangeIntervalMs: integer({
+      flag: "aae-interval-ms",
+      default: 500,
+      min: 10,
+      max: HOUR_MS,
+      help: "anti-entropy rate: one Merkle exchange (one partition with one replica) per interval",
+    }),
+    partitionsConcurrentMax: integer({ default: 4, min: 1, max: 1024, help: "partitions exchanged at once" }),
+    keysPerExchangeMax: integer({ default: 2000, min: 1, max: 1_000_000, help: "keys per exchange" }),
+    segmentsPerExchangeMax: integer({ default: 256, min: 1, max: 65536, help: "segments per exchange" }),
+    batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "keys per fetch or push" }),
+    batchBytesMax: integer({ default: 4 * 1024 * 1024, min: 1024, max: 1024 ** 3, help: "bytes per fetch" }),
+    requestTimeoutMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "one exchange request" }),
+    // A power of two; every replica of a cluster must use the same (it is part of the protocol limits).
+    treeSegments: integer({ default: 256, min: 64, max: 65536, help: "leaf segments per partition tree" }),
+  },
+  tombstones: {
+    graceMs: integer({
+      flag: "tombstone-grace-ms",
+      default: 24 * HOUR_MS,
+      min: 0,
+      max: 10 * 365 * 24 * HOUR_MS,
+      help: "keep a tombstone at least this long (and until every replica holds it) before reaping it",
+    }),
+    intervalMs: integer({ default: 100, min: 1, max: HOUR_MS, help: "the reaper's pace" }),
+    // Small and frequent rounds: 1000 keys once a second held each node's loop for milliseconds
+    // and showed in request p99 (BENCHMARKS.md).
+    keysPerRoundMax: integer({ default: 100, min: 1, max: 1_000_000, help: "keys looked at per round" }),
+    requestTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "one replica's answer" }),
+  },
+  departure: {
+    checkIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "checks whether this node left" }),
+    handOverTimeoutMs: integer({
+      default: 60_000,
+      min: 1,
+      max: 24 * HOUR_MS,
+      help: "hand-over wait after leaving",
+    }),
+  },
+  /** How stale a node's own load figures (keys, hints, bytes) may be when it gossips them. */
+  load: {
+    refreshIntervalMs: integer({
+      default: 1000,
+      min: 1,
+      max: HOUR_MS,
+      help: "load figures are re-read this often",
+    }),
+  },
+  /** The TCP transport between nodes (TcpTransportOptions, less the node's identity and addresses). */
+  peerTransport: {
+    // Room for a value at its 1 MiB default limit times a handful of siblings, plus envelope.
+    frameBytesMax: integer({
+      default: 16 * 1024 * 1024,
+      min: 64 * 1024,
+      max: 0xffff_ffff,
+      help: "largest frame",
+    }),
+    inFlightPerPeerMax: integer({
+      default: 256,
+      min: 1,
+      max: 1_000_000,
+      help: "requests awaiting answers per peer",
+    }),
+    waitQueuePerPeerMax: integer({
+      default: 1024,
+      min: 0,
+      max: 1_000_000,
+      help: "requests waiting per peer",
+    }),
+    connectTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "TCP connect" }),
+    handshakeTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "the other side's hello" }),
+    reconnectBackoffMinMs: integer({
+      default: 100,
+      min: 0,
+      max: HOUR_MS,
+      help: "first wait after a failed dial",
+    }),
+    // A peer that comes back is dialled again within a second: gossip sees it up about as fast,
+    // and replication and handoff should not fail fast for longer than that.
+    reconnectBackoffMaxMs: integer({
+      default: 1000,
+      min: 0,
+      max: HOUR_MS,
+      help: "longest wait between dials",
+    }),
+    inboundConnectionsMax: integer({
+      default: 1024,
+      min: 1,
+      max: 1_000_000,
+      help: "connections accepted at once",
+    }),
+  },
+} as const;
