@@ -15,12 +15,7 @@ export const tunableTable = {
     requestTimeoutMs: integer({ default: 1000, min: 1, max: 60_000, help: "a slower exchange is abandoned" }),
     ringChangeIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "the claimant's pace" }),
     formationDelayMs: integer({ default: 1000, min: 0, max: HOUR_MS, help: "wait before a first ring" }),
-    loadReportIntervalMs: integer({
-      default: 5000,
-      min: 1,
-      max: HOUR_MS,
-      help: "load is re-announced this often",
-    }),
+    loadReportIntervalMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "load re-announced" }),
     /**
      * With gossip every 200 ms, a heartbeat reaches every node of a small cluster within a round
      * or two, so a crashed node is down everywhere about 3.5 s after its last heartbeat (under the
@@ -29,12 +24,7 @@ export const tunableTable = {
     failureDetector: {
       suspectAfterMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "silence before suspect" }),
       downAfterMs: integer({ default: 3500, min: 1, max: HOUR_MS, help: "silence before down" }),
-      localPauseMs: integer({
-        default: 1000,
-        min: 1,
-        max: HOUR_MS,
-        help: "a longer own pause resets timers",
-      }),
+      localPauseMs: integer({ default: 1000, min: 1, max: HOUR_MS, help: "own pause: restart timers" }),
     },
   },
   transfer: {
@@ -53,12 +43,7 @@ export const tunableTable = {
   },
   join: {
     timeoutMs: integer({ default: 60_000, min: 1, max: 24 * HOUR_MS, help: "no seed answered: give up" }),
-    retryIntervalMs: integer({
-      default: 500,
-      min: 1,
-      max: HOUR_MS,
-      help: "pause between rounds over the seeds",
-    }),
+    retryIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "between rounds of seeds" }),
     requestTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "one seed's answer" }),
   },
   antiEntropy: {
@@ -98,17 +83,12 @@ export const tunableTable = {
       default: 60_000,
       min: 1,
       max: 24 * HOUR_MS,
-      help: "hand-over wait after leaving",
+      help: "hand-over after leaving",
     }),
   },
   /** How stale a node's own load figures (keys, hints, bytes) may be when it gossips them. */
   load: {
-    refreshIntervalMs: integer({
-      default: 1000,
-      min: 1,
-      max: HOUR_MS,
-      help: "load figures are re-read this often",
-    }),
+    refreshIntervalMs: integer({ default: 1000, min: 1, max: HOUR_MS, help: "load figures re-read" }),
   },
   /** The TCP transport between nodes (TcpTransportOptions, less the node's identity and addresses). */
   peerTransport: {
@@ -119,39 +99,14 @@ export const tunableTable = {
       max: 0xffff_ffff,
       help: "largest frame",
     }),
-    inFlightPerPeerMax: integer({
-      default: 256,
-      min: 1,
-      max: 1_000_000,
-      help: "requests awaiting answers per peer",
-    }),
-    waitQueuePerPeerMax: integer({
-      default: 1024,
-      min: 0,
-      max: 1_000_000,
-      help: "requests waiting per peer",
-    }),
+    inFlightPerPeerMax: integer({ default: 256, min: 1, max: 1_000_000, help: "awaiting answers per peer" }),
+    waitQueuePerPeerMax: integer({ default: 1024, min: 0, max: 1_000_000, help: "waiting per peer" }),
     connectTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "TCP connect" }),
     handshakeTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "the other side's hello" }),
-    reconnectBackoffMinMs: integer({
-      default: 100,
-      min: 0,
-      max: HOUR_MS,
-      help: "first wait after a failed dial",
-    }),
+    reconnectBackoffMinMs: integer({ default: 100, min: 0, max: HOUR_MS, help: "first wait to redial" }),
     // A peer that comes back is dialled again within a second: gossip sees it up about as fast,
     // and replication and handoff should not fail fast for longer than that.
-    reconnectBackoffMaxMs: integer({
-      default: 1000,
-      min: 0,
-      max: HOUR_MS,
-      help: "longest wait between dials",
-    }),
-    inboundConnectionsMax: integer({
-      default: 1024,
-      min: 1,
-      max: 1_000_000,
-      help: "connections accepted at once",
-    }),
+    reconnectBackoffMaxMs: integer({ default: 1000, min: 0, max: HOUR_MS, help: "longest wait to redial" }),
+    inboundConnectionsMax: integer({ default: 1024, min: 1, max: 1_000_000, help: "accepted at once" }),
   },
 } as const;
