@@ -10,8 +10,16 @@ describe("read repair, on 3 real processes (no fallbacks: every node is a home r
   timeout: 180_000,
 }, () => {
   // With N equal to the cluster size there is no fallback, so a replica that was down misses
-  // writes until something repairs it: here, a read.
-  const { cluster, track, url } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 16 });
+  // writes until something repairs it. Hints (which the coordinator keeps for it) and
+  // anti-entropy would repair it within a second of its restart; with both off, only a read can.
+  const { cluster, track, url } = useCluster({
+    nodes: 3,
+    n: 3,
+    r: 2,
+    w: 2,
+    partitions: 16,
+    extraArgs: ["--max-hints-per-node", "0", "--aae-interval-ms", "3600000"],
+  });
 
   test("with no fallback to take a hint, W=3 fails and W=2 succeeds; a read repairs the replica that missed the write", () =>
     track(async () => {
