@@ -138,8 +138,16 @@ async function repairBatch(
     const merged = mergeOptional(conflicts, ours, theirs);
     if (merged === undefined) continue;
     // A side without the key may have reaped this tombstone: copying it back would undo the
-    // reaping, and the reaper on the other side would then chase it forever.
-    if (isTombstoneOnly(merged) && values(merged).every((s) => s.writtenAtMs <= graceStartMs)) continue;
+    // reaping, and the reaper on the other side would then chase it forever. A side that holds
+    // an older version still gets the tombstone, however old: it is what supersedes that version
+    // (a replica that was away longer than the hint window learns of the delete this way).
+    const oneSideLacksIt = ours === undefined || theirs === undefined;
+    if (
+      oneSideLacksIt &&
+      isTombstoneOnly(merged) &&
+      values(merged).every((s) => s.writtenAtMs <= graceStartMs)
+    )
+      continue;
     let changed = false;
     if (ours === undefined || !conflicts.same(ours, merged)) {
       merges.push(deps.replica.merge(partition, key, merged));

@@ -17,6 +17,15 @@ export interface HandoffOptions {
   /** Targets served at once. */
   targetsConcurrentMax: number;
   requestTimeoutMs: number;
+  /**
+   * A hint not delivered this long after it was first stored is dropped (and counted):
+   * anti-entropy repairs what it held. Below the tombstone grace period, so a hint can never
+   * bring back a delete whose tombstone was reaped meanwhile (Cassandra's max_hint_window <
+   * gc_grace_seconds).
+   */
+  hintWindowMs: number;
+  /** Hints looked at per round by the sweep that drops expired ones, whatever their target's state. */
+  expireKeysPerRoundMax: number;
 }
 
 export interface HandoffDeps {
@@ -26,6 +35,7 @@ export interface HandoffDeps {
   clock: Clock;
   logger: Logger;
   onDelivered: (count: number) => void;
+  onExpired: (count: number) => void;
 }
 
 /**
@@ -36,6 +46,9 @@ export interface HandoffDeps {
 export class HintedHandoff {
   private readonly task: PeriodicTask;
   private readonly busy = new Set<string>();
+  /** Where the expiry sweep resumes; undefined: at the first hint. */
+  private sweepAfter: Uint8Array | undefined;
+  private sweeping = false;
 
   constructor(
     private readonly deps: HandoffDeps,
@@ -70,6 +83,7 @@ export class HintedHandoff {
   }
 
   private round(): void {
+    this.sweep();
     for (const target of this.deps.hints.targets().keys()) {
       if (this.busy.size >= this.options.targetsConcurrentMax) return;
       const member = this.isMember(target);
@@ -81,9 +95,41 @@ export class HintedHandoff {
     }
   }
 
+  /** Drops a bounded number of expired hints per round, resuming where the last round stopped. */
+  private sweep(): void {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    this.deps.hints
+      .expire(this.options.hintWindowMs, this.options.expireKeysPerRoundMax, this.sweepAfter)
+      .then(({ expired, next }) => {
+        this.sweepAfter = next;
+        this.countExpired(expired);
+      })
+      .catch((error: unknown) => this.deps.logger.warn({ err: error }, "hint expiry sweep failed"))
+      .finally(() => {
+        this.sweeping = false;
+      });
+  }
+
+  private countExpired(expired: number): void {
+    if (expired === 0) return;
+    this.deps.onExpired(expired);
+    this.deps.logger.info(
+      { expired, hintWindowMs: this.options.hintWindowMs },
+      "undelivered hints past the hint window dropped; anti-entropy repairs what they held",
+    );
+  }
+
   private async deliver(target: string): Promise<void> {
     const member = this.isMember(target);
-    const records = this.deps.hints.pending(target, this.options.batchKeysMax);
+    const oldestKeptMs = this.deps.clock.nowMs() - this.options.hintWindowMs;
+    const all = this.deps.hints.pending(target, this.options.batchKeysMax);
+    // A hint past the window is never delivered, even before the sweep reaches it.
+    const records = all.filter((r) => r.storedAtMs > oldestKeptMs);
+    let expired = 0;
+    for (const r of all)
+      if (r.storedAtMs <= oldestKeptMs && (await this.deps.hints.removeIfUnchanged(target, r))) expired += 1;
+    this.countExpired(expired);
     let delivered = 0;
     let failed = 0;
     const queue = [...records];
@@ -113,7 +159,7 @@ export class HintedHandoff {
    */
   private async redirect(target: string, record: HintRecord): Promise<boolean> {
     const home = this.homeOf(record.partition).filter((id) => this.deps.view.status(id) === "up");
-    const object = decodeStoredObject(record.bytes);
+    const object = decodeStoredObject(record.object);
     const results = await Promise.all(
       home.map((id) =>
         this.deps.access
@@ -131,7 +177,7 @@ export class HintedHandoff {
 
   private async deliverOne(target: string, record: HintRecord): Promise<boolean> {
     try {
-      const object = decodeStoredObject(record.bytes);
+      const object = decodeStoredObject(record.object);
       await this.deps.access.replicate(
         target,
         record.partition,

@@ -90,5 +90,11 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
   });
   checkInteger(o.limits.siblingsWarn, "--warn-siblings", 1, o.limits.siblingsMax);
   checkInteger(o.limits.timeoutMsDefault, "--timeout-ms", 1, o.limits.timeoutMsMax);
+  if (o.handoff.hintWindowMs >= o.tombstones.graceMs) {
+    throw new ConfigError(
+      `--hint-window-ms ${o.handoff.hintWindowMs} must be below --tombstone-grace-ms ${o.tombstones.graceMs}: ` +
+        "a hint older than a reaped tombstone could bring its delete back",
+    );
+  }
   return o;
 }

@@ -142,7 +142,7 @@ export const optionTable = {
       default: 1_000_000,
       min: 0,
       max: 1_000_000_000,
-      help: "hints held for one down node at most; beyond it this node is not its fallback",
+      help: "hints held for one home replica at most (0: keep no hints); beyond it this node stores no more for it",
     }),
     /** At most timeoutMsMax. */
     timeoutMsDefault: integer({

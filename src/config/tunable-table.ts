@@ -40,6 +40,20 @@ export const tunableTable = {
     concurrencyPerTarget: integer({ default: 8, min: 1, max: 1024, help: "hints in flight per target" }),
     targetsConcurrentMax: integer({ default: 4, min: 1, max: 1024, help: "targets served at once" }),
     requestTimeoutMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "one hint delivery" }),
+    // Cassandra's max_hint_window default; it must stay below --tombstone-grace-ms (24 h by default).
+    hintWindowMs: integer({
+      flag: "hint-window-ms",
+      default: 3 * HOUR_MS,
+      min: 1,
+      max: 10 * 365 * 24 * HOUR_MS,
+      help: "an undelivered hint is dropped this long after it was stored (anti-entropy repairs the rest); must be below --tombstone-grace-ms",
+    }),
+    expireKeysPerRoundMax: integer({
+      default: 1000,
+      min: 1,
+      max: 1_000_000,
+      help: "hints the expiry sweep looks at per round",
+    }),
   },
   join: {
     timeoutMs: integer({ default: 60_000, min: 1, max: 24 * HOUR_MS, help: "no seed answered: give up" }),
@@ -52,7 +66,7 @@ export const tunableTable = {
       default: 500,
       min: 10,
       max: HOUR_MS,
-      help: "anti-entropy rate: one Merkle exchange (one partition with one replica) per interval",
+      help: "anti-entropy pace: one round (every partition shared with one replica, compared by root) per interval",
     }),
     partitionsConcurrentMax: integer({ default: 4, min: 1, max: 1024, help: "partitions exchanged at once" }),
     keysPerExchangeMax: integer({ default: 2000, min: 1, max: 1_000_000, help: "keys per exchange" }),

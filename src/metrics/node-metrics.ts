@@ -40,6 +40,7 @@ export class NodeMetrics {
   readonly hintsStored: Counter;
   readonly hintsDelivered: Counter;
   readonly hintsRefused: Counter;
+  readonly hintsExpired: Counter;
   readonly aaeExchanges: Counter;
   readonly tombstonesReaped: Counter;
   readonly aaeKeysRepaired: Counter;
@@ -120,6 +121,11 @@ export class NodeMetrics {
     this.hintsDelivered = new Counter({
       name: "ringkv_hints_delivered_total",
       help: "Hints delivered to their home replica (and then deleted here)",
+      registers,
+    });
+    this.hintsExpired = new Counter({
+      name: "ringkv_hints_expired_total",
+      help: "Hints dropped undelivered once older than --hint-window-ms (anti-entropy repairs what they held)",
       registers,
     });
     this.hintsRefused = new Counter({

@@ -121,12 +121,13 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     options.seeds.map(formatAddress),
   );
   const view = new GossipClusterView(gossiper, settings.n);
-  const hints = new HintStore(
-    storage,
-    options.limits.hintsPerTargetMax,
-    { onStored: () => metrics.hintsStored.inc(), onRefused: () => metrics.hintsRefused.inc() },
-    replica.conflicts,
-  );
+  const hints = new HintStore(storage, {
+    hintsPerTargetMax: options.limits.hintsPerTargetMax,
+    nowMs: () => clock.nowMs(),
+    conflicts: replica.conflicts,
+    onStored: () => metrics.hintsStored.inc(),
+    onRefused: () => metrics.hintsRefused.inc(),
+  });
   const members = new MemberClient(peers, (id) => view.addressOf(id));
   const access = new TransportReplicaAccess(selfId, replica, hints, members);
   const coordinator = new Coordinator({
@@ -185,7 +186,15 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     options.tombstones,
   );
   const handoff = new HintedHandoff(
-    { hints, access, view, clock, logger, onDelivered: (count) => metrics.hintsDelivered.inc(count) },
+    {
+      hints,
+      access,
+      view,
+      clock,
+      logger,
+      onDelivered: (count) => metrics.hintsDelivered.inc(count),
+      onExpired: (count) => metrics.hintsExpired.inc(count),
+    },
     options.handoff,
   );
   const departure = new Departure(

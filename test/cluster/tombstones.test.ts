@@ -14,7 +14,7 @@ describe("tombstone reaping on 4 real processes (N=3, grace 2 s)", { timeout: 18
     r: 2,
     w: 2,
     partitions: 16,
-    extraArgs: ["--tombstone-grace-ms", "2000"],
+    extraArgs: ["--tombstone-grace-ms", "2000", "--hint-window-ms", "1000"],
   });
   const replicas = (key: string): Promise<ReplicasBody> =>
     getJson<ReplicasBody>(`${url("n1")}/debug/replicas/${key}`);

@@ -53,6 +53,7 @@ test("a node restarted after it left the cluster departs again (sim seed 102)", 
         dataDir: `/sim/${id}`,
         logLevel: "silent",
         tombstones: { graceMs: 60_000 },
+        handoff: { hintWindowMs: 30_000 },
       }),
       {
         clock: sim,

@@ -23,6 +23,8 @@ export interface SimClusterOptions {
   watchKey?: string;
   /** Hints a node holds per target (0: none, as if every hint were lost); default the node's default. */
   hintsPerTargetMax?: number;
+  /** Undelivered hints are dropped this long after they were stored; default the smaller of 3 h and half the grace. */
+  hintWindowMs?: number;
 }
 
 /**
@@ -67,6 +69,10 @@ export class SimCluster {
         limits: { hintsPerTargetMax: options.hintsPerTargetMax },
         logLevel: "info",
         tombstones: { graceMs: options.tombstoneGraceMs },
+        handoff: {
+          hintWindowMs:
+            options.hintWindowMs ?? Math.min(3 * 3_600_000, Math.floor(options.tombstoneGraceMs / 2)),
+        },
         antiEntropy: { exchangeIntervalMs: options.aaeIntervalMs },
       }),
       syncDelayMs: options.syncDelayMs,
