@@ -63,6 +63,22 @@ export class TooManySiblingsError extends RingkvError {
   }
 }
 
+/** A write would leave the key's stored object (all its siblings) larger than --max-object-bytes. */
+export class ObjectTooLargeError extends RingkvError {
+  readonly code = "object_too_large";
+  constructor(
+    readonly objectBytes: number,
+    readonly objectBytesMax: number,
+  ) {
+    super(
+      `the key's object would be ${objectBytes} bytes (all its siblings), the limit is ${objectBytesMax} (--max-object-bytes); write with the context of a read to resolve its siblings`,
+    );
+  }
+  override details(): Record<string, unknown> {
+    return { objectBytes: this.objectBytes, objectBytesMax: this.objectBytesMax };
+  }
+}
+
 /** Fewer replicas than the request needed answered in time. */
 export class QuorumError extends RingkvError {
   readonly code = "unavailable";

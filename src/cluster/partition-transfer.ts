@@ -4,7 +4,7 @@ import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
 import { partitionOf } from "../core/partition.js";
 import { homeOf, partitionsGained } from "../core/ring/index.js";
-import { decodeStoredObject } from "../core/stored-object.js";
+import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import {
   type HandlerEntry,
@@ -57,6 +57,8 @@ export class PartitionTransfer {
   private job: { version: number; done: Set<number> } | undefined;
   private keys = 0;
   private bytes = 0;
+  /** Objects that did not decode and were skipped, since this node started. */
+  skipped = 0;
 
   constructor(
     private readonly deps: TransferDeps,
@@ -194,10 +196,23 @@ export class PartitionTransfer {
       for (const [key, bytes] of reply.items) {
         if (partitionOf(key, this.deps.partitions) !== partition)
           throw new Error(`key of another partition from ${source}`);
-        await this.deps.replica.merge(partition, key, decodeStoredObject(bytes));
+        after = key;
+        let object: StoredObject;
+        try {
+          object = decodeStoredObject(bytes);
+        } catch (error) {
+          // One corrupt object on the source must not stall the partition (and the ring change)
+          // for ever: it is skipped and reported; anti-entropy compares the key again later.
+          this.skipped += 1;
+          this.deps.logger.warn(
+            { partition, source, key: Buffer.from(key).toString("hex").slice(0, 128), err: error },
+            "partition transfer: an object that does not decode was skipped",
+          );
+          continue;
+        }
+        await this.deps.replica.merge(partition, key, object);
         this.keys += 1;
         this.bytes += bytes.length;
-        after = key;
       }
       if (reply.done) return;
       if (reply.items.length === 0) throw new Error(`empty batch that is not the end from ${source}`);

@@ -90,6 +90,11 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
   });
   checkInteger(o.limits.siblingsWarn, "--warn-siblings", 1, o.limits.siblingsMax);
   checkInteger(o.limits.timeoutMsDefault, "--timeout-ms", 1, o.limits.timeoutMsMax);
+  if (o.limits.objectBytesMax <= o.limits.valueBytesMax) {
+    throw new ConfigError(
+      `--max-object-bytes ${o.limits.objectBytesMax} must be above --max-value-bytes ${o.limits.valueBytesMax}: a key's object holds its value and more`,
+    );
+  }
   if (o.handoff.hintWindowMs >= o.tombstones.graceMs) {
     throw new ConfigError(
       `--hint-window-ms ${o.handoff.hintWindowMs} must be below --tombstone-grace-ms ${o.tombstones.graceMs}: ` +

@@ -120,6 +120,17 @@ export const optionTable = {
       max: 512 * 1024 * 1024,
       help: "largest value in bytes",
     }),
+    /**
+     * A key's whole stored object (every sibling, with its history) at most; a write that would
+     * leave it larger is refused (409 object_too_large) unless it makes the object smaller.
+     */
+    objectBytesMax: integer({
+      flag: "max-object-bytes",
+      default: 8 * 1024 * 1024,
+      min: 1024,
+      max: 1024 * 1024 * 1024,
+      help: "largest stored object of a key (all its siblings); a write leaving a larger one gets 409, one that shrinks it is always accepted",
+    }),
     /** A write that would leave more siblings than this is refused (409 too_many_siblings). */
     siblingsMax: integer({
       flag: "max-siblings",

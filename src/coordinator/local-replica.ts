@@ -7,7 +7,7 @@ import {
   type Sibling,
   type StoredObject,
 } from "../core/stored-object.js";
-import { StorageFailedError, TooManySiblingsError } from "../errors.js";
+import { ObjectTooLargeError, StorageFailedError, TooManySiblingsError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -26,6 +26,8 @@ export interface LocalReplicaOptions {
   actor: ActorId;
   siblingsMax: number;
   siblingsWarn: number;
+  /** A coordinated write may not leave a larger encoded object, unless it shrinks it. */
+  objectBytesMax: number;
   /** The cluster's conflict mode: how a write applies and how two versions of a key merge. */
   conflicts: ConflictResolution;
 }
@@ -113,7 +115,14 @@ export class LocalReplica {
           sibling,
         );
         this.checkSiblings(key, before ?? emptyDvvSet<Sibling>(), next);
-        return { write: encodeStoredObject(next), result: { before, after: next } };
+        const encoded = encodeStoredObject(next);
+        // Merges (replication, repair, transfer) are never refused: they carry writes another
+        // replica acknowledged. Only a new write that grows the object past the limit is.
+        if (encoded.length > this.options.objectBytesMax && encoded.length > (old?.length ?? 0)) {
+          this.metrics.objectsRefused.inc();
+          throw new ObjectTooLargeError(encoded.length, this.options.objectBytesMax);
+        }
+        return { write: encoded, result: { before, after: next } };
       },
       (result) => {
         applied = true;

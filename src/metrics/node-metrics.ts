@@ -41,6 +41,7 @@ export class NodeMetrics {
   readonly hintsDelivered: Counter;
   readonly hintsRefused: Counter;
   readonly hintsExpired: Counter;
+  readonly objectsRefused: Counter;
   readonly aaeExchanges: Counter;
   readonly tombstonesReaped: Counter;
   readonly aaeKeysRepaired: Counter;
@@ -121,6 +122,11 @@ export class NodeMetrics {
     this.hintsDelivered = new Counter({
       name: "ringkv_hints_delivered_total",
       help: "Hints delivered to their home replica (and then deleted here)",
+      registers,
+    });
+    this.objectsRefused = new Counter({
+      name: "ringkv_objects_refused_total",
+      help: "Writes refused because they would have left a key's object larger than --max-object-bytes",
       registers,
     });
     this.hintsExpired = new Counter({

@@ -22,6 +22,7 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
   const tcp = new TcpTransport(
     {
       ...options.peerTransport,
+      frameBytesMax: peerFrameBytesMax(options),
       nodeId: options.id,
       clusterName: options.clusterName,
       listen: options.listen,
@@ -47,6 +48,20 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
     faults,
   });
   return node;
+}
+
+/**
+ * The largest inter-node frame: the configured one, or more when the object limit needs it. A
+ * message carries at most one batch (a transfer or anti-entropy batch stops growing at its byte
+ * budget) plus one object, and an object merged from concurrent coordinators may hold a few
+ * times what one write may leave (each is checked against --max-object-bytes on its own).
+ */
+export function peerFrameBytesMax(options: NodeOptions): number {
+  const batchBytes = Math.max(options.transfer.batchBytesMax, options.antiEntropy.batchBytesMax);
+  return Math.max(
+    options.peerTransport.frameBytesMax,
+    4 * options.limits.objectBytesMax + batchBytes + 1024 * 1024,
+  );
 }
 
 function ensureDataDir(dir: string): void {

@@ -98,6 +98,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       actor: inputs.start.identity.actor,
       siblingsMax: options.limits.siblingsMax,
       siblingsWarn: options.limits.siblingsWarn,
+      objectBytesMax: options.limits.objectBytesMax,
       conflicts: conflictResolution(settings.conflictMode, () => clock.nowMs()),
     },
     logger,

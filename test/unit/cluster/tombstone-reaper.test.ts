@@ -26,7 +26,7 @@ test("the reaper looks at every key: 250 old tombstones are gone after exactly 3
   const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
   const replica = new LocalReplica(
     storage,
-    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, conflicts },
+    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, objectBytesMax: 8 * 1024 * 1024, conflicts },
     silentLogger(),
     metrics,
   );
