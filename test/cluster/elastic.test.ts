@@ -159,6 +159,11 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
     assert.equal(seen.name, step, "the step being verified is the one the load counted");
     process.stderr.write(`${step}: client saw ${seen.text}\n`);
     assert.ok(seen.counts.acks > 0, `no write was acknowledged during ${step}: ${seen.text}`);
+    // A step may cost a few writes (a node exits under a request); most must still get through.
+    assert.ok(
+      seen.counts.acks * 2 >= seen.counts.writes,
+      `fewer than half the writes were acknowledged during ${step}: ${seen.text}`,
+    );
     assert.deepEqual(load.falseNotFound, [], "no read of an acknowledged key returned 404");
     const acked = [...load.acked];
     for (let i = 0; i < acked.length; i += 50) {
