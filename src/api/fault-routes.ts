@@ -1,5 +1,5 @@
 import { BadRequestError } from "../errors.js";
-import { type FaultController, type FaultRule, parseFaultRules } from "../net/fault-injecting-transport.js";
+import { type FaultController, type FaultRule, parseFaultRules } from "../net/index.js";
 import { readBody } from "./read-body.js";
 import { jsonReply } from "./reply.js";
 import type { RequestContext, Route } from "./router.js";

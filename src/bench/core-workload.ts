@@ -1,3 +1,4 @@
+import type { SeededRandom } from "../random/seeded-random.js";
 import { HotspotGenerator } from "./distributions/hotspot.js";
 import { InsertSequence } from "./distributions/insert-sequence.js";
 import type { NumberGenerator } from "./distributions/number-generator.js";
@@ -6,7 +7,6 @@ import { SkewedLatestGenerator } from "./distributions/skewed-latest.js";
 import { UniformGenerator } from "./distributions/uniform.js";
 import { fnvHash64 } from "./fnv-hash.js";
 import { OperationChooser } from "./operation-chooser.js";
-import type { SeededRandom } from "./seeded-random.js";
 import type { Distribution, Operation, WorkloadSpec } from "./workloads.js";
 
 export interface CoreWorkloadOptions {

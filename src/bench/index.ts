@@ -1,4 +1,6 @@
 /** The YCSB-style workload generator behind `ringkv bench`. */
+
+export { SeededRandom } from "../random/seeded-random.js";
 export {
   BENCH_LIMITS,
   type BenchOptions,
@@ -13,7 +15,6 @@ export { LatencyHistogram, type LatencySummary } from "./latency-histogram.js";
 export { formatBenchReport, formatProgress } from "./report.js";
 export { runBench } from "./run-bench.js";
 export type { Progress, RunnerHooks } from "./runner.js";
-export { SeededRandom } from "./seeded-random.js";
 export {
   DISTRIBUTIONS,
   type Distribution,

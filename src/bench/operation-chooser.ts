@@ -1,4 +1,4 @@
-import type { SeededRandom } from "./seeded-random.js";
+import type { SeededRandom } from "../random/seeded-random.js";
 import { OPERATIONS, type Operation } from "./workloads.js";
 
 /** Picks each operation with its workload proportion (YCSB's DiscreteGenerator). */

@@ -1,10 +1,10 @@
+import { SeededRandom } from "../random/seeded-random.js";
 import type { BenchOptions } from "./bench-options.js";
 import type { PhaseResult, RunResult } from "./bench-result.js";
 import { CoreWorkload, keyName } from "./core-workload.js";
 import type { BenchConnection, BenchDriver, ReadOutcome } from "./drivers/driver.js";
 import { PhaseStats } from "./operation-stats.js";
 import { Pacer } from "./pacer.js";
-import { SeededRandom } from "./seeded-random.js";
 import { ValuePool } from "./value-pool.js";
 import { type Operation, WORKLOADS } from "./workloads.js";
 

@@ -1,4 +1,4 @@
-import type { SeededRandom } from "./seeded-random.js";
+import type { SeededRandom } from "../random/seeded-random.js";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 

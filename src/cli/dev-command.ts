@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../errors.js";
+import { LocalNode, placementFlags, stopLocalNodes, waitHealthy, waitMembers } from "../local/index.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
-import { LocalNode, stopLocalNodes, waitHealthy, waitMembers } from "./local-node.js";
 import type { Output } from "./output.js";
 
 export const devSpec = {
@@ -58,12 +58,17 @@ export async function runDev(flags: ParsedFlags<typeof devSpec>, out: Output): P
     if (partitions !== undefined) args.push("--partitions", String(partitions));
     const node = new LocalNode({
       id,
-      listen,
-      http,
-      dataDir: join(dataRoot, id),
-      // The first node forms the cluster; the others join it through it.
-      seeds: i > 0 ? [firstListen] : [],
-      args,
+      args: [
+        ...placementFlags({
+          id,
+          listen,
+          http,
+          dataDir: join(dataRoot, id),
+          // The first node forms the cluster; the others join it through it.
+          seeds: i > 0 ? [firstListen] : [],
+        }),
+        ...args,
+      ],
       logFormat: out.stdoutIsTTY ? "pretty" : "json",
       stdout: "inherit",
       onLogLine: (line) => out.stderr(`[${id}] ${line}\n`),

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import type { MemberInfo, RingInfo } from "../api/interface.js";
-import { LocalNode } from "../cli/local-node.js";
 import { NodeHttpClient } from "../client/http-client.js";
+import { pollUntil } from "../clock/poll.js";
 import { ConfigError } from "../errors.js";
-import { pollUntil } from "./poll.js";
+import { LocalNode, placementFlags } from "../local/index.js";
 
 export interface DemoClusterOptions {
   /** Parent of the nodes' data directories (a temporary directory the caller removes). */
@@ -126,20 +126,23 @@ export class DemoCluster {
    * agree on one ring version; resolves with that version, or undefined on timeout.
    */
   async waitConverged(timeoutMs: number): Promise<number | undefined> {
-    return pollUntil(async () => {
-      const running = this.running();
-      const ids = new Set(running.map((n) => n.id));
-      const versions = new Set<number>();
-      for (const node of running) {
-        const members = (await this.members(node.id)).filter((m) => m.state !== "left");
-        const settled =
-          members.length === ids.size &&
-          members.every((m) => ids.has(m.id) && m.state === "active" && m.status === "up");
-        if (!settled) return undefined;
-        versions.add((await this.ring(node.id)).version);
-      }
-      return versions.size === 1 ? [...versions][0] : undefined;
-    }, timeoutMs);
+    return pollUntil(
+      async () => {
+        const running = this.running();
+        const ids = new Set(running.map((n) => n.id));
+        const versions = new Set<number>();
+        for (const node of running) {
+          const members = (await this.members(node.id)).filter((m) => m.state !== "left");
+          const settled =
+            members.length === ids.size &&
+            members.every((m) => ids.has(m.id) && m.state === "active" && m.status === "up");
+          if (!settled) return undefined;
+          versions.add((await this.ring(node.id)).version);
+        }
+        return versions.size === 1 ? [...versions][0] : undefined;
+      },
+      { timeoutMs },
+    );
   }
 
   /** The last `lines` log lines of a node (every process it ran), for a failure report. */
@@ -162,11 +165,8 @@ export class DemoCluster {
   ): LocalNode {
     const process = new LocalNode({
       id,
-      listen,
-      http,
-      dataDir,
-      seeds,
       args: [
+        ...placementFlags({ id, listen, http, dataDir, seeds }),
         "--n",
         String(this.options.n),
         "--partitions",

@@ -1,4 +1,12 @@
-import type { Output } from "../cli/output.js";
+/** Where the narration goes (the CLI's Output is one). */
+export interface NarrationSink {
+  stdout(text: string): void;
+}
+
+/** Seconds elapsed since `startMs`, with one decimal, for narration ("after 2.4 s"). */
+export function secondsSince(startMs: number): string {
+  return ((Date.now() - startMs) / 1000).toFixed(1);
+}
 
 /** How one step of the demo went. */
 export interface StepOutcome {
@@ -19,7 +27,7 @@ export class Narrator {
   readonly outcomes: StepOutcome[] = [];
 
   constructor(
-    private readonly out: Output,
+    private readonly out: NarrationSink,
     readonly totalSteps: number,
   ) {}
 

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
-import type { Clock, TimerHandle } from "../clock/clock.js";
-import { BadRequestError, ConfigError, RingkvError } from "../errors.js";
+import type { Clock } from "../clock/clock.js";
+import { RingkvError } from "../errors.js";
 import { type Logger, silentLogger } from "../log/logger.js";
 import { PeerOverloadedError, RequestTimeoutError, TransportClosedError } from "./errors.js";
+import {
+  checkFaultInjectionOptions,
+  defaultFaultInjectionOptions,
+  type FaultInjectionOptions,
+} from "./fault-injection-options.js";
+import { type FaultController, type FaultRule, oneWayDirections, parseFaultRules } from "./fault-rules.js";
+import { type HeldItem, HeldItems } from "./held-items.js";
 import type { Message, PeerInfo, RequestOptions, Transport, TransportHandler } from "./transport.js";
 
 /**
@@ -10,33 +17,6 @@ import type { Message, PeerInfo, RequestOptions, Transport, TransportHandler } f
  * slow down real node processes over HTTP (`/admin/faults`) instead of needing a second network.
  * A node mounts it only when started with `--enable-fault-injection`.
  */
-
-export type FaultDirection = "in" | "out" | "both";
-export type FaultMode = "drop" | "delay";
-
-export interface FaultRule {
-  /** The node id of the peer this rule affects (not its address: addresses change on restart). */
-  readonly peer: string;
-  /** "out": what this node sends to the peer; "in": what it receives from the peer; "both". */
-  readonly direction: FaultDirection;
-  /** "drop": lost as in a partition (no answer, not a refusal); "delay": delivered `delayMs` late. */
-  readonly mode: FaultMode;
-  /** Present exactly when `mode` is "delay". */
-  readonly delayMs?: number;
-}
-
-export interface FaultController {
-  /** Replaces every rule; a bad list is a BadRequestError and leaves the current rules in place. */
-  set(rules: readonly FaultRule[]): void;
-  /** Removes every rule (heals). */
-  clear(): void;
-  rules(): FaultRule[];
-}
-
-export const FAULT_RULES_MAX = 64;
-export const FAULT_DELAY_MS_MAX = 60_000;
-const PEER_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
-const RULE_FIELDS: ReadonlySet<string> = new Set(["peer", "direction", "mode", "delayMs"]);
 
 /**
  * The answer an incoming request from a dropped peer finally gets when the wrapper stops holding
@@ -56,38 +36,6 @@ export class FaultInjectedError extends RingkvError {
   }
 }
 
-export interface FaultInjectionOptions {
-  /**
-   * Outgoing requests to one peer held back by a rule (waiting out a drop or a delay). One more is
-   * refused with PeerOverloadedError, as the real transport refuses past its in-flight and
-   * wait-queue limits (256 + 1024 by default, hence the default here).
-   */
-  outgoingRequestsHeldPerPeerMax: number;
-  /**
-   * Incoming requests from one peer held back by a rule. Each one occupies a slot of the inner
-   * transport's per-peer inbound limit (256 by default) until it is settled, so this stays below
-   * it: held requests must never make the inner transport refuse the peer's other requests. At
-   * the limit the oldest silenced (dropped) request is released early; when every held one is
-   * merely delayed, the new one is refused with PeerOverloadedError.
-   */
-  incomingRequestsHeldPerPeerMax: number;
-  /** Delayed one-way messages per peer and direction; one more is dropped, as a full socket buffer would. */
-  messagesDelayedPerPeerMax: number;
-  /**
-   * How long an incoming request from a dropped peer is held unanswered. Longer than any request
-   * timeout in ringkv (the client's `timeout_ms` is at most 60 s by default), so its caller has
-   * given up before the release answers it.
-   */
-  silenceMs: number;
-}
-
-export const defaultFaultInjectionOptions: FaultInjectionOptions = {
-  outgoingRequestsHeldPerPeerMax: 1280,
-  incomingRequestsHeldPerPeerMax: 128,
-  messagesDelayedPerPeerMax: 1024,
-  silenceMs: 5 * 60_000,
-};
-
 export interface FaultInjectionDeps {
   clock: Clock;
   /** The node id listening at an inter-node address; undefined when unknown (then no rule applies). */
@@ -101,121 +49,6 @@ export interface HeldCounts {
   outgoingMessages: number;
   incomingRequests: number;
   incomingMessages: number;
-}
-
-/**
- * Checks a rule list from outside (an HTTP body, a test) and returns normalized copies. Every
- * problem is a BadRequestError naming the offending rule and field.
- */
-export function parseFaultRules(value: unknown): FaultRule[] {
-  if (!Array.isArray(value)) throw new BadRequestError("fault rules must be an array");
-  if (value.length > FAULT_RULES_MAX) {
-    throw new BadRequestError(`at most ${FAULT_RULES_MAX} fault rules are allowed, got ${value.length}`);
-  }
-  const rules: FaultRule[] = [];
-  // Which rule already claims each (peer, one-way direction), so that overlapping rules, whose
-  // combined meaning would be a guess, are refused.
-  const claimed = new Map<string, number>();
-  value.forEach((raw: unknown, index) => {
-    const rule = parseFaultRule(raw, `rules[${index}]`);
-    for (const direction of expand(rule.direction)) {
-      const key = `${rule.peer}\n${direction}`;
-      const earlier = claimed.get(key);
-      if (earlier !== undefined) {
-        throw new BadRequestError(
-          `rules[${index}]: peer ${rule.peer} already has a rule for direction "${direction}" (rules[${earlier}])`,
-        );
-      }
-      claimed.set(key, index);
-    }
-    rules.push(rule);
-  });
-  return rules;
-}
-
-function parseFaultRule(raw: unknown, where: string): FaultRule {
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new BadRequestError(`${where}: a fault rule must be an object`);
-  }
-  const fields = raw as Record<string, unknown>;
-  for (const name of Object.keys(fields)) {
-    if (!RULE_FIELDS.has(name)) {
-      throw new BadRequestError(
-        `${where}: unknown field "${name.slice(0, 64)}"; a rule has peer, direction, mode and delayMs`,
-      );
-    }
-  }
-  const { peer, direction, mode, delayMs } = fields;
-  if (typeof peer !== "string" || !PEER_ID_PATTERN.test(peer)) {
-    throw new BadRequestError(`${where}: peer must be a node id of 1..64 characters [A-Za-z0-9._-]`);
-  }
-  if (direction !== "in" && direction !== "out" && direction !== "both") {
-    throw new BadRequestError(`${where}: direction must be "in", "out" or "both"`);
-  }
-  if (mode === "drop") {
-    if (delayMs !== undefined) throw new BadRequestError(`${where}: delayMs applies only to mode "delay"`);
-    return Object.freeze({ peer, direction, mode });
-  }
-  if (mode !== "delay") throw new BadRequestError(`${where}: mode must be "drop" or "delay"`);
-  if (
-    typeof delayMs !== "number" ||
-    !Number.isInteger(delayMs) ||
-    delayMs < 0 ||
-    delayMs > FAULT_DELAY_MS_MAX
-  ) {
-    throw new BadRequestError(`${where}: mode "delay" needs delayMs, an integer in 0..${FAULT_DELAY_MS_MAX}`);
-  }
-  return Object.freeze({ peer, direction, mode, delayMs });
-}
-
-function expand(direction: FaultDirection): Array<"in" | "out"> {
-  return direction === "both" ? ["in", "out"] : [direction];
-}
-
-/** Something held back on a timer: a dropped request waiting out its timeout, or a delayed delivery. */
-interface HeldItem {
-  readonly peerId: string;
-  timer: TimerHandle | undefined;
-  /** True for an incoming request from a dropped peer: nothing will ever deliver it. */
-  readonly silenced: boolean;
-  /** Settles the item without delivering it (stop, eviction, heal); `error` goes to a request's caller. */
-  abandon(error: RingkvError): void;
-}
-
-/** The held items of one kind, counted per peer so each peer's share is bounded. */
-class HeldItems {
-  private readonly items = new Set<HeldItem>();
-  private readonly perPeer = new Map<string, number>();
-
-  constructor(readonly perPeerMax: number) {}
-
-  get size(): number {
-    return this.items.size;
-  }
-
-  isFull(peerId: string): boolean {
-    return (this.perPeer.get(peerId) ?? 0) >= this.perPeerMax;
-  }
-
-  add(item: HeldItem): void {
-    assert(!this.isFull(item.peerId), "a held item was added past its per-peer limit");
-    this.items.add(item);
-    this.perPeer.set(item.peerId, (this.perPeer.get(item.peerId) ?? 0) + 1);
-  }
-
-  /** Forgets the item; false when it was already gone (settled by another path). */
-  delete(item: HeldItem): boolean {
-    if (!this.items.delete(item)) return false;
-    const left = (this.perPeer.get(item.peerId) ?? 1) - 1;
-    if (left === 0) this.perPeer.delete(item.peerId);
-    else this.perPeer.set(item.peerId, left);
-    return true;
-  }
-
-  /** Items in the order they were added (a Set keeps insertion order), so the first is the oldest. */
-  list(): HeldItem[] {
-    return [...this.items];
-  }
 }
 
 /**
@@ -257,7 +90,7 @@ export class FaultInjectingTransport implements Transport, FaultController {
     options: Partial<FaultInjectionOptions> = {},
   ) {
     this.options = { ...defaultFaultInjectionOptions, ...options };
-    checkOptions(this.options);
+    checkFaultInjectionOptions(this.options);
     this.outgoingRequests = new HeldItems(this.options.outgoingRequestsHeldPerPeerMax);
     this.outgoingMessages = new HeldItems(this.options.messagesDelayedPerPeerMax);
     this.incomingRequests = new HeldItems(this.options.incomingRequestsHeldPerPeerMax);
@@ -275,7 +108,7 @@ export class FaultInjectingTransport implements Transport, FaultController {
     this.byPeer.clear();
     for (const rule of parsed) {
       const entry = this.byPeer.get(rule.peer) ?? {};
-      for (const direction of expand(rule.direction)) entry[direction] = rule;
+      for (const direction of oneWayDirections(rule.direction)) entry[direction] = rule;
       this.byPeer.set(rule.peer, entry);
     }
     this.logger.warn({ rules: parsed }, "fault injection rules set");
@@ -515,19 +348,4 @@ export class FaultInjectingTransport implements Transport, FaultController {
   private ruleFor(peerId: string, direction: "in" | "out"): FaultRule | undefined {
     return this.byPeer.get(peerId)?.[direction];
   }
-}
-
-function checkOptions(options: FaultInjectionOptions): void {
-  const check = (name: keyof FaultInjectionOptions, min: number, max: number): void => {
-    const value = options[name];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new ConfigError(
-        `fault injection option ${name} must be an integer in ${min}..${max}, got ${value}`,
-      );
-    }
-  };
-  check("outgoingRequestsHeldPerPeerMax", 1, 1_000_000);
-  check("incomingRequestsHeldPerPeerMax", 1, 1_000_000);
-  check("messagesDelayedPerPeerMax", 1, 1_000_000);
-  check("silenceMs", 1, 24 * 60 * 60_000);
 }

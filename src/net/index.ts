@@ -11,15 +11,21 @@ export {
   TransportClosedError,
 } from "./errors.js";
 export {
-  defaultFaultInjectionOptions,
-  type FaultController,
   FaultInjectedError,
   FaultInjectingTransport,
   type FaultInjectionDeps,
-  type FaultInjectionOptions,
+  type HeldCounts,
+} from "./fault-injecting-transport.js";
+export { defaultFaultInjectionOptions, type FaultInjectionOptions } from "./fault-injection-options.js";
+export {
+  FAULT_DELAY_MS_MAX,
+  FAULT_RULES_MAX,
+  type FaultController,
+  type FaultDirection,
+  type FaultMode,
   type FaultRule,
   parseFaultRules,
-} from "./fault-injecting-transport.js";
+} from "./fault-rules.js";
 export { PROTOCOL_VERSION } from "./handshake.js";
 export type { LinkFault } from "./memory-faults.js";
 export {

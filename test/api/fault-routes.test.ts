@@ -6,10 +6,9 @@ import { Router } from "../../src/api/router.js";
 import { optionDefaults } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
 import { NodeMetrics } from "../../src/metrics/node-metrics.js";
-import { FaultInjectingTransport, type FaultRule } from "../../src/net/fault-injecting-transport.js";
-import { MemoryNetwork } from "../../src/net/index.js";
+import { FaultInjectingTransport, type FaultRule, MemoryNetwork } from "../../src/net/index.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { ManualClock } from "../net/fake-clocks.js";
-import { seededRandom } from "../net/seeded-random.js";
 
 /**
  * The routes mounted on the real ApiServer (so errors take the same path to JSON as on a node),
@@ -17,7 +16,7 @@ import { seededRandom } from "../net/seeded-random.js";
  */
 describe("/admin/faults", () => {
   const clock = new ManualClock();
-  const network = new MemoryNetwork({ clock, random: seededRandom(1) });
+  const network = new MemoryNetwork({ clock, random: new SeededRandom(1) });
   const controller = new FaultInjectingTransport(network.transport("n1", "n1:7000"), {
     clock,
     idOf: () => undefined,

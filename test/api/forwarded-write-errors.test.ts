@@ -3,8 +3,8 @@ import { test } from "node:test";
 import { systemClock } from "../../src/clock/clock.js";
 import { MemoryNetwork } from "../../src/net/memory-transport.js";
 import type { RingkvNode } from "../../src/node.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { MemoryEngine } from "../../src/storage/memory-engine.js";
-import { seededRandom } from "../net/seeded-random.js";
 import { FailingCommitEngine } from "../support/failing-commit-engine.js";
 import { memoryNode } from "../support/memory-node.js";
 
@@ -13,7 +13,7 @@ const forwarded = async (node: RingkvNode): Promise<number> =>
   (await node.metrics.writesForwarded.get()).values[0]?.value ?? 0;
 
 test("a forwarded write whose coordinator fails its commit reaches the client as 503 storage_unavailable", async () => {
-  const network = new MemoryNetwork({ clock: systemClock, random: seededRandom(7) });
+  const network = new MemoryNetwork({ clock: systemClock, random: new SeededRandom(7) });
   const failing = new FailingCommitEngine();
   // N=1 on two nodes: a key owned by n2 is always coordinated by n2, whichever node it reaches.
   const n1 = memoryNode(network, "n1", new MemoryEngine(), [], { n: 1, r: 1, w: 1, partitions: 8 });

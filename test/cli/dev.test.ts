@@ -3,12 +3,13 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { RINGKV_BIN } from "../support/node-process.js";
+import { testRandom } from "../support/test-seed.js";
 
 test("ringkv dev starts a 3-node cluster that serves through every node, and SIGINT stops all of it", {
   timeout: 120_000,
 }, async () => {
   // Below the ephemeral port range (32768+) that other tests' nodes bind with port 0.
-  const basePort = 20_000 + Math.floor(Math.random() * 10_000);
+  const basePort = 20_000 + testRandom("base port").below(10_000);
   const child = spawn(
     process.execPath,
     [RINGKV_BIN, "dev", "--nodes", "3", "--temp", "--base-port", String(basePort)],

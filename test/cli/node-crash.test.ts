@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { decodeContext } from "../../src/core/causality/index.js";
 import { NodeProcess } from "../support/node-process.js";
+import { testRandom } from "../support/test-seed.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "ringkv-crash-"));
 const started: NodeProcess[] = [];
@@ -70,9 +71,10 @@ async function writeThenKill(
 test("kill -9 of a node loses no acknowledged write: every one is there after restart", async () => {
   const dataDir = join(tmp, "n1");
   const all = new Map<string, string>();
+  const killPoints = testRandom("kill points");
   for (let round = 0; round < 4; round++) {
     const node = start(dataDir);
-    const acked = await writeThenKill(node, round, 300 + Math.floor(Math.random() * 700));
+    const acked = await writeThenKill(node, round, 300 + killPoints.below(700));
     assert.ok(acked.size >= 300);
     for (const [k, v] of acked) all.set(k, v);
   }

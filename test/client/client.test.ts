@@ -8,7 +8,8 @@ import {
   UnavailableError,
   UnresolvedSiblingsError,
 } from "../../src/client/index.js";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 /** Sum of one counter over every running node's /metrics. */
 async function counterSum(urls: string[], name: string): Promise<number> {
@@ -174,21 +175,21 @@ describe("Client against a 4-node cluster of real processes (N=3, R=2, W=2)", { 
       const before = client.ringVersion ?? 0;
       await cluster.addNode("n5");
       await waitFor(
+        "n5 to own partitions",
         async () => {
           const ring = await getJson<{ owners: string[][]; version: number }>(`${url("n1")}/cluster/ring`);
           return ring.owners.some((list) => list[0] === "n5");
         },
         60_000,
-        "n5 to own partitions",
       );
       // Any answer carries the ring version; a newer one makes the client re-read the ring.
       await waitFor(
+        "the client to learn the new ring",
         async () => {
           await client.get("probe");
           return (client.ringVersion ?? 0) > before;
         },
         15_000,
-        "the client to learn the new ring",
       );
       await cluster.waitConverged();
       await client.refreshRing();

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -58,6 +59,7 @@ describe("anti-entropy and network partitions on 5 real processes (N=3, R=2, W=2
       await cluster.waitConverged();
       const startedAt = Date.now();
       await waitFor(
+        "n2 refilled by anti-entropy",
         async () => {
           for (const key of keys) {
             const info = await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/${key}`);
@@ -67,7 +69,6 @@ describe("anti-entropy and network partitions on 5 real processes (N=3, R=2, W=2
           return true;
         },
         120_000,
-        "n2 refilled by anti-entropy",
       );
       process.stderr.write(`wiped n2 refilled ${Date.now() - startedAt} ms after its restart\n`);
       const metrics = await (await fetch(`${url("n2")}/metrics`)).text();
@@ -115,12 +116,12 @@ describe("anti-entropy and network partitions on 5 real processes (N=3, R=2, W=2
       }
       await cluster.waitConverged();
       await waitFor(
+        "every key's replicas identical after the heal",
         async () => {
           for (const key of keys) if (!(await identical(key))) return false;
           return true;
         },
         90_000,
-        "every key's replicas identical after the heal",
       );
       for (const reader of ["n1", "n5"]) {
         assert.equal(

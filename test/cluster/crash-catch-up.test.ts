@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface MembersBody {
   members: { id: string; load: { keys: number; hints: number } }[];
@@ -50,7 +51,7 @@ for (const variant of [
           const { members } = await getJson<MembersBody>(`${url("n3")}/cluster/members`);
           return members.find((m) => m.id === "n3")?.load.keys ?? 0;
         };
-        await waitFor(async () => (await held()) === KEYS, 60_000, `n3 to hold all ${KEYS} keys`);
+        await waitFor(`n3 to hold all ${KEYS} keys`, async () => (await held()) === KEYS, 60_000);
         // Every copy is the one written: n3 agrees with n1 on each key.
         for (const i of [0, 1, KEYS - 1]) {
           const info = await getJson<{ replicas: { id: string; values?: string[] }[] }>(
@@ -65,9 +66,9 @@ for (const variant of [
           assert.equal(await hintsHeld(), 0, "no hint was kept: anti-entropy did the work");
         else
           await waitFor(
+            "n1's hints for n3 delivered and deleted",
             async () => (await hintsHeld()) === 0,
             30_000,
-            "n1's hints for n3 delivered and deleted",
           );
       }));
   });

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 import { runCliAsync } from "../support/node-process.js";
+import { testRandom } from "../support/test-seed.js";
 
 interface ReplicasBody {
   partition: number;
@@ -14,11 +16,24 @@ interface Member {
   partitions: number;
 }
 
+/** What the load's client saw during one step. */
+interface StepCounts {
+  writes: number;
+  /** Writes answered 204: acknowledged by W=2 replicas. */
+  acks: number;
+  reads: number;
+  /** Failures by kind (`put_503`, `get_500`, `network_TimeoutError`, `failover`, ...). */
+  errors: Map<string, number>;
+}
+
 /** A client that writes new keys (W=2) and reads acknowledged ones (R=2) at a fixed rate through the live nodes. */
 class Load {
   readonly acked = new Map<string, string>();
-  readonly seen = { writes: 0, reads: 0, falseNotFound: [] as string[], errors: new Map<string, number>() };
+  /** Reads of an acknowledged key that answered 404, over the whole run. */
+  readonly falseNotFound: string[] = [];
+  private step: { name: string; counts: StepCounts } = { name: "start", counts: emptyCounts() };
   private next = 0;
+  private readonly random = testRandom("elastic load");
   private timer: NodeJS.Timeout | undefined;
   private inFlight = 0;
 
@@ -32,17 +47,20 @@ class Load {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await waitFor(async () => this.inFlight === 0, 30_000, "load to drain");
+    await waitFor("load to drain", async () => this.inFlight === 0, 30_000);
   }
 
-  /** What the client saw, and forgets it (for the next step). */
-  report(): string {
-    const errors = [...this.seen.errors].map(([k, v]) => `${k}=${v}`).join(" ") || "none";
-    const text = `writes=${this.seen.writes} reads=${this.seen.reads} false404=${this.seen.falseNotFound.length} errors: ${errors}`;
-    this.seen.writes = 0;
-    this.seen.reads = 0;
-    this.seen.errors.clear();
-    return text;
+  /** Starts counting for a new step; what the client saw in the previous one is forgotten. */
+  beginStep(name: string): void {
+    this.step = { name, counts: emptyCounts() };
+  }
+
+  /** What the client saw since `beginStep`, as one line, and the counts themselves. */
+  report(): { name: string; counts: StepCounts; text: string } {
+    const { name, counts } = this.step;
+    const errors = [...counts.errors].map(([k, v]) => `${k}=${v}`).join(" ") || "none";
+    const text = `writes=${counts.writes} acked=${counts.acks} reads=${counts.reads} false404=${this.falseNotFound.length} errors: ${errors}`;
+    return { name, counts, text };
   }
 
   private async tick(): Promise<void> {
@@ -57,7 +75,7 @@ class Load {
   /** One operation; a node that cannot be reached at all (it just exited) is failed over once, as a client library does. */
   private async op(attempt: number, avoid = ""): Promise<void> {
     const urls = this.urls().filter((u) => u !== avoid);
-    const url = urls[Math.floor(Math.random() * urls.length)] ?? "";
+    const url = urls[this.random.below(urls.length)] ?? "";
     try {
       const keys = [...this.acked.keys()];
       if (this.next % 2 === 0 || keys.length === 0) {
@@ -67,15 +85,17 @@ class Load {
           body: `v-${key}`,
           signal: AbortSignal.timeout(10_000),
         });
-        this.seen.writes += 1;
-        if (res.status === 204) this.acked.set(key, `v-${key}`);
-        else this.count(`put_${res.status}`);
+        this.step.counts.writes += 1;
+        if (res.status === 204) {
+          this.acked.set(key, `v-${key}`);
+          this.step.counts.acks += 1;
+        } else this.count(`put_${res.status}`);
       } else {
         this.next += 1;
-        const key = keys[Math.floor(Math.random() * keys.length)] ?? "";
+        const key = keys[this.random.below(keys.length)] ?? "";
         const res = await fetch(`${url}/kv/${key}?r=2`, { signal: AbortSignal.timeout(10_000) });
-        this.seen.reads += 1;
-        if (res.status === 404) this.seen.falseNotFound.push(`${key} via ${url}`);
+        this.step.counts.reads += 1;
+        if (res.status === 404) this.falseNotFound.push(`${key} via ${url}`);
         else if (res.status !== 200) this.count(`get_${res.status}`);
         await res.arrayBuffer();
       }
@@ -90,8 +110,13 @@ class Load {
   }
 
   private count(kind: string): void {
-    this.seen.errors.set(kind, (this.seen.errors.get(kind) ?? 0) + 1);
+    const errors = this.step.counts.errors;
+    errors.set(kind, (errors.get(kind) ?? 0) + 1);
   }
+}
+
+function emptyCounts(): StepCounts {
+  return { writes: 0, acks: 0, reads: 0, errors: new Map() };
 }
 
 describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", { timeout: 600_000 }, () => {
@@ -109,6 +134,7 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
   /** Every member in `ids` active and up, nobody else but left ones, as seen by `via`. */
   async function settled(via: string, ids: string[]): Promise<void> {
     await waitFor(
+      `members ${ids.join(",")} active`,
       async () => {
         const m = (await members(via)).filter((x) => x.state !== "left");
         const active = m.every((x) => ids.includes(x.id) && x.state === "active" && x.status === "up");
@@ -119,15 +145,26 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
         return owners.size === ids.length && ids.every((id) => owners.has(id));
       },
       120_000,
-      `members ${ids.join(",")} active`,
     );
   }
 
-  /** After a step: every acknowledged write is readable with R=2 and a sample has exactly its N home replicas. */
+  /**
+   * After a step: the load's writes were acknowledged while the step ran (a cluster that refused
+   * every write would otherwise pass), every acknowledged write is readable with R=2, and a
+   * sample has exactly its N home replicas.
+   */
   async function verify(via: string, ids: string[], step: string): Promise<void> {
     await settled(via, ids);
-    process.stderr.write(`${step}: client saw ${load.report()}\n`);
-    assert.deepEqual(load.seen.falseNotFound, [], "no read of an acknowledged key returned 404");
+    const seen = load.report();
+    assert.equal(seen.name, step, "the step being verified is the one the load counted");
+    process.stderr.write(`${step}: client saw ${seen.text}\n`);
+    assert.ok(seen.counts.acks > 0, `no write was acknowledged during ${step}: ${seen.text}`);
+    // A step may cost a few writes (a node exits under a request); most must still get through.
+    assert.ok(
+      seen.counts.acks * 2 >= seen.counts.writes,
+      `fewer than half the writes were acknowledged during ${step}: ${seen.text}`,
+    );
+    assert.deepEqual(load.falseNotFound, [], "no read of an acknowledged key returned 404");
     const acked = [...load.acked];
     for (let i = 0; i < acked.length; i += 50) {
       await Promise.all(
@@ -149,6 +186,7 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
       );
     for (const [key, value] of acked.slice(-20)) {
       await waitFor(
+        `${key} on exactly its 3 home replicas`,
         async () => {
           const info = await getJson<ReplicasBody>(`${url(via)}/debug/replicas/${key}`);
           const home = ring.owners[info.partition]?.slice(0, 3);
@@ -158,7 +196,6 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
           );
         },
         30_000,
-        `${key} on exactly its 3 home replicas`,
       );
     }
   }
@@ -166,6 +203,7 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
   test("grow 3 -> 5: the new nodes take their share and receive its data while the load runs", () =>
     track(async () => {
       await new Promise((resolve) => setTimeout(resolve, 2000));
+      load.beginStep("grow 3->5");
       await cluster.addNode("n4");
       await cluster.addNode("n5");
       await settled("n1", ["n1", "n2", "n3", "n4", "n5"]);
@@ -175,6 +213,7 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
   test("shrink 5 -> 3 by leave: each leaving node hands its data over and its process exits 0", () =>
     track(async () => {
       // n5 through the HTTP API, n4 through the CLI, which follows the hand-over to the end.
+      load.beginStep("shrink 5->3");
       const res = await fetch(`${url("n5")}/cluster/leave`, { method: "POST" });
       assert.equal(res.status, 202);
       assert.equal(await cluster.node("n5").process?.exitCode(), 0, "n5 exits 0 after leaving");
@@ -190,14 +229,17 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
 
   test("remove a killed node: the survivors re-create its replicas", () =>
     track(async () => {
+      load.beginStep("grow 3->4");
       await cluster.addNode("n6");
       await settled("n1", ["n1", "n2", "n3", "n6"]);
       await verify("n6", ["n1", "n2", "n3", "n6"], "grow 3->4");
+      load.beginStep("remove n2");
       await cluster.kill("n2");
       gone.add("n2");
       await waitStatus(url("n1"), "n2", "down");
       // While n2 is down, the load's writes leave hints for it on the fallback.
       await waitFor(
+        "hints held for the down n2",
         async () => {
           for (const id of ["n1", "n3", "n6"]) {
             const text = await (await fetch(`${url(id)}/metrics`)).text();
@@ -206,7 +248,6 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
           return false;
         },
         15_000,
-        "hints held for the down n2",
       );
       const live409 = await fetch(`${url("n1")}/cluster/remove/n3`, { method: "POST" });
       assert.equal(live409.status, 409, "a live node cannot be removed");
@@ -218,6 +259,7 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
       await verify("n3", ["n1", "n3", "n6"], "remove n2");
       // Hints held for n2 while it was down went to the keys' home replicas, not into a void.
       await waitFor(
+        "no hints left for the removed n2",
         async () => {
           for (const id of ["n1", "n3", "n6"]) {
             const text = await (await fetch(`${url(id)}/metrics`)).text();
@@ -226,7 +268,6 @@ describe("elastic scaling under client load on real processes (N=3, R=2, W=2)", 
           return true;
         },
         30_000,
-        "no hints left for the removed n2",
       );
     }));
 });

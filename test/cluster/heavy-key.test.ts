@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster } from "../support/cluster.js";
 
 interface MembersBody {
   members: { id: string; state: string; status: string }[];
@@ -45,6 +46,7 @@ describe("a key written by careless clients (many blind 1 MiB writes) wedges not
       // A node joins: the ring change moves the heavy key's partition like any other.
       await cluster.addNode("n4");
       await waitFor(
+        "n4 to join and the ring change to complete",
         async () => {
           const { members } = await getJson<MembersBody>(`${url("n1")}/cluster/members`);
           const ring = await getJson<{ version: number; owners: string[][] }>(`${url("n1")}/cluster/ring`);
@@ -52,7 +54,6 @@ describe("a key written by careless clients (many blind 1 MiB writes) wedges not
           return members.length === 4 && members.every((m) => m.state === "active") && n4Owns;
         },
         120_000,
-        "n4 to join and the ring change to complete",
       );
 
       const read = await fetch(`${url("n4")}/kv/heavy`);

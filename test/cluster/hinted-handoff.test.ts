@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -99,6 +100,7 @@ describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)",
       // n4's own view, local reads only: /debug/replicas has no repair side effects.
       const n4Keys = [...written.keys()];
       await waitFor(
+        "every hint for n4 delivered",
         async () => {
           const text = await (await fetch(`${url("n1")}/metrics`)).text();
           const others = await Promise.all(
@@ -107,7 +109,6 @@ describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)",
           return [text, ...others].every((t) => !/ringkv_hints_pending\{target="n4"[^}]*\} [1-9]/.test(t));
         },
         60_000,
-        "every hint for n4 delivered",
       );
       let missing = 0;
       for (const key of n4Keys) {
@@ -135,12 +136,12 @@ describe("sloppy quorum and hinted handoff on 5 real processes (N=3, R=2, W=2)",
         await cluster.restart("n3");
       }
       await waitFor(
+        "every replica to hold the tombstone",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/${key}`);
           return info.replicas.every((x) => x.deleted === true);
         },
         30_000,
-        "every replica to hold the tombstone",
       );
       for (const reader of ["n1", "n2", "n3", "n4", "n5"]) {
         assert.equal((await fetch(`${url(reader)}/kv/${key}?r=3`)).status, 404, `${reader} reads ${key}`);

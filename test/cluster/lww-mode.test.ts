@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster } from "../support/cluster.js";
 import { NodeProcess, runCliAsync } from "../support/node-process.js";
 
 interface ReplicasBody {
@@ -46,12 +47,12 @@ describe("--conflict-mode lww on 3 real processes", { timeout: 180_000 }, () => 
       const winner = await read.text();
       assert.match(winner, /^w[0-5]$/);
       await waitFor(
+        "every replica to hold the winner",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/race`);
           return info.replicas.every((r) => r.values?.length === 1 && r.values[0] === b64(winner));
         },
         15_000,
-        "every replica to hold the winner",
       );
     }));
 
@@ -82,12 +83,12 @@ describe("--conflict-mode lww on 3 real processes", { timeout: 180_000 }, () => 
       for (const id of ["n1", "n2", "n3"]) await fetch(`${url(id)}/admin/faults`, { method: "DELETE" });
       // No client read: anti-entropy alone must converge the replicas on the later write.
       await waitFor(
+        "anti-entropy to leave the later write everywhere",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n1")}/debug/replicas/split`);
           return info.replicas.every((r) => r.values?.length === 1 && r.values[0] === b64("right"));
         },
         30_000,
-        "anti-entropy to leave the later write everywhere",
       );
       const read = await fetch(`${url("n2")}/kv/split?r=3`);
       assert.equal(read.status, 200);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   replicas: { id: string; values?: string[]; deleted?: boolean }[];
@@ -41,24 +42,24 @@ describe("read repair, on 3 real processes (no fallbacks: every node is a home r
       await cluster.waitConverged();
       // n1 dials n3 again within its reconnect backoff (at most 1 s).
       await waitFor(
+        "n1 to reach n3 again",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n1")}/debug/replicas/repair-me`);
           return info.replicas.find((r) => r.id === "n3")?.values !== undefined;
         },
         5000,
-        "n1 to reach n3 again",
       );
       const before = await getJson<ReplicasBody>(`${url("n1")}/debug/replicas/repair-me`);
       assert.deepEqual(before.replicas.find((r) => r.id === "n3")?.values, [], "n3 missed the write");
       const read = await fetch(`${url("n1")}/kv/repair-me?r=3`);
       assert.equal(await read.text(), "repaired");
       await waitFor(
+        "n3 repaired by the read",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/repair-me`);
           return info.replicas.every((r) => r.values?.[0] === Buffer.from("repaired").toString("base64"));
         },
         10_000,
-        "n3 repaired by the read",
       );
       const metrics = await (await fetch(`${url("n1")}/metrics`)).text();
       assert.match(metrics, /ringkv_read_repairs_total\{node="n1"\} [1-9]/);

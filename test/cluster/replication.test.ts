@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 const CTX = "x-ringkv-context";
 
@@ -33,12 +34,12 @@ describe("a 5-node cluster of real processes (N=3, R=2, W=2)", { timeout: 240_00
         );
         // W=2 answers after two acks; the third replica gets it moments later.
         await waitFor(
+          `all replicas of ${key}`,
           async () => {
             const again = await getJson<ReplicasBody>(`${url("n3")}/debug/replicas/${key}`);
             return again.replicas.every((r) => r.values?.[0] === Buffer.from(`v${i}`).toString("base64"));
           },
           5000,
-          `all replicas of ${key}`,
         );
         // And no other node holds it.
         for (const node of cluster.nodes) {
@@ -166,6 +167,7 @@ describe("a 5-node cluster of real processes (N=3, R=2, W=2)", { timeout: 240_00
       await cluster.kill("n4");
       const killedAt = Date.now();
       await waitFor(
+        "every node to see n4 down",
         async () => {
           for (const id of ["n1", "n2", "n3", "n5"]) {
             const m = await getJson<{ members: { id: string; status: string }[] }>(
@@ -176,7 +178,6 @@ describe("a 5-node cluster of real processes (N=3, R=2, W=2)", { timeout: 240_00
           return true;
         },
         5000,
-        "every node to see n4 down",
       );
       process.stderr.write(`n4 seen down everywhere ${Date.now() - killedAt} ms after SIGKILL\n`);
       await cluster.restart("n4");

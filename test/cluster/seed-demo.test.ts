@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -28,12 +29,12 @@ describe("the seed demo scenarios on real processes (N=3, W=2)", { timeout: 240_
     track(async () => {
       assert.equal((await put("n1", "k1", "v1")).status, 204);
       await waitFor(
+        "k1 on every replica",
         async () =>
           (await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/k1`)).replicas.every(
             (r) => r.values?.[0] === b64("v1"),
           ),
         5000,
-        "k1 on every replica",
       );
       for (const id of ids())
         assert.equal(await (await fetch(`${url(id)}/kv/k1`)).text(), "v1", `read via ${id}`);
@@ -78,12 +79,12 @@ describe("the seed demo scenarios on real processes (N=3, W=2)", { timeout: 240_
     track(async () => {
       await cluster.restart("n2");
       await waitFor(
+        "n2 to hold the hinted write",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n2")}/debug/replicas/${hinted}`);
           return info.replicas.find((r) => r.id === "n2")?.values?.[0] === b64("v3");
         },
         30_000,
-        "n2 to hold the hinted write",
       );
       assert.equal(await (await fetch(`${url("n2")}/kv/${hinted}`)).text(), "v3");
     }));
@@ -104,6 +105,7 @@ describe("the seed demo scenarios on real processes (N=3, W=2)", { timeout: 240_
         204,
       );
       await waitFor(
+        "every replica to hold only the merged value",
         async () => {
           const info = await getJson<ReplicasBody>(`${url("n1")}/debug/replicas/cart`);
           return info.replicas.every(
@@ -111,7 +113,6 @@ describe("the seed demo scenarios on real processes (N=3, W=2)", { timeout: 240_
           );
         },
         10_000,
-        "every replica to hold only the merged value",
       );
       for (const id of ids()) assert.equal(await (await fetch(`${url(id)}/kv/cart`)).text(), "apples,pears");
     }));

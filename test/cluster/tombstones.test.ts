@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { getJson, useCluster, waitFor, waitStatus } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface ReplicasBody {
   partition: number;
@@ -30,9 +31,9 @@ describe("tombstone reaping on 4 real processes (N=3, grace 2 s)", { timeout: 18
         "tombstones first",
       );
       await waitFor(
+        "the tombstone reaped on every replica",
         async () => gone(await replicas("reap-me")),
         20_000,
-        "the tombstone reaped on every replica",
       );
       assert.equal((await fetch(`${url("n3")}/kv/reap-me?r=3`)).status, 404);
       const metrics = await Promise.all(
@@ -71,9 +72,9 @@ describe("tombstone reaping on 4 real processes (N=3, grace 2 s)", { timeout: 18
         await cluster.restart(victim);
       }
       await waitFor(
+        "the tombstone handed off and then reaped everywhere",
         async () => gone(await replicas(key)),
         30_000,
-        "the tombstone handed off and then reaped everywhere",
       );
       // Anti-entropy and read repair keep running; the old value must not reappear.
       await new Promise((resolve) => setTimeout(resolve, 3000));

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from "node:util";
 import { isConflictMode } from "../../src/core/conflict-mode.js";
+import { testSeed } from "../support/test-seed.js";
 import { defaultNemesisOptions } from "./nemesis.js";
 import { formatRunLine, runSetsTest, type SetsRunResult } from "./sets-run.js";
 
@@ -53,7 +54,7 @@ async function main(): Promise<number> {
     }
     runs = positiveInt(args.runs as string | undefined, "runs", 10);
     durationS = positiveInt(args["duration-s"] as string | undefined, "duration-s", 40);
-    firstSeed = positiveInt(args.seed as string | undefined, "seed", Date.now() % 1_000_000);
+    firstSeed = args.seed === undefined ? testSeed() : positiveInt(args.seed as string, "seed", 1);
     mode = (args.mode as string | undefined) ?? "causal";
     if (!isConflictMode(mode)) throw new Error(`--mode must be causal or lww, got "${mode}"`);
   } catch (error) {

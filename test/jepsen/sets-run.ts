@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ConflictMode } from "../../src/core/conflict-mode.js";
-import { seededRandom } from "../net/seeded-random.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { TestCluster } from "../support/cluster.js";
 import { checkSets, type SetCheck } from "./checker.js";
 import { History } from "./history.js";
@@ -80,14 +80,14 @@ export async function runSetsTest(partial: Partial<SetsRunOptions> = {}): Promis
   });
   const history = new History();
   const keys = Array.from({ length: o.keys }, (_, i) => `jepsen-set-${o.seed}-${i}`);
-  const random = seededRandom(o.seed);
+  const random = new SeededRandom(o.seed);
   try {
     await cluster.start();
-    const nemesis = new Nemesis(cluster, seededRandom(o.seed ^ 0x9e3779b9), o.nemesis, o.log);
+    const nemesis = new Nemesis(cluster, new SeededRandom(o.seed ^ 0x9e3779b9), o.nemesis, o.log);
     const endpoints = () => cluster.nodes.map((n) => ({ id: n.id, url: n.url }));
     const stopAtMs = Date.now() + o.durationMs;
     const clients = Array.from({ length: o.clients }, async (_, c) => {
-      const clientRandom = seededRandom(o.seed * 1000 + c + 1);
+      const clientRandom = new SeededRandom(o.seed * 1000 + c + 1);
       const client = new SetClient(endpoints, history, clientRandom, {
         ...defaultSetClientOptions,
         readQuorums: o.readQuorums,

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { testSeed } from "../support/test-seed.js";
 import { formatRunLine, runSetsTest, type SetsRunResult } from "./sets-run.js";
 
 // One short run per mode keeps `npm test` near a minute for this file; `npm run jepsen` runs
 // longer and repeatedly (see docs/testing.md).
 const DURATION_MS = 20_000;
-const seed = Date.now() % 1_000_000;
+const seed = testSeed();
 
 function explain(r: SetsRunResult): string {
   const lost = r.lostElements

@@ -6,8 +6,6 @@ import {
   FaultInjectingTransport,
   type FaultInjectionOptions,
   type FaultRule,
-} from "../../src/net/fault-injecting-transport.js";
-import {
   MemoryNetwork,
   PeerOverloadedError,
   PeerUnreachableError,
@@ -16,8 +14,8 @@ import {
   TransportClosedError,
 } from "../../src/net/index.js";
 import type { Message, PeerInfo, TransportHandler } from "../../src/net/transport.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { ManualClock } from "./fake-clocks.js";
-import { seededRandom } from "./seeded-random.js";
 
 /** Records what a node receives, with the sender's id; answers requests with an echo. */
 class Inbox implements TransportHandler {
@@ -49,7 +47,7 @@ async function startThree(
   idOf: (address: string) => string | undefined = (address) => address.split(":")[0],
 ): Promise<{ clock: ManualClock; nodes: Record<NodeId, TestNode>; stop(): Promise<void> }> {
   const clock = new ManualClock();
-  const network = new MemoryNetwork({ clock, random: seededRandom(1) });
+  const network = new MemoryNetwork({ clock, random: new SeededRandom(1) });
   const make = async (id: NodeId): Promise<TestNode> => {
     const transport = new FaultInjectingTransport(
       network.transport(id, addressOf(id)),
@@ -526,7 +524,7 @@ describe("FaultInjectingTransport: bounds", () => {
   });
 
   test("out-of-range options are a ConfigError", async () => {
-    const network = new MemoryNetwork({ clock: new ManualClock(), random: seededRandom(1) });
+    const network = new MemoryNetwork({ clock: new ManualClock(), random: new SeededRandom(1) });
     const inner = network.transport("a", "a:7000");
     const deps = { clock: new ManualClock(), idOf: () => undefined };
     assert.throws(() => new FaultInjectingTransport(inner, deps, { silenceMs: 0 }), ConfigError);
@@ -540,7 +538,7 @@ describe("FaultInjectingTransport: bounds", () => {
 describe("FaultInjectingTransport: rules", () => {
   const transport = (): FaultInjectingTransport => {
     const clock = new ManualClock();
-    const network = new MemoryNetwork({ clock, random: seededRandom(1) });
+    const network = new MemoryNetwork({ clock, random: new SeededRandom(1) });
     return new FaultInjectingTransport(network.transport("a", "a:7000"), { clock, idOf: () => undefined });
   };
 

@@ -1,16 +1,17 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Clock } from "../../src/clock/clock.js";
+import { waitFor } from "../../src/clock/poll.js";
 import { ListenError, PeerUnreachableError, RequestTimeoutError } from "../../src/net/errors.js";
 import { MemoryNetwork, type MemoryTransport } from "../../src/net/memory-transport.js";
 import type { Message, PeerInfo, TransportHandler } from "../../src/net/transport.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { ManualClock, refClock } from "./fake-clocks.js";
-import { seededRandom } from "./seeded-random.js";
 import { runTransportSuite } from "./transport-suite.js";
-import { sleep, waitFor } from "./wait-for.js";
 
 runTransportSuite("MemoryTransport", () => {
-  const network = new MemoryNetwork({ clock: refClock, random: seededRandom(1) });
+  const network = new MemoryNetwork({ clock: refClock, random: new SeededRandom(1) });
   let nodes = 0;
   return {
     create: (overrides = {}) => {
@@ -73,7 +74,7 @@ function watch(promise: Promise<Message>): { answer?: Message; error?: unknown }
 }
 
 function realTimeNetwork(seed = 7, clock: Clock = refClock): MemoryNetwork {
-  return new MemoryNetwork({ clock, random: seededRandom(seed) });
+  return new MemoryNetwork({ clock, random: new SeededRandom(seed) });
 }
 
 describe("MemoryNetwork faults", () => {
@@ -276,7 +277,7 @@ describe("MemoryNetwork in virtual time", () => {
   test("the same seed gives the same delivery order", async () => {
     async function arrivalOrder(seed: number): Promise<number[]> {
       const clock = new ManualClock();
-      const network = new MemoryNetwork({ clock, random: seededRandom(seed) });
+      const network = new MemoryNetwork({ clock, random: new SeededRandom(seed) });
       const nodes = await startNodes(network, ["a:1", "b:1"]);
       const [a, b] = nodes as [(typeof nodes)[0], (typeof nodes)[0]];
       try {

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { systemClock } from "../../src/clock/clock.js";
+import { waitFor } from "../../src/clock/poll.js";
 import { parseAddress } from "../../src/config/address.js";
 import { optionDefaults } from "../../src/config/node-options.js";
 import { silentLogger } from "../../src/log/logger.js";
@@ -10,7 +12,6 @@ import type { Message, PeerInfo, TransportHandler } from "../../src/net/transpor
 import { type CapturedLogs, captureLogs } from "./log-capture.js";
 import { frame, helloFrame, pack, RawConnection, RawServer, unusedAddress } from "./raw-peer.js";
 import { runTransportSuite, type TransportOverrides } from "./transport-suite.js";
-import { sleep, waitFor } from "./wait-for.js";
 
 const CLUSTER = "tcp-test";
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { afterEach, beforeEach, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+import { waitFor } from "../../src/clock/poll.js";
 import { TooManySiblingsError } from "../../src/errors.js";
 import {
   FrameTooLargeError,
@@ -12,7 +14,6 @@ import {
   TransportClosedError,
 } from "../../src/net/errors.js";
 import type { Message, PeerInfo, Transport, TransportHandler } from "../../src/net/transport.js";
-import { sleep, waitFor } from "./wait-for.js";
 
 /** What a test may choose about a node; everything else is the implementation's test default. */
 export interface TransportOverrides {

@@ -7,8 +7,8 @@ import { silentLogger } from "../../src/log/logger.js";
 import { MemoryNetwork } from "../../src/net/memory-transport.js";
 import { RingkvNode } from "../../src/node.js";
 import { NodeMeta } from "../../src/node-meta.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { MemoryEngine } from "../../src/storage/memory-engine.js";
-import { seededRandom } from "../net/seeded-random.js";
 import { SimClock } from "./sim-clock.js";
 
 test("a node restarted after it left the cluster departs again (sim seed 102)", async () => {
@@ -17,7 +17,7 @@ test("a node restarted after it left the cluster departs again (sim seed 102)", 
   const sim = new SimClock((error) => {
     throw error;
   });
-  const random = seededRandom(1);
+  const random = new SeededRandom(1);
   const network = new MemoryNetwork({ clock: sim, random });
   const settings = { ...defaultClusterSettings, n: 1, r: 1, w: 1, partitions: 8 };
   const record = (id: string, state: "active" | "left") => ({

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Random } from "../../src/random/random.js";
-import { seededRandom } from "../net/seeded-random.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 
 /**
  * A seeded Random with the helpers the simulation needs. Each consumer (a node, the network, a
@@ -14,7 +14,7 @@ export class SimRandom implements Random {
     readonly seed: number,
     readonly label = "root",
   ) {
-    this.source = seededRandom(streamSeed(seed, label));
+    this.source = new SeededRandom(streamSeed(seed, label));
   }
 
   /** An independent stream for `label`, the same for the same seed. */

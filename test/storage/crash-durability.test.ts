@@ -6,7 +6,9 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { openLmdbEngine } from "../../src/storage/lmdb-engine.js";
+import { testSeed } from "../support/test-seed.js";
 import { crashValue, MAP_SIZE_BYTES_MAX } from "./crash-protocol.js";
 
 const ITERATIONS = 20;
@@ -16,18 +18,6 @@ const ACKS_MAX = 3000;
 const ITERATION_TIMEOUT_MS = 20_000;
 
 const writerPath = fileURLToPath(new URL("./crash-writer.js", import.meta.url));
-
-/** mulberry32: a tiny seeded generator, so a failing kill point can be replayed with its seed. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface CrashRun {
   acked: string[];
@@ -78,7 +68,7 @@ function runUntilKilled(dir: string, acksTarget: number, children: Set<ChildProc
 describe("LMDB crash durability", () => {
   let rootDir = "";
   const children = new Set<ChildProcess>();
-  const seed = Number(process.env.RINGKV_CRASH_SEED ?? Date.now() % 2 ** 32);
+  const seed = testSeed();
 
   before(() => {
     rootDir = fs.mkdtempSync(path.join(os.tmpdir(), "ringkv-crash-"));
@@ -89,11 +79,11 @@ describe("LMDB crash durability", () => {
   });
 
   test(`every write acknowledged before SIGKILL is there after reopening (${ITERATIONS} kills, seed ${seed})`, async (t) => {
-    const random = seededRandom(seed);
+    const random = new SeededRandom(seed);
     const decoder = new TextDecoder();
     for (let iteration = 0; iteration < ITERATIONS; iteration++) {
       const dir = path.join(rootDir, `run-${iteration}`);
-      const acksTarget = ACKS_MIN + Math.floor(random() * (ACKS_MAX - ACKS_MIN + 1));
+      const acksTarget = ACKS_MIN + random.below(ACKS_MAX - ACKS_MIN + 1);
       const run = await runUntilKilled(dir, acksTarget, children);
       const engine = await openLmdbEngine({ path: dir, mapSizeBytesMax: MAP_SIZE_BYTES_MAX });
       try {

@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before } from "node:test";
+import { waitFor } from "../../src/clock/poll.js";
+import { placementFlags } from "../../src/local/index.js";
 import { NodeProcess } from "./node-process.js";
 
 export interface ClusterNode {
@@ -79,21 +81,10 @@ export class TestCluster {
 
   /** Starts (or restarts) a node process with its fixed addresses and data dir; resolves once it serves. */
   async launch(node: ClusterNode): Promise<void> {
-    const args = [
-      "--id",
-      node.id,
-      "--listen",
-      node.listen,
-      "--http",
-      node.http,
-      "--data-dir",
-      node.dataDir,
-      "--log-level",
-      "info",
-    ];
     const first = this.nodes[0];
-    if (first !== undefined && first !== node && first.listen !== "127.0.0.1:0")
-      args.push("--seeds", first.listen);
+    const seeds =
+      first !== undefined && first !== node && first.listen !== "127.0.0.1:0" ? [first.listen] : [];
+    const args = [...placementFlags({ ...node, seeds }), "--log-level", "info"];
     const o = this.options;
     if (o.n !== undefined) args.push("--n", String(o.n));
     if (o.r !== undefined) args.push("--r", String(o.r));
@@ -103,10 +94,10 @@ export class TestCluster {
     const p = new NodeProcess(args);
     this.all.push(p);
     node.process = p;
-    node.url = await p.url();
-    node.http = node.url.replace(/^http:\/\//, "");
-    const listen = /"listen":"([^"]+)"[^\n]*"msg":"node serving"/.exec(p.logs);
-    if (listen?.[1] !== undefined) node.listen = listen[1];
+    const serving = await p.serving();
+    node.url = `http://${serving.http}`;
+    node.http = serving.http;
+    node.listen = serving.listen;
   }
 
   async kill(id: string, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
@@ -131,6 +122,7 @@ export class TestCluster {
   /** Waits until every running node sees every node active and up, and all agree on the ring. */
   async waitConverged(timeoutMs = 30_000): Promise<void> {
     await waitFor(
+      "cluster convergence",
       async () => {
         const versions = new Set<string>();
         for (const node of this.nodes) {
@@ -146,7 +138,6 @@ export class TestCluster {
         return versions.size === 1;
       },
       timeoutMs,
-      "cluster convergence",
     );
   }
 
@@ -170,23 +161,6 @@ export class TestCluster {
 export async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
   return (await res.json()) as T;
-}
-
-/** Polls `check` until it is true; throws naming `what` after `timeoutMs`. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(
-    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ""}`,
-  );
 }
 
 export interface ClusterSuite {
@@ -238,11 +212,11 @@ export function waitStatus(
   timeoutMs = 15_000,
 ): Promise<void> {
   return waitFor(
+    `${url} to see ${id} ${status}`,
     async () => {
       const body = await getJson<{ members: { id: string; status: string }[] }>(`${url}/cluster/members`);
       return body.members.find((m) => m.id === id)?.status === status;
     },
     timeoutMs,
-    `${url} to see ${id} ${status}`,
   );
 }

@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
+import { LocalNode, RINGKV_SCRIPT, type ServingAddresses } from "../../src/local/index.js";
 
 /** The package's command, run exactly as `npx ringkv` runs it. */
-export const RINGKV_BIN = fileURLToPath(new URL("../../../bin/ringkv.js", import.meta.url));
+export const RINGKV_BIN = RINGKV_SCRIPT;
+
+/** A node that has not logged "node serving" by then is stuck; the test fails instead of hanging. */
+const SERVING_TIMEOUT_MS = 60_000;
 
 export interface CliResult {
   code: number | null;
@@ -43,67 +46,78 @@ export function runCliAsync(
 }
 
 /**
- * A `ringkv start` process. It binds its HTTP port itself (port 0) and the harness learns the
- * address from its "node serving" log line, so parallel tests never race for a port.
+ * A `ringkv start` process (a LocalNode with JSON logs) that keeps its whole log for assertions
+ * and failure reports. It binds its HTTP port itself (port 0) and the harness learns the address
+ * from its "node serving" log line, so parallel tests never race for a port.
  */
 export class NodeProcess {
-  readonly child: ChildProcess;
+  private readonly node: LocalNode;
   private log = "";
-  private readonly exited: Promise<number | null>;
-  private servingUrl: Promise<string>;
+  private readonly addresses: Promise<ServingAddresses>;
 
-  constructor(args: string[], env: NodeJS.ProcessEnv = {}) {
-    this.child = spawn(process.execPath, [RINGKV_BIN, "start", "--log-format", "json", ...args], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+  /** `args` are `ringkv start` flags (see `placementFlags`); `env` adds RINGKV_* variables. */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
+    const idAt = args.indexOf("--id");
+    this.node = new LocalNode({
+      id: (idAt >= 0 ? args[idAt + 1] : undefined) ?? env.RINGKV_ID ?? "node",
+      args,
+      env,
+      logFormat: "json",
+      stdout: "ignore",
+      onLogLine: (line) => {
+        this.log += `${line}\n`;
+      },
     });
-    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
-    this.servingUrl = new Promise((resolve, reject) => {
-      this.child.stderr?.on("data", (chunk: Buffer) => {
-        this.log += chunk.toString();
-        const match = /"http":"([^"]+)"[^\n]*"msg":"node serving"/.exec(this.log);
-        if (match) resolve(`http://${match[1]}`);
-      });
-      this.exited.then((code) => reject(new Error(`node exited with ${code} before serving:\n${this.log}`)));
+    this.addresses = new Promise((resolve, reject) => {
+      this.node.serving.then(resolve, () =>
+        this.node.exited.then((code) =>
+          reject(new Error(`node exited with ${code} before serving:\n${this.log}`)),
+        ),
+      );
       // The harness needs the "node serving" line (log level info or lower); never wait forever for it.
       setTimeout(
         () => reject(new Error(`node did not log "node serving" within 60 s:\n${this.log}`)),
-        60_000,
+        SERVING_TIMEOUT_MS,
       ).unref();
     });
-    this.servingUrl.catch(() => undefined);
+    this.addresses.catch(() => undefined);
+  }
+
+  get child(): ChildProcess {
+    return this.node.child;
   }
 
   get pid(): number {
-    const pid = this.child.pid;
-    if (pid === undefined) throw new Error("node process has no pid");
-    return pid;
+    return this.node.pid;
   }
 
   get logs(): string {
     return this.log;
   }
 
+  /** Resolves with the addresses the node bound (its advertised ones, if it has any). */
+  serving(): Promise<ServingAddresses> {
+    return this.addresses;
+  }
+
   /** Resolves with the node's HTTP base URL once it serves. */
-  url(): Promise<string> {
-    return this.servingUrl;
+  async url(): Promise<string> {
+    return `http://${(await this.addresses).http}`;
   }
 
   /** Sends a signal by PID and waits for the exit code. */
   async kill(signal: NodeJS.Signals): Promise<number | null> {
-    if (this.child.exitCode === null && this.child.signalCode === null) process.kill(this.pid, signal);
-    return this.exited;
+    this.node.signal(signal);
+    return this.node.exited;
   }
 
   exitCode(): Promise<number | null> {
-    return this.exited;
+    return this.node.exited;
   }
 
   /** Kills the process if it still runs (cleanup in after()). */
   async ensureStopped(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      process.kill(this.pid, "SIGKILL");
-      await this.exited;
-    }
+    this.node.signal("SIGKILL");
+    await this.node.exited;
   }
 }

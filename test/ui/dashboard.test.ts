@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { useCluster, waitFor } from "../support/cluster.js";
+import { waitFor } from "../../src/clock/poll.js";
+import { useCluster } from "../support/cluster.js";
 
 /** Debian's chromium package; .ci/run installs it when missing. Without it this test fails. */
 const CHROMIUM = process.env.RINGKV_CHROMIUM ?? "/usr/bin/chromium";
@@ -107,12 +108,12 @@ describe("the dashboard in headless Chromium, against a real 3-node cluster", ()
     let last: Snapshot | undefined;
     try {
       await waitFor(
+        what,
         async () => {
           last = await snapshot();
           return check(last);
         },
         timeoutMs,
-        what,
       );
     } catch (error) {
       throw new Error(`${String(error)}; the page showed ${JSON.stringify(last)}`);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { NodeMeta } from "../../src/node-meta.js";
+import { SeededRandom } from "../../src/random/seeded-random.js";
 import { MemoryEngine } from "../../src/storage/memory-engine.js";
-import { seededRandom } from "../net/seeded-random.js";
 
 test("a run that never recorded its end is reported unclean at the next start; a recorded end is not", async () => {
   const storage = new MemoryEngine();
@@ -31,7 +31,7 @@ test("the run mark survives a crash of the storage: an unclean run is detected a
 test("rotating the actor keeps the node id, draws a new epoch and persists it", async () => {
   const storage = new MemoryEngine();
   const meta = new NodeMeta(storage);
-  const random = seededRandom(7);
+  const random = new SeededRandom(7);
   const first = await meta.identity("n1", random, 0);
   const rotated = await meta.rotateActor(first, random);
   assert.equal(rotated.id, "n1");

@@ -1,4 +1,4 @@
-import type { SeededRandom } from "../seeded-random.js";
+import type { SeededRandom } from "../../random/seeded-random.js";
 import type { NumberGenerator } from "./number-generator.js";
 
 /** YCSB's hotspot defaults: 20% of the records (the hot set) take 80% of the operations. */

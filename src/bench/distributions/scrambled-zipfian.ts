@@ -1,5 +1,5 @@
+import type { SeededRandom } from "../../random/seeded-random.js";
 import { fnvHash64 } from "../fnv-hash.js";
-import type { SeededRandom } from "../seeded-random.js";
 import type { NumberGenerator } from "./number-generator.js";
 import { ZIPFIAN_CONSTANT, ZipfianGenerator } from "./zipfian.js";
 

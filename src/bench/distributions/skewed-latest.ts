@@ -1,4 +1,4 @@
-import type { SeededRandom } from "../seeded-random.js";
+import type { SeededRandom } from "../../random/seeded-random.js";
 import type { InsertSequence } from "./insert-sequence.js";
 import type { NumberGenerator } from "./number-generator.js";
 import { ZipfianGenerator } from "./zipfian.js";

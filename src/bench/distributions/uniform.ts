@@ -1,4 +1,4 @@
-import type { SeededRandom } from "../seeded-random.js";
+import type { SeededRandom } from "../../random/seeded-random.js";
 import type { NumberGenerator } from "./number-generator.js";
 
 /** Every record in [min, max] equally likely. */

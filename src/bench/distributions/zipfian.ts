@@ -1,4 +1,4 @@
-import type { SeededRandom } from "../seeded-random.js";
+import type { SeededRandom } from "../../random/seeded-random.js";
 import type { NumberGenerator } from "./number-generator.js";
 
 /** YCSB's zipfian constant (theta): item i is drawn with probability proportional to 1 / (i+1)^0.99. */

@@ -8,7 +8,7 @@ import { SkewedLatestGenerator } from "../../../src/bench/distributions/skewed-l
 import { UniformGenerator } from "../../../src/bench/distributions/uniform.js";
 import { ZipfianGenerator, zeta } from "../../../src/bench/distributions/zipfian.js";
 import { fnvHash64 } from "../../../src/bench/fnv-hash.js";
-import { SeededRandom } from "../../../src/bench/seeded-random.js";
+import { SeededRandom } from "../../../src/random/seeded-random.js";
 
 function counts(generator: NumberGenerator, draws: number): Map<number, number> {
   const seen = new Map<number, number>();

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { CoreWorkload, keyName } from "../../../src/bench/core-workload.js";
 import { OperationChooser } from "../../../src/bench/operation-chooser.js";
-import { SeededRandom } from "../../../src/bench/seeded-random.js";
 import { OPERATIONS, type Operation, WORKLOAD_NAMES, WORKLOADS } from "../../../src/bench/workloads.js";
+import { SeededRandom } from "../../../src/random/seeded-random.js";
 
 describe("YCSB core workloads", () => {
   test("A, B, C, D and F have YCSB's proportions and request distributions", () => {

@@ -5,8 +5,8 @@ import { partitionOf } from "../../../src/core/partition.js";
 import { RemoteError } from "../../../src/net/errors.js";
 import { MemoryNetwork } from "../../../src/net/memory-transport.js";
 import type { Message } from "../../../src/net/transport.js";
+import { SeededRandom } from "../../../src/random/seeded-random.js";
 import { MemoryEngine } from "../../../src/storage/memory-engine.js";
-import { seededRandom } from "../../net/seeded-random.js";
 import { memoryNode } from "../../support/memory-node.js";
 
 const PARTITIONS = 8;
@@ -14,7 +14,7 @@ const key = new TextEncoder().encode("k");
 const kvRead: Message = { type: "kv_read", partition: partitionOf(key, PARTITIONS), key };
 
 test("a kv request that arrives while the node is still joining is refused as not ready, then served", async () => {
-  const network = new MemoryNetwork({ clock: systemClock, random: seededRandom(1) });
+  const network = new MemoryNetwork({ clock: systemClock, random: new SeededRandom(1) });
   // The seed holds its answer to join_info until the test has asked the joiner something.
   let answerJoin: () => void = () => {};
   const joinAsked = new Promise<void>((resolve) => {

@@ -12,9 +12,9 @@ import {
   type ProtocolLimits,
   peerMessages,
 } from "../../../src/protocol/index.js";
+import { SeededRandom } from "../../../src/random/seeded-random.js";
 import { ManualClock } from "../../net/fake-clocks.js";
 import { captureLogs } from "../../net/log-capture.js";
-import { seededRandom } from "../../net/seeded-random.js";
 
 const limits: ProtocolLimits = {
   partitions: 4,
@@ -30,7 +30,7 @@ const limits: ProtocolLimits = {
 
 async function pair() {
   const clock = new ManualClock();
-  const network = new MemoryNetwork({ clock, random: seededRandom(3) });
+  const network = new MemoryNetwork({ clock, random: new SeededRandom(3) });
   const { logger, entries } = captureLogs();
   const server = new PeerServer(logger);
   const serving = network.transport("a", "a:7000");

@@ -4,19 +4,17 @@ import { fileURLToPath } from "node:url";
 import { ConfigError } from "../errors.js";
 
 /**
- * A `ringkv start` child process on this machine: what `ringkv dev` and `ringkv demo` run. The
- * node is stopped by its PID only, never by name, so nothing else on the machine is touched.
+ * A `ringkv start` child process on this machine: what `ringkv dev` and `ringkv demo` run, and
+ * what the tests' cluster harness runs. The node is stopped by its PID only, never by name, so
+ * nothing else on the machine is touched.
  */
 export interface LocalNodeSpec {
+  /** The node's id, for messages about it ("node n2 exited with 1 before serving"). */
   id: string;
-  /** Inter-node and client addresses (`host:port`; port 0 lets the node pick a free port). */
-  listen: string;
-  http: string;
-  dataDir: string;
-  /** Inter-node addresses of existing members; empty for the node that forms the cluster. */
-  seeds: readonly string[];
-  /** Further `ringkv start` flags (`--n 3`, `--partitions 64`, `--log-level info`, ...). */
+  /** The `ringkv start` flags: `placementFlags(...)` and further ones (`--n 3`, `--log-level info`). */
   args: readonly string[];
+  /** Variables added to this process's environment for the node (`RINGKV_ID`, ...). */
+  env?: Readonly<Record<string, string | undefined>>;
   /** `json` lets `serving` learn the bound addresses from the node's "node serving" line. */
   logFormat: "json" | "pretty";
   /** The node's stdout: shown (`inherit`) or dropped. Nodes log to stderr; stdout stays quiet. */
@@ -25,45 +23,63 @@ export interface LocalNodeSpec {
   onLogLine(line: string): void;
 }
 
+/** Where a node runs: its id, its addresses, its data and the members it joins through. */
+export interface NodePlacement {
+  id: string;
+  /** Inter-node and client addresses (`host:port`; port 0 lets the node pick a free port). */
+  listen: string;
+  http: string;
+  dataDir: string;
+  /** Inter-node addresses of existing members; empty for the node that forms the cluster. */
+  seeds: readonly string[];
+}
+
 /** The addresses a node bound, from its "node serving" log line. */
 export interface ServingAddresses {
   http: string;
   listen: string;
 }
 
-/** The package's own command, next to the compiled CLI (dist/src/cli -> bin/ringkv.js). */
+/** The package's own command, next to the compiled sources (dist/src/local -> bin/ringkv.js). */
 export const RINGKV_SCRIPT = fileURLToPath(new URL("../../../bin/ringkv.js", import.meta.url));
+
+/** The `ringkv start` flags that put a node at `placement`. */
+export function placementFlags(placement: NodePlacement): string[] {
+  return [
+    "--id",
+    placement.id,
+    "--listen",
+    placement.listen,
+    "--http",
+    placement.http,
+    "--data-dir",
+    placement.dataDir,
+    ...(placement.seeds.length > 0 ? ["--seeds", placement.seeds.join(",")] : []),
+  ];
+}
 
 export class LocalNode {
   readonly id: string;
   readonly child: ChildProcess;
-  /** Resolves with the exit code (null when a signal ended the process). */
+  /**
+   * Resolves with the exit code (null when a signal ended the process) once the process has
+   * exited and its log is read to the end, so `onLogLine` has seen every line by then.
+   */
   readonly exited: Promise<number | null>;
   /** Resolves once the node logs "node serving" (json logs only); rejects if it exits first. */
   readonly serving: Promise<ServingAddresses>;
 
   constructor(spec: LocalNodeSpec, script: string = RINGKV_SCRIPT) {
     this.id = spec.id;
-    const args = [
-      script,
-      "start",
-      "--id",
-      spec.id,
-      "--listen",
-      spec.listen,
-      "--http",
-      spec.http,
-      "--data-dir",
-      spec.dataDir,
-      ...(spec.seeds.length > 0 ? ["--seeds", spec.seeds.join(",")] : []),
-      ...spec.args,
-      "--log-format",
-      spec.logFormat,
-    ];
-    this.child = spawn(process.execPath, args, { stdio: ["ignore", spec.stdout, "pipe"] });
+    const args = [script, "start", ...spec.args, "--log-format", spec.logFormat];
+    this.child = spawn(process.execPath, args, {
+      env: { ...process.env, ...spec.env },
+      stdio: ["ignore", spec.stdout, "pipe"],
+    });
     const child = this.child;
     this.exited = new Promise((resolve) => {
-      child.on("exit", (code) => resolve(code));
+      // "close", not "exit": it comes once stderr is drained, after the last log line.
+      child.on("close", (code) => resolve(code));
       // A process that could not be spawned never exits; it counts as gone.
       child.on("error", () => resolve(null));
     });
@@ -135,52 +151,4 @@ function servingLine(line: string): ServingAddresses | undefined {
 /** Stops every node (in parallel) and resolves once all have exited. */
 export async function stopLocalNodes(nodes: readonly LocalNode[], graceMs: number): Promise<void> {
   await Promise.all(nodes.map((node) => node.stop(graceMs)));
-}
-
-/** Polls GET /health until it answers 200; fails if the process exits first or the time runs out. */
-export async function waitHealthy(
-  http: string,
-  exited: Promise<number | null>,
-  timeoutMs: number,
-): Promise<void> {
-  let dead: number | null | undefined;
-  exited.then((code) => {
-    dead = code;
-  });
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (dead !== undefined)
-      throw new ConfigError(`node at ${http} exited with ${dead} while starting (see its log above)`);
-    try {
-      const res = await fetch(`http://${http}/health`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new ConfigError(`node at ${http} did not become healthy within ${timeoutMs} ms`);
-}
-
-/**
- * Polls GET /cluster/members on every node until each one sees `count` members active and up.
- * Asking only one node is not enough: another may not have heard of the last joiner yet, and a
- * request it coordinates would then count that replica as down.
- */
-export async function waitMembers(https: readonly string[], count: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  const seesAll = async (http: string): Promise<boolean> => {
-    try {
-      const res = await fetch(`http://${http}/cluster/members`, { signal: AbortSignal.timeout(1000) });
-      const body = (await res.json()) as { members: { state: string; status: string }[] };
-      return body.members.filter((m) => m.state === "active" && m.status === "up").length === count;
-    } catch {
-      return false;
-    }
-  };
-  while (Date.now() < deadline) {
-    if ((await Promise.all(https.map(seesAll))).every(Boolean)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new ConfigError(`the cluster did not reach ${count} active members within ${timeoutMs} ms`);
 }
