@@ -45,8 +45,14 @@ export class FrameDecoder {
   /** The payload length of the frame being read, or -1 while its header is incomplete. */
   private payloadBytes = -1;
 
-  constructor(private readonly frameBytesMax: number) {
+  constructor(private frameBytesMax: number) {
     assert(Number.isInteger(frameBytesMax) && frameBytesMax >= 0 && frameBytesMax <= FRAME_BYTES_LIMIT);
+  }
+
+  /** Changes the limit for the frames that follow (raised once a connection's handshake is done). */
+  setFrameBytesMax(frameBytesMax: number): void {
+    assert(Number.isInteger(frameBytesMax) && frameBytesMax >= 0 && frameBytesMax <= FRAME_BYTES_LIMIT);
+    this.frameBytesMax = frameBytesMax;
   }
 
   /**
@@ -54,13 +60,15 @@ export class FrameDecoder {
    * header announces more than `frameBytesMax`; the stream is then unusable (frames are not
    * self-synchronising) and the caller closes the connection.
    */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer, framesMax = Number.POSITIVE_INFINITY): Buffer[] {
     const frames: Buffer[] = [];
     if (chunk.length > 0) {
       this.chunks.push(chunk);
       this.bufferedBytes += chunk.length;
     }
     for (;;) {
+      // What follows stays buffered, to be read under the limit set for it (see setFrameBytesMax).
+      if (frames.length >= framesMax) return frames;
       if (this.payloadBytes < 0) {
         if (this.bufferedBytes < FRAME_HEADER_BYTES) return frames;
         const length = this.take(FRAME_HEADER_BYTES).readUInt32BE(0);

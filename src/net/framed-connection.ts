@@ -19,7 +19,20 @@ export interface FramedConnectionOptions {
   frameBytesMax: number;
   connectTimeoutMs: number;
   handshakeTimeoutMs: number;
+  /**
+   * Inbound only: while more than this many bytes of our answers wait to be sent (the peer does
+   * not read them), nothing more is read from the peer, so a peer that sends requests and never
+   * reads the answers cannot make this node buffer without end.
+   */
+  writeBufferBytesMax?: number;
 }
+
+/**
+ * Before the handshake a peer is a stranger: its first frame (the hello, well under 1 KiB) may be
+ * at most this large, so an unauthenticated connection cannot make this node buffer a frame of
+ * frameBytesMax.
+ */
+export const HELLO_FRAME_BYTES_MAX = 16 * 1024;
 
 export interface FramedConnectionEvents {
   /** The peer's hello arrived and is compatible; frames may now be written. */
@@ -54,7 +67,7 @@ export class FramedConnection {
     private readonly components: { clock: Clock; logger: Logger },
     private readonly events: FramedConnectionEvents,
   ) {
-    this.decoder = new FrameDecoder(options.frameBytesMax);
+    this.decoder = new FrameDecoder(Math.min(HELLO_FRAME_BYTES_MAX, options.frameBytesMax));
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -136,25 +149,43 @@ export class FramedConnection {
       });
     }
     for (const buffer of buffers) this.socket.write(buffer);
+    const bufferMax = this.options.writeBufferBytesMax;
+    if (bufferMax !== undefined && this.socket.writableLength > bufferMax && !this.socket.isPaused()) {
+      this.socket.pause();
+      this.socket.once("drain", () => {
+        if (this.state !== "closed") this.socket.resume();
+      });
+    }
   }
 
   private onData(chunk: Buffer): void {
     if (this.state === "closed") return;
-    let payloads: Buffer[];
+    // The hello is read alone, under the small limit for strangers; what follows it in the same
+    // chunk is read once the limit is raised for a peer that passed the handshake.
+    if (this.state === "handshaking") {
+      const [hello] = this.decode(chunk, 1) ?? [];
+      if (hello === undefined || this.isClosed) return;
+      this.onHello(hello);
+      if (!this.isReady) return;
+      chunk = Buffer.alloc(0);
+    }
+    for (const payload of this.decode(chunk) ?? []) {
+      // Handling one frame may close the connection; the rest of the chunk is then ignored.
+      if (this.isClosed) return;
+      this.onPayload(payload);
+    }
+  }
+
+  /** The frames `chunk` completes, or undefined when the peer broke the framing (then closed). */
+  private decode(chunk: Buffer, framesMax?: number): Buffer[] | undefined {
     try {
-      payloads = this.decoder.push(chunk);
+      return this.decoder.push(chunk, framesMax);
     } catch (error) {
       if (error instanceof FrameTooLargeError) {
         this.protocolViolation(error.message);
-        return;
+        return undefined;
       }
       throw error;
-    }
-    for (const payload of payloads) {
-      // Handling one frame may close the connection; the rest of the chunk is then ignored.
-      if (this.isClosed) return;
-      if (this.state === "handshaking") this.onHello(payload);
-      else this.onPayload(payload);
     }
   }
 
@@ -176,6 +207,7 @@ export class FramedConnection {
     }
     this.clearTimer();
     this.state = "ready";
+    this.decoder.setFrameBytesMax(this.options.frameBytesMax);
     this.peerHello = hello;
     this.events.onReady(hello);
   }

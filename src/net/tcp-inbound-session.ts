@@ -51,6 +51,9 @@ export class TcpInboundSession {
         // Unused for an accepted socket: it is connected already.
         connectTimeoutMs: options.handshakeTimeoutMs,
         handshakeTimeoutMs: options.handshakeTimeoutMs,
+        // A frame's worth of unsent answers at most (plus the answers of the handlers already
+        // running, bounded by inFlightMax) before the peer's requests stop being read.
+        writeBufferBytesMax: options.frameBytesMax,
       },
       components,
       {

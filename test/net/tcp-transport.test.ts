@@ -175,6 +175,62 @@ describe("TcpTransport on the wire", () => {
     assert.match(String(warnings()[0]?.reason), /exceeds the limit of 65536 bytes/);
   });
 
+  test("before its handshake a stranger may send only a small frame: a 100 KiB first frame closes the connection", async () => {
+    const b = await start({ frameBytesMax: 16 * 1024 * 1024, handshakeTimeoutMs: 10_000 });
+    const raw = await rawConnect(b.address);
+    const header = Buffer.alloc(4);
+    header.writeUInt32BE(100 * 1024, 0);
+    raw.write(header);
+    await closedWithin(raw, 2_000);
+    assert.match(String(warnings()[0]?.reason), /exceeds the limit of 16384 bytes/);
+  });
+
+  test("a peer that sends requests and never reads the answers stops being read: the node buffers a bounded amount", async () => {
+    const frameBytesMax = 1024 * 1024;
+    const answerBytes = 256 * 1024;
+    let answered = 0;
+    const b = await start(
+      { frameBytesMax, inFlightPerPeerMax: 100_000 },
+      {
+        onRequest: async () => {
+          answered += 1;
+          return { type: "big", blob: Buffer.alloc(answerBytes, 7) };
+        },
+        onMessage: () => undefined,
+      },
+    );
+    const raw = await rawConnect(b.address);
+    raw.socket.pause();
+    raw.write(helloFrame({ cluster: CLUSTER }));
+    const requests = 2000;
+    // Sent a few at a time, as a real peer would, so the node reads them as they come.
+    for (let id = 1; id <= requests; id++) {
+      raw.write(frame(pack([1, id, { type: "give me 256 KiB" }])));
+      if (id % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Give the node time to answer everything it is willing to; the peer reads nothing.
+    let last = -1;
+    while (last !== answered) {
+      last = answered;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    // 2000 answers are 500 MiB; what the node buffers is its write bound (one frame) plus what
+    // the kernel's socket buffers hold, then it stops reading requests.
+    assert.ok(answered > 0, "the node answered at first");
+    assert.ok(answered < requests / 4, `the node stopped reading after ${answered} of ${requests} requests`);
+    // Once the peer reads, the node reads again and answers the rest (those beyond its in-flight
+    // limit with peer_overloaded): every request gets exactly one answer.
+    raw.socket.resume();
+    await waitFor(
+      "an answer to every request once the peer reads",
+      () => raw.frames.length === requests + 1,
+      60_000,
+    );
+    const ids = new Set(raw.frames.slice(1).map((f) => (f as [number, number, unknown])[1]));
+    assert.equal(ids.size, requests);
+    assert.ok(answered > last, "the node read and answered more after the peer resumed");
+  });
+
   test("garbage bytes instead of a handshake close the connection at once", async () => {
     // A long handshake timeout: the close must come from reading the bytes, not from waiting.
     const b = await start({ handshakeTimeoutMs: 10_000 });
