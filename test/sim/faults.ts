@@ -13,7 +13,8 @@ export type FaultKind =
   | "duplicate"
   | "flaky-links"
   | "join"
-  | "leave";
+  | "leave"
+  | "crash-lose-hints";
 
 export interface FaultOptions {
   /** A new fault starts every uniform random [min, max] ms. */
@@ -43,6 +44,9 @@ export const defaultFaultWeights: Readonly<Record<FaultKind, number>> = {
   "flaky-links": 2,
   join: 1,
   leave: 1,
+  // Off by default, so the draws of every existing seed stay what they were; the runs on the
+  // smallest topology (3 nodes, N=3: no fallback) turn it on.
+  "crash-lose-hints": 0,
 };
 
 /**
@@ -120,6 +124,7 @@ export class Nemesis {
     const { cluster } = this;
     const { network, trace } = cluster;
     switch (kind) {
+      case "crash-lose-hints":
       case "crash":
       case "pause": {
         if (this.impaired.size >= this.options.impairedMax) return false;
@@ -128,8 +133,9 @@ export class Nemesis {
         const node = this.random.pick(candidates);
         const ms = this.duration();
         this.impaired.add(node.id);
-        if (kind === "crash") {
+        if (kind === "crash" || kind === "crash-lose-hints") {
           node.crash();
+          if (kind === "crash-lose-hints") node.loseHints();
           this.later(ms, () => {
             this.impaired.delete(node.id);
             if (node.state === "crashed") void node.start();

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { replayCommand, runSeed } from "./sim-run.js";
 
-const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--verbose] [--watch-key K] [--progress]
+const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--hint-loss] [--verbose] [--watch-key K] [--progress]
 
 Runs the deterministic cluster simulation: a whole ringkv cluster in this process on virtual time,
 concurrent clients under random faults, then checks that no acknowledged write was lost, nothing
@@ -9,7 +9,9 @@ resurrected, and every key's replicas converged. The same seed always replays th
 
   --seed N          run seed N only (with --verbose: its trace and the nodes' logs)
   --seeds K         run K consecutive seeds (default 10), starting at --start (default 1)
-  --nodes M         nodes the cluster starts with (default: drawn from the seed, 5..50)
+  --nodes M         nodes the cluster starts with (default: drawn from the seed, 5..50; 3 is the
+                    smallest topology, N=3 with no fallback node)
+  --hint-loss       crashes may also lose the crashed node's hints
   --workload-ms MS  virtual time of workload under faults (default 20000)
   --verbose         print the trace and node logs (info and above) as the run goes
   --watch-key K     print what every node holds of key K (values, dots, hints) whenever it changes
@@ -31,6 +33,7 @@ async function main(): Promise<number> {
       start: { type: "string" },
       nodes: { type: "string" },
       "workload-ms": { type: "string" },
+      "hint-loss": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "watch-key": { type: "string" },
       progress: { type: "boolean", default: false },
@@ -46,7 +49,7 @@ async function main(): Promise<number> {
   const start = seed ?? positiveInt(values.start, "--start") ?? 1;
   const count = seed === undefined ? (positiveInt(values.seeds, "--seeds") ?? 10) : 1;
   const nodes = positiveInt(values.nodes, "--nodes");
-  if (nodes !== undefined && (nodes < 5 || nodes > 50)) throw new Error("--nodes must be in 5..50");
+  if (nodes !== undefined && (nodes < 3 || nodes > 50)) throw new Error("--nodes must be in 3..50");
   const workloadMs = positiveInt(values["workload-ms"], "--workload-ms");
   const print = (line: string): void => {
     process.stdout.write(`${line}\n`);
@@ -61,11 +64,12 @@ async function main(): Promise<number> {
       verbose: values.verbose,
       print,
       watchKey: values["watch-key"],
+      hintLoss: values["hint-loss"],
     });
     if (!result.ok) {
       failed += 1;
       print(
-        `${result.summary}\n  first problem: ${result.problems[0]?.split("\n")[0] ?? "?"}\n  replay: ${replayCommand({ seed: s, nodes, workloadMs })}`,
+        `${result.summary}\n  first problem: ${result.problems[0]?.split("\n")[0] ?? "?"}\n  replay: ${replayCommand({ seed: s, nodes, workloadMs, hintLoss: values["hint-loss"] })}`,
       );
       if (count === 1 || values.verbose) {
         print("problems:");

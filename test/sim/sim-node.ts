@@ -170,6 +170,22 @@ export class SimNode {
     this.current = undefined;
   }
 
+  /**
+   * Deletes every hint this (crashed) node held, as if its hints were lost with a disk: the
+   * writes they carried must still reach their replicas, through anti-entropy.
+   */
+  loseHints(): number {
+    if (this.current !== undefined) throw new Error(`${this.id} must be crashed to lose its hints`);
+    const ops = [...this.engine.scan("hints")].map(([key]) => ({
+      store: "hints" as const,
+      key,
+      value: null,
+    }));
+    this.env.trace(`lose ${ops.length} hints of ${this.id}`);
+    if (ops.length > 0) void this.engine.batch(ops);
+    return ops.length;
+  }
+
   pause(): void {
     if (this.current === undefined) return;
     this.env.trace(`pause ${this.id}`);

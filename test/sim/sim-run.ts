@@ -20,6 +20,8 @@ export interface RunOptions {
   print: (line: string) => void;
   /** Print what every node holds of this key whenever it changes (debugging). */
   watchKey?: string;
+  /** Crashes may also lose the node's hints (off by default: existing seeds draw as before). */
+  hintLoss?: boolean;
 }
 
 export interface RunResult {
@@ -91,9 +93,12 @@ function configFor(options: RunOptions): RunConfig {
 }
 
 /** The command that replays a seed exactly. */
-export function replayCommand(options: Pick<RunOptions, "seed" | "nodes" | "workloadMs">): string {
+export function replayCommand(
+  options: Pick<RunOptions, "seed" | "nodes" | "workloadMs" | "hintLoss">,
+): string {
   const flags = [`--seed ${options.seed}`];
   if (options.nodes !== undefined) flags.push(`--nodes ${options.nodes}`);
+  if (options.hintLoss === true) flags.push("--hint-loss");
   if (options.workloadMs !== undefined) flags.push(`--workload-ms ${options.workloadMs}`);
   return `npm run sim -- ${flags.join(" ")} --verbose`;
 }
@@ -138,7 +143,10 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
           membersMin: 4,
           joinsMax: 2,
           leavesMax: 2,
-          weights: defaultFaultWeights,
+          weights:
+            options.hintLoss === true
+              ? { ...defaultFaultWeights, "crash-lose-hints": 2 }
+              : defaultFaultWeights,
         },
         () => `n${++nextId}`,
       );

@@ -5,6 +5,8 @@ import { type RunOptions, type RunResult, replayCommand, runSeed } from "./sim-r
 /** Seeds every build runs; a failure names the seed and the command that replays it. */
 const CI_SEEDS = 40;
 const CI_WORKLOAD_MS = 10_000;
+/** Seeds on the smallest topology (3 nodes, N=3: no fallback node), with crashes that lose hints. */
+const CI_SMALL_SEEDS = 20;
 
 /**
  * Seeds that found a bug once, with what it was. They run with the default workload (the one they
@@ -21,7 +23,10 @@ async function run(options: Omit<RunOptions, "verbose" | "print">): Promise<RunR
   return runSeed({ ...options, verbose: false, print: () => undefined });
 }
 
-function explain(result: RunResult, options: Pick<RunOptions, "seed" | "workloadMs">): string {
+function explain(
+  result: RunResult,
+  options: Pick<RunOptions, "seed" | "workloadMs" | "nodes" | "hintLoss">,
+): string {
   return [
     result.summary,
     ...result.problems.slice(0, 10).map((p) => `  ${p}`),
@@ -37,6 +42,19 @@ describe("deterministic simulation", () => {
       if (!result.ok) failures.push(explain(result, { seed, workloadMs: CI_WORKLOAD_MS }));
     }
     assert.equal(failures.length, 0, failures.join("\n\n"));
+  });
+
+  test(`seeds 1..${CI_SMALL_SEEDS} on 3 nodes (N=3, no fallback), crashes losing hints, keep every invariant`, async () => {
+    const failures: string[] = [];
+    let hintLosses = 0;
+    for (let seed = 1; seed <= CI_SMALL_SEEDS; seed++) {
+      const options = { seed, nodes: 3, hintLoss: true, workloadMs: CI_WORKLOAD_MS };
+      const result = await run(options);
+      if (!result.ok) failures.push(explain(result, options));
+      hintLosses += /crash-lose-hints:(\d+)/.test(result.stats.faults) ? 1 : 0;
+    }
+    assert.equal(failures.length, 0, failures.join("\n\n"));
+    assert.ok(hintLosses > 0, "some runs lost a node's hints");
   });
 
   for (const { seed, bug } of REGRESSION_SEEDS) {
