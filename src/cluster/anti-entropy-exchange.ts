@@ -134,7 +134,14 @@ async function repairBatch(
         continue;
       }
     }
-    const ours = deps.replica.read(partition, key);
+    let ours: StoredObject | undefined;
+    try {
+      ours = deps.replica.read(partition, key);
+    } catch {
+      // Our own copy does not decode: skipped and reported, so the rest of the batch goes on.
+      deps.onCorrupt(partition, key);
+      continue;
+    }
     const merged = mergeOptional(conflicts, ours, theirs);
     if (merged === undefined) continue;
     // A side without the key may have reaped this tombstone: copying it back would undo the
@@ -177,7 +184,11 @@ export function keysIn(
   for (const [storageKey, bytes] of storage.scan("objects", partitionRange(partition))) {
     const { key } = splitObjectKey(storageKey);
     if (!segments.has(segmentOf(key, options.treeSegments))) continue;
-    out.push([key, causalDigest(decodeStoredObject(bytes))]);
+    const digest = digestOrUndefined(bytes);
+    // An object of ours that does not decode is left out (rebuild() reported it) rather than
+    // failing the whole listing; repairBatch skips the key too.
+    if (digest === undefined) continue;
+    out.push([key, digest]);
     if (out.length >= options.keysPerExchangeMax * 4) break;
   }
   return out;
@@ -199,6 +210,15 @@ export function objectsFor(
     bytes += stored?.length ?? 0;
   }
   return items;
+}
+
+/** The causal digest of a stored object's bytes, or undefined when they do not decode. */
+export function digestOrUndefined(bytes: Uint8Array): Uint8Array | undefined {
+  try {
+    return causalDigest(decodeStoredObject(bytes));
+  } catch {
+    return undefined;
+  }
 }
 
 function mergeOptional(

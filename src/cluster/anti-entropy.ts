@@ -8,7 +8,13 @@ import type { Logger } from "../log/logger.js";
 import { type HandlerEntry, handler, type MemberClient, peerMessages } from "../protocol/index.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { splitObjectKey } from "../storage/object-key.js";
-import { type ExchangeOptions, exchangePartition, keysIn, objectsFor } from "./anti-entropy-exchange.js";
+import {
+  digestOrUndefined,
+  type ExchangeOptions,
+  exchangePartition,
+  keysIn,
+  objectsFor,
+} from "./anti-entropy-exchange.js";
 import type { ClusterView } from "./cluster-view.js";
 
 /** A node's values are in the option table (src/config/tunable-table.ts). */
@@ -67,11 +73,24 @@ export class AntiEntropy {
   /** Builds every tree from the objects in storage; then listens to every change of the replica. */
   rebuild(): number {
     let keys = 0;
+    let corrupt = 0;
     for (const [storageKey, bytes] of this.deps.storage.scan("objects")) {
       const { partition, key } = splitObjectKey(storageKey);
-      this.tree(partition).update(key, undefined, causalDigest(decodeStoredObject(bytes)));
+      const digest = digestOrUndefined(bytes);
+      if (digest === undefined) {
+        // Left out of the tree and skipped by exchanges; reported here for the operator.
+        corrupt += 1;
+        if (corrupt <= 10)
+          this.deps.logger.error(
+            { partition, key: Buffer.from(key).toString("hex").slice(0, 128) },
+            "a stored object does not decode",
+          );
+        continue;
+      }
+      this.tree(partition).update(key, undefined, digest);
       keys += 1;
     }
+    if (corrupt > 0) this.deps.logger.error({ corrupt }, "stored objects that do not decode were skipped");
     this.deps.replica.onChange((partition, key, before, after) => {
       this.tree(partition).update(
         key,
@@ -208,7 +227,7 @@ export class AntiEntropy {
       logger,
       tombstoneGraceMs,
       onCorrupt: (partition: number) =>
-        logger.warn({ partition }, "anti-entropy: an object from a peer that does not decode was skipped"),
+        logger.warn({ partition }, "anti-entropy: an object that does not decode was skipped"),
     };
   }
 
