@@ -4,20 +4,11 @@ import { partitionOf } from "../../src/core/partition.js";
 import { objectKey } from "../../src/storage/object-key.js";
 import { SimCluster } from "./sim-cluster.js";
 import type { SimNode } from "./sim-node.js";
+import { formed, until } from "./sim-wait.js";
 import { bytes } from "./workload.js";
 
 const PARTITIONS = 256;
 const KEYS = 300;
-
-async function until(
-  c: SimCluster,
-  what: () => string,
-  done: () => boolean,
-  withinMs: number,
-): Promise<void> {
-  const reached = await c.sim.runWhile(() => !done(), c.sim.nowMs() + withinMs);
-  assert.ok(reached, `${what()} within ${withinMs} ms; problems: ${c.problems.join("; ")}`);
-}
 
 const keys = Array.from({ length: KEYS }, (_, i) => bytes(`key-${i}`));
 const held = (node: SimNode): number =>
@@ -40,13 +31,7 @@ test("3 nodes, N=3, Q=256, no hints: a replica back from a crash has the 300 wri
   const n1 = c.addNode("n1", []);
   const n2 = c.addNode("n2", [n1]);
   const n3 = c.addNode("n3", [n1]);
-  const formed = () =>
-    c.serving.length === 3 &&
-    c.serving.every((n) => {
-      const s = n.serving?.clusterState;
-      return s?.ring?.next === null && s.members.length === 3 && s.members.every((m) => m.state === "active");
-    });
-  await until(c, () => "the cluster formed", formed, 30_000);
+  await formed(c, 3);
   n3.crash();
   let acked = 0;
   const failures: string[] = [];

@@ -3,20 +3,11 @@ import { test } from "node:test";
 import { partitionOf } from "../../src/core/partition.js";
 import { objectKey } from "../../src/storage/object-key.js";
 import { SimCluster } from "./sim-cluster.js";
+import { formed, until } from "./sim-wait.js";
 import { bytes } from "./workload.js";
 
 const PARTITIONS = 16;
 const KEYS = 10;
-
-async function until(
-  c: SimCluster,
-  what: () => string,
-  done: () => boolean,
-  withinMs: number,
-): Promise<void> {
-  const reached = await c.sim.runWhile(() => !done(), c.sim.nowMs() + withinMs);
-  assert.ok(reached, `${what()} within ${withinMs} ms; problems: ${c.problems.join("; ")}`);
-}
 
 test("an object that does not decode is skipped by anti-entropy; the other keys of its partition are still repaired", async () => {
   const c = new SimCluster({
@@ -33,19 +24,7 @@ test("an object that does not decode is skipped by anti-entropy; the other keys 
   const n1 = c.addNode("n1", []);
   const n2 = c.addNode("n2", [n1]);
   const n3 = c.addNode("n3", [n1]);
-  await until(
-    c,
-    () => "the cluster formed",
-    () =>
-      c.serving.length === 3 &&
-      c.serving.every((n) => {
-        const s = n.serving?.clusterState;
-        return (
-          s?.ring?.next === null && s.members.length === 3 && s.members.every((m) => m.state === "active")
-        );
-      }),
-    30_000,
-  );
+  await formed(c, 3);
   n3.crash();
   // Ten keys of one partition, so the corrupt one sits in the same exchanges as the good ones.
   const keys: Uint8Array[] = [];

@@ -4,15 +4,11 @@ import { partitionOf } from "../../src/core/partition.js";
 import { preferenceList } from "../../src/core/ring/index.js";
 import type { Sibling } from "../../src/core/stored-object.js";
 import { SimCluster } from "./sim-cluster.js";
+import { formed, until } from "./sim-wait.js";
 import { bytes, liveValues } from "./workload.js";
 
 const PARTITIONS = 16;
 const GRACE_MS = 10_000;
-
-async function until(c: SimCluster, what: string, done: () => boolean, withinMs: number): Promise<void> {
-  const reached = await c.sim.runWhile(() => !done(), c.sim.nowMs() + withinMs);
-  assert.ok(reached, `${what} within ${withinMs} ms; problems: ${c.problems.join("; ")}`);
-}
 
 /**
  * A hint left on a fallback that is cut off until after the key was deleted and its tombstone
@@ -35,19 +31,7 @@ async function run(hintWindowMs: number): Promise<{ afterHeal: string[]; expired
   });
   const first = c.addNode("n1", []);
   for (const id of ["n2", "n3", "n4"]) c.addNode(id, [first]);
-  await until(
-    c,
-    "the cluster formed",
-    () =>
-      c.serving.length === 4 &&
-      c.serving.every((n) => {
-        const s = n.serving?.clusterState;
-        return (
-          s?.ring?.next === null && s.members.length === 4 && s.members.every((m) => m.state === "active")
-        );
-      }),
-    30_000,
-  );
+  await formed(c, 4);
   const owners = first.serving?.clusterState.ring?.owners ?? [];
   // A key whose home replicas are n1, n2, n3 in some order, so n4 is its only fallback.
   const key = Array.from({ length: 200 }, (_, i) => `k${i}`).find((k) => {

@@ -3,16 +3,11 @@ import { test } from "node:test";
 import { partitionOf } from "../../src/core/partition.js";
 import { objectKey } from "../../src/storage/object-key.js";
 import { SimCluster } from "./sim-cluster.js";
+import { formed, until } from "./sim-wait.js";
 import { bytes } from "./workload.js";
 
 const PARTITIONS = 16;
 const KEYS = 30;
-
-/** Runs until `done` holds, failing the test after `withinMs` of virtual time. */
-async function until(c: SimCluster, what: string, done: () => boolean, withinMs: number): Promise<void> {
-  const reached = await c.sim.runWhile(() => !done(), c.sim.nowMs() + withinMs);
-  assert.ok(reached, `${what} within ${withinMs} ms; problems: ${c.problems.join("; ")}`);
-}
 
 test("3 nodes, N=3: a replica down during writes gets them from hints when it is back (no fallback, no anti-entropy)", async () => {
   const c = new SimCluster({
@@ -29,19 +24,7 @@ test("3 nodes, N=3: a replica down during writes gets them from hints when it is
   const n1 = c.addNode("n1", []);
   c.addNode("n2", [n1]);
   const n3 = c.addNode("n3", [n1]);
-  await until(
-    c,
-    "the cluster formed",
-    () =>
-      c.serving.length === 3 &&
-      c.serving.every((n) => {
-        const s = n.serving?.clusterState;
-        return (
-          s?.ring?.next === null && s.members.length === 3 && s.members.every((m) => m.state === "active")
-        );
-      }),
-    30_000,
-  );
+  await formed(c, 3);
   n3.crash();
   const coordinator = n1.serving?.coordinator;
   assert.ok(coordinator !== undefined);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+
 import { emptyDvvSet, update } from "../../../src/core/causality/index.js";
 import { partitionOf } from "../../../src/core/partition.js";
 import { encodeStoredObject, type Sibling } from "../../../src/core/stored-object.js";
@@ -11,22 +12,12 @@ import {
   encodeRequest,
   messageDefOf,
   PeerMessageError,
-  type ProtocolLimits,
   peerMessages,
   UnknownMessageError,
 } from "../../../src/protocol/index.js";
+import { testLimits } from "./test-limits.js";
 
-const limits: ProtocolLimits = {
-  partitions: 16,
-  n: 3,
-  membersMax: 10,
-  keyBytesMax: 64,
-  valueBytesMax: 1024,
-  contentTypeBytesMax: 32,
-  timeoutMsMax: 10_000,
-  treeSegments: 256,
-  aaeKeysMax: 100,
-};
+const limits = testLimits({});
 
 const key = new TextEncoder().encode("user:1");
 const partition = partitionOf(key, limits.partitions);

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+
 import { QuorumError } from "../../../src/errors.js";
 import { MemoryNetwork } from "../../../src/net/memory-transport.js";
 import type { PeerInfo } from "../../../src/net/transport.js";
@@ -9,24 +10,14 @@ import {
   missingHandlers,
   PeerClient,
   PeerServer,
-  type ProtocolLimits,
   peerMessages,
 } from "../../../src/protocol/index.js";
 import { SeededRandom } from "../../../src/random/seeded-random.js";
 import { ManualClock } from "../../net/fake-clocks.js";
 import { captureLogs } from "../../net/log-capture.js";
+import { testLimits } from "./test-limits.js";
 
-const limits: ProtocolLimits = {
-  partitions: 4,
-  n: 3,
-  membersMax: 10,
-  keyBytesMax: 64,
-  valueBytesMax: 1024,
-  contentTypeBytesMax: 32,
-  timeoutMsMax: 10_000,
-  treeSegments: 256,
-  aaeKeysMax: 100,
-};
+const limits = testLimits({ partitions: 4 });
 
 async function pair() {
   const clock = new ManualClock();

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PeerMessageError, type ProtocolLimits } from "../../../src/protocol/index.js";
+
+import { PeerMessageError } from "../../../src/protocol/index.js";
 import {
   array,
   bytes,
@@ -12,18 +13,17 @@ import {
   string,
   tuple,
 } from "../../../src/protocol/schema.js";
+import { testLimits } from "./test-limits.js";
 
-const limits: ProtocolLimits = {
+const limits = testLimits({
   partitions: 8,
-  n: 3,
-  membersMax: 10,
   keyBytesMax: 4,
   valueBytesMax: 16,
   contentTypeBytesMax: 8,
   timeoutMsMax: 1000,
   treeSegments: 16,
   aaeKeysMax: 4,
-};
+});
 
 const refused = (fn: () => unknown, path: RegExp) =>
   assert.throws(fn, (e: unknown) => e instanceof PeerMessageError && path.test(e.message));
