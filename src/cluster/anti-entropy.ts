@@ -167,8 +167,12 @@ export class AntiEntropy {
     for (let p = 0; p < ring.partitions; p++) {
       const home = ring.preferenceList(p).slice(0, ring.n);
       if (!home.includes(this.deps.selfId)) continue;
-      for (const peer of home)
-        if (peer !== this.deps.selfId) shared.set(peer, [...(shared.get(peer) ?? []), p]);
+      for (const peer of home) {
+        if (peer === this.deps.selfId) continue;
+        const list = shared.get(peer);
+        if (list === undefined) shared.set(peer, [p]);
+        else list.push(p);
+      }
     }
     const peer = this.pickPeer([...shared.keys()]);
     if (peer === undefined) return;
