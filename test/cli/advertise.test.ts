@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { parseFlags } from "../../src/cli/flags.js";
 import { nodeOptionsFromFlags, startSpec } from "../../src/cli/start-command.js";
+import { pollUntil } from "../../src/clock/poll.js";
 import { advertisedHttpAddress, isWildcardHost } from "../../src/config/address.js";
 import { ConfigError } from "../../src/errors.js";
 import { NodeProcess, runCli } from "../support/node-process.js";
@@ -148,17 +149,17 @@ describe("nodes reached by host name (real processes)", { timeout: 90_000 }, () 
       "the serving line shows the advertised address",
     );
     const n2Url = await n2.url();
-    const deadline = Date.now() + 30_000;
+    // What n2 saw last, for the assertions below whether or not the wait succeeded.
     let members: Member[] = [];
-    while (Date.now() < deadline) {
-      try {
+    await pollUntil(
+      async () => {
         members = ((await (await fetch(`${n2Url}/cluster/members`)).json()) as { members: Member[] }).members;
-        if (members.length === 2 && members.every((m) => m.state === "active" && m.status === "up")) break;
-      } catch {
-        // n2 is still joining.
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+        return members.length === 2 && members.every((m) => m.state === "active" && m.status === "up")
+          ? members
+          : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
     const one = members.find((m) => m.id === "n1");
     assert.equal(members.length, 2, JSON.stringify(members));
     assert.ok(

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
+import { waitFor } from "../../src/clock/poll.js";
 import { RINGKV_BIN, runCli } from "../support/node-process.js";
 
 interface DemoRun {
@@ -60,12 +61,16 @@ async function ensureStopped(run: DemoRun): Promise<void> {
 }
 
 async function waitForOutput(run: DemoRun, pattern: RegExp, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pattern.test(run.stdout())) {
-    if (run.child.exitCode !== null) assert.fail(`demo exited with ${run.child.exitCode}:\n${run.stdout()}`);
-    if (Date.now() > deadline) assert.fail(`no ${pattern} within ${timeoutMs} ms:\n${run.stdout()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    await waitFor(
+      `${pattern} in the demo's output (or the demo to exit)`,
+      () => pattern.test(run.stdout()) || run.child.exitCode !== null,
+      timeoutMs,
+    );
+  } catch (error) {
+    assert.fail(`${error instanceof Error ? error.message : String(error)}:\n${run.stdout()}`);
   }
+  if (!pattern.test(run.stdout())) assert.fail(`demo exited with ${run.child.exitCode}:\n${run.stdout()}`);
 }
 
 test("ringkv demo walks through the six scenarios, passes every check, and leaves nothing running", {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
+import { waitFor } from "../../src/clock/poll.js";
 import { RINGKV_BIN } from "../support/node-process.js";
 import { testRandom } from "../support/test-seed.js";
 
@@ -27,11 +28,12 @@ test("ringkv dev starts a 3-node cluster that serves through every node, and SIG
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   try {
-    const deadline = Date.now() + 60_000;
-    while (!stdout.includes("Ctrl-C stops the cluster") && Date.now() < deadline) {
-      if (child.exitCode !== null) assert.fail(`dev exited early with ${child.exitCode}:\n${stderr}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(
+      "ringkv dev to print that its cluster is ready (or to exit)",
+      () => stdout.includes("Ctrl-C stops the cluster") || child.exitCode !== null,
+      60_000,
+    );
+    assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
     assert.match(stdout, /ringkv dev cluster: 3 node\(s\), N=3/);
     const urls = [...stdout.matchAll(/ {2}n\d {2}(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1] ?? "");
     assert.equal(urls.length, 3);

@@ -1,3 +1,4 @@
+import { pollUntil } from "../../src/clock/poll.js";
 import { getJson, type TestCluster } from "../support/cluster.js";
 
 interface ReplicasBody {
@@ -47,24 +48,28 @@ export async function waitForQuiescence(
   keys: readonly string[],
   timeoutMs: number,
 ): Promise<Map<string, ReplicaAgreement>> {
-  const deadline = Date.now() + timeoutMs;
+  const startedMs = Date.now();
   await cluster.waitConverged(timeoutMs);
   const last = new Map<string, ReplicaAgreement>();
   let streak = 0;
-  for (let round = 0; Date.now() < deadline; round++) {
-    const observer = cluster.nodes[round % cluster.nodes.length];
-    if (observer === undefined) break;
-    let all = true;
-    for (const key of keys) {
-      const agreement = await replicaAgreement(observer.url, key).catch(
-        (error: unknown): ReplicaAgreement => ({ identical: false, problem: String(error) }),
-      );
-      last.set(key, agreement);
-      all &&= agreement.identical;
-    }
-    streak = all ? streak + 1 : 0;
-    if (streak >= 2) return last;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+  let round = 0;
+  await pollUntil(
+    async () => {
+      const observer = cluster.nodes[round % cluster.nodes.length];
+      round += 1;
+      if (observer === undefined) return last;
+      let all = true;
+      for (const key of keys) {
+        const agreement = await replicaAgreement(observer.url, key).catch(
+          (error: unknown): ReplicaAgreement => ({ identical: false, problem: String(error) }),
+        );
+        last.set(key, agreement);
+        all &&= agreement.identical;
+      }
+      streak = all ? streak + 1 : 0;
+      return streak >= 2 ? last : undefined;
+    },
+    { timeoutMs: Math.max(0, timeoutMs - (Date.now() - startedMs)), intervalMs: 500 },
+  );
   return last;
 }
