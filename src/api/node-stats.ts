@@ -1,6 +1,10 @@
 import type { Counter } from "prom-client";
 import { KV_OPERATIONS, type KvOperation, type NodeMetrics } from "../metrics/node-metrics.js";
 import type { OperationWindowStats } from "../metrics/rate-window.js";
+import { parseRepairStats, type RepairStats, repairStats } from "./repair-stats.js";
+import { count, figure, nullableFigure, object, text } from "./stats-fields.js";
+
+export { BadStatsError } from "./stats-fields.js";
 
 /** What one node reports about itself at GET /stats: recent request rates and background work. */
 export interface NodeStats {
@@ -26,6 +30,8 @@ export interface NodeStats {
     partitionsExchanged: number;
   };
   readRepairs: number;
+  /** Hints per target, anti-entropy and read repair over the last hour and the last 24 hours. */
+  repair: RepairStats;
 }
 
 /** This node's stats, from its own metrics. */
@@ -51,6 +57,7 @@ export async function localNodeStats(id: string, metrics: NodeMetrics): Promise<
       partitionsExchanged: ages.length,
     },
     readRepairs: await total(metrics.readRepairs),
+    repair: repairStats(metrics, now),
   };
 }
 
@@ -58,9 +65,6 @@ async function total<T extends string>(counter: Counter<T>): Promise<number> {
   const { values } = await counter.get();
   return values.reduce((sum, v) => sum + v.value, 0);
 }
-
-/** The reason a /stats answer was not usable; the dashboard shows it in place of the figures. */
-export class BadStatsError extends Error {}
 
 /**
  * Checks a /stats body fetched from another member: it crossed the network, so it is data to
@@ -85,10 +89,8 @@ export function parseNodeStats(value: unknown): NodeStats {
   }
   const hints = object(body.hints, "hints");
   const aae = object(body.antiEntropy, "antiEntropy");
-  if (typeof body.id !== "string" || body.id.length === 0 || body.id.length > 256)
-    throw new BadStatsError("id is not a string of 1..256 characters");
   return {
-    id: body.id,
+    id: text(body.id, "id", 1, 256),
     windowSeconds: figure(body.windowSeconds, "windowSeconds"),
     kv,
     hints: {
@@ -107,27 +109,6 @@ export function parseNodeStats(value: unknown): NodeStats {
       partitionsExchanged: count(aae.partitionsExchanged, "antiEntropy.partitionsExchanged"),
     },
     readRepairs: count(body.readRepairs, "readRepairs"),
+    repair: parseRepairStats(body.repair),
   };
-}
-
-function object(value: unknown, what: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value))
-    throw new BadStatsError(`${what} is not an object`);
-  return value as Record<string, unknown>;
-}
-
-function figure(value: unknown, what: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
-    throw new BadStatsError(`${what} is not a non-negative number`);
-  return value;
-}
-
-function nullableFigure(value: unknown, what: string): number | null {
-  return value === null ? null : figure(value, what);
-}
-
-function count(value: unknown, what: string): number {
-  const n = figure(value, what);
-  if (!Number.isSafeInteger(n)) throw new BadStatsError(`${what} is not an integer`);
-  return n;
 }

@@ -53,6 +53,8 @@ export class AntiEntropy {
   private readonly task: PeriodicTask;
   private readonly trees = new Map<number, TicTacTree>();
   private readonly lastExchangeMs = new Map<number, number>();
+  /** Per peer, per partition: when the two were last found in sync or exchanged. For the full-pass age. */
+  private readonly comparedMs = new Map<string, Map<number, number>>();
   private readonly lastStatus = new Map<string, LivenessStatus>();
   /** Peers to take before the round-robin: back up recently, or repaired at their last round. */
   private readonly urgent: string[] = [];
@@ -105,6 +107,40 @@ export class AntiEntropy {
   exchangeAges(): Map<number, number> {
     const now = this.deps.clock.nowMs();
     return new Map([...this.lastExchangeMs].map(([p, t]) => [p, (now - t) / 1000]));
+  }
+
+  /**
+   * Seconds since every partition this node is a home replica of was last compared with every
+   * other home replica of it (found in sync or exchanged): the age of the last full pass. Null
+   * while some such pair was never compared since start (or there is no ring yet).
+   */
+  fullPassAgeSeconds(): number | null {
+    const ring = this.deps.view.ring();
+    if (ring === undefined) return null;
+    let oldestMs = Number.POSITIVE_INFINITY;
+    for (let p = 0; p < ring.partitions; p++) {
+      const home = ring.preferenceList(p).slice(0, ring.n);
+      if (!home.includes(this.deps.selfId)) continue;
+      for (const peer of home) {
+        if (peer === this.deps.selfId) continue;
+        const at = this.comparedMs.get(peer)?.get(p);
+        if (at === undefined) return null;
+        oldestMs = Math.min(oldestMs, at);
+      }
+    }
+    // A node that shares no partition with anyone (a cluster of one) has nothing to compare.
+    if (oldestMs === Number.POSITIVE_INFINITY) return null;
+    return Math.max(0, this.deps.clock.nowMs() - oldestMs) / 1000;
+  }
+
+  private markCompared(peer: string, partition: number, atMs: number): void {
+    let byPartition = this.comparedMs.get(peer);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.comparedMs.set(peer, byPartition);
+    }
+    byPartition.set(partition, atMs);
+    this.lastExchangeMs.set(partition, atMs);
   }
 
   start(): void {
@@ -174,6 +210,9 @@ export class AntiEntropy {
         else list.push(p);
       }
     }
+    // Peers no longer sharing a partition (gone from the ring) are forgotten: bounded by the ring.
+    for (const gone of [...this.comparedMs.keys()].filter((id) => !shared.has(id)))
+      this.comparedMs.delete(gone);
     const peer = this.pickPeer([...shared.keys()]);
     if (peer === undefined) return;
     const partitions = shared.get(peer) as number[];
@@ -193,7 +232,7 @@ export class AntiEntropy {
         roots.subarray(ROOT_BYTES * i, ROOT_BYTES * (i + 1)),
       );
       if (same) {
-        this.lastExchangeMs.set(p, now);
+        this.markCompared(peer, p, now);
         this.deps.onExchange(p, 0);
       }
       return !same;
@@ -204,7 +243,7 @@ export class AntiEntropy {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
         try {
           const repaired = await exchangePartition(this.exchangeDeps, this.options, this.tree(p), p, peer);
-          this.lastExchangeMs.set(p, this.deps.clock.nowMs());
+          this.markCompared(peer, p, this.deps.clock.nowMs());
           this.deps.onExchange(p, repaired);
           repairedTotal += repaired;
           if (repaired > 0)

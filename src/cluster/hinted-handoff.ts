@@ -34,8 +34,10 @@ export interface HandoffDeps {
   view: ClusterView;
   clock: Clock;
   logger: Logger;
-  onDelivered: (count: number) => void;
-  onExpired: (count: number) => void;
+  /** `count` hints for `target` were delivered (to it, or to the current home replicas if it left). */
+  onDelivered: (target: string, count: number) => void;
+  /** `count` hints for `target` were dropped past the hint window. */
+  onExpired: (target: string, count: number) => void;
 }
 
 /**
@@ -103,7 +105,7 @@ export class HintedHandoff {
       .expire(this.options.hintWindowMs, this.options.expireKeysPerRoundMax, this.sweepAfter)
       .then(({ expired, next }) => {
         this.sweepAfter = next;
-        this.countExpired(expired);
+        for (const [target, count] of expired) this.countExpired(target, count);
       })
       .catch((error: unknown) => this.deps.logger.warn({ err: error }, "hint expiry sweep failed"))
       .finally(() => {
@@ -111,11 +113,11 @@ export class HintedHandoff {
       });
   }
 
-  private countExpired(expired: number): void {
+  private countExpired(target: string, expired: number): void {
     if (expired === 0) return;
-    this.deps.onExpired(expired);
+    this.deps.onExpired(target, expired);
     this.deps.logger.info(
-      { expired, hintWindowMs: this.options.hintWindowMs },
+      { target, expired, hintWindowMs: this.options.hintWindowMs },
       "undelivered hints past the hint window dropped; anti-entropy repairs what they held",
     );
   }
@@ -129,7 +131,7 @@ export class HintedHandoff {
     let expired = 0;
     for (const r of all)
       if (r.storedAtMs <= oldestKeptMs && (await this.deps.hints.removeIfUnchanged(target, r))) expired += 1;
-    this.countExpired(expired);
+    this.countExpired(target, expired);
     let delivered = 0;
     let failed = 0;
     const queue = [...records];
@@ -144,7 +146,7 @@ export class HintedHandoff {
     };
     await Promise.all(Array.from({ length: this.options.concurrencyPerTarget }, worker));
     if (delivered > 0) {
-      this.deps.onDelivered(delivered);
+      this.deps.onDelivered(target, delivered);
       this.deps.logger.info(
         { target, keys: delivered, failed, remaining: this.deps.hints.targets().get(target) ?? 0 },
         "handoff done",

@@ -33,8 +33,10 @@ export interface HintStoreOptions {
   /** The node's clock: a hint is stamped with the time it was first stored. */
   nowMs: () => number;
   conflicts?: ConflictResolution;
-  onStored?: () => void;
-  onRefused?: () => void;
+  /** A write was stored (or merged into a held hint) for `target`. */
+  onStored?: (target: string) => void;
+  /** A write for `target` was refused: this node already holds the maximum for it. */
+  onRefused?: (target: string) => void;
 }
 
 /**
@@ -85,7 +87,7 @@ export class HintStore {
     const added = await this.storage.update("hints", hintKey(target, partition, key), (old) => {
       if (old === undefined) {
         if ((this.counts.get(target) ?? 0) >= this.options.hintsPerTargetMax) {
-          this.options.onRefused?.();
+          this.options.onRefused?.(target);
           throw new HintStoreFullError(target, this.options.hintsPerTargetMax);
         }
         return { write: hintValue(this.options.nowMs(), encodeStoredObject(object)), result: true };
@@ -95,7 +97,7 @@ export class HintStore {
       return { write: hintValue(stored.storedAtMs, encodeStoredObject(merged)), result: false };
     });
     if (added) this.counts.set(target, (this.counts.get(target) ?? 0) + 1);
-    this.options.onStored?.();
+    this.options.onStored?.(target);
   }
 
   read(target: string, partition: number, key: Uint8Array): StoredObject | undefined {
@@ -136,14 +138,14 @@ export class HintStore {
 
   /**
    * Deletes hints first stored `windowMs` or longer ago, looking at up to `limit` hints in key
-   * order after `after` (undefined: from the start). Resolves with how many it deleted and where
-   * the next sweep resumes (undefined: it reached the end).
+   * order after `after` (undefined: from the start). Resolves with how many it deleted, per
+   * target, and where the next sweep resumes (undefined: it reached the end).
    */
   async expire(
     windowMs: number,
     limit: number,
     after: Uint8Array | undefined,
-  ): Promise<{ expired: number; next: Uint8Array | undefined }> {
+  ): Promise<{ expired: Map<string, number>; next: Uint8Array | undefined }> {
     const oldestKeptMs = this.options.nowMs() - windowMs;
     const old: [Uint8Array, Uint8Array][] = [];
     let next: Uint8Array | undefined;
@@ -160,7 +162,7 @@ export class HintStore {
       next = k;
       if (this.parse(bytes).storedAtMs <= oldestKeptMs) old.push([k, bytes]);
     }
-    let expired = 0;
+    const expired = new Map<string, number>();
     for (const [k, bytes] of old) {
       const removed = await this.storage.update("hints", k, (current) =>
         current !== undefined && Buffer.from(current).equals(Buffer.from(bytes))
@@ -168,8 +170,8 @@ export class HintStore {
           : { write: undefined, result: false },
       );
       if (!removed) continue;
-      expired += 1;
       const target = targetOf(k);
+      expired.set(target, (expired.get(target) ?? 0) + 1);
       this.counts.set(target, Math.max(0, (this.counts.get(target) ?? 0) - 1));
     }
     return { expired, next: more ? next : undefined };

@@ -1,6 +1,20 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { StorageStats } from "../storage/engine.js";
+import { CountWindow, type CountWindowOptions, defaultRepairWindowOptions } from "./count-window.js";
 import { defaultRateWindowOptions, RateWindow, type RateWindowOptions } from "./rate-window.js";
+
+/** What happens to hints, counted per target in the repair window. */
+export type HintEvent = "stored" | "delivered" | "expired" | "refused";
+export const HINT_EVENTS: readonly HintEvent[] = ["stored", "delivered", "expired", "refused"];
+/** Repair work of the node as a whole, counted in the repair window. */
+export type NodeRepairEvent = "aaeExchanges" | "aaeKeysRepaired" | "readRepairs";
+export const NODE_REPAIR_EVENTS: readonly NodeRepairEvent[] = [
+  "aaeExchanges",
+  "aaeKeysRepaired",
+  "readRepairs",
+];
+/** The one key of the node-level repair window. */
+const NODE_KEY = "node";
 
 export type KvOperation = "get" | "put" | "delete";
 export const KV_OPERATIONS: readonly KvOperation[] = ["get", "put", "delete"];
@@ -21,6 +35,8 @@ export interface NodeMetricsOptions {
   /** The node's clock, for the recent-rates window; the system clock when absent. */
   nowMs?: () => number;
   rateWindow?: RateWindowOptions;
+  /** The 24-hour window of repair work (5-minute slots unless given). */
+  repairWindow?: CountWindowOptions;
 }
 
 /**
@@ -37,19 +53,28 @@ export class NodeMetrics {
   readonly requestsRejected: Counter<"reason">;
   readonly writesForwarded: Counter;
   readonly readRepairs: Counter;
-  readonly hintsStored: Counter;
-  readonly hintsDelivered: Counter;
-  readonly hintsRefused: Counter;
-  readonly hintsExpired: Counter;
+  readonly hintsStored: Counter<"target">;
+  readonly hintsDelivered: Counter<"target">;
+  readonly hintsRefused: Counter<"target">;
+  readonly hintsExpired: Counter<"target">;
   readonly objectsRefused: Counter;
   readonly aaeExchanges: Counter;
   readonly tombstonesReaped: Counter;
   readonly aaeKeysRepaired: Counter;
   /** Key-value operations over the last few seconds, for /stats and the dashboard. */
   readonly kvWindow: RateWindow<KvOperation>;
+  /** Hint events per target over the last 24 hours, for /stats and the dashboard. */
+  readonly hintWindow: CountWindow<HintEvent>;
+  /** Anti-entropy and read repair over the last 24 hours, for /stats and the dashboard. */
+  readonly repairWindow: CountWindow<NodeRepairEvent>;
   readonly nowMs: () => number;
   /** Set by the node once anti-entropy runs: seconds since each partition's last completed exchange. */
   aaeExchangeAges: () => Map<number, number> = () => new Map();
+  /**
+   * Set by the node once anti-entropy runs: seconds since every partition this node is a home
+   * replica of was last compared with every other home replica; null until that happened once.
+   */
+  aaeFullPassAgeSeconds: () => number | null = () => null;
   /** Set by the node once it has joined: its view of the cluster, read when /metrics is scraped. */
   clusterView: () => ClusterViewSample = () => ({
     members: [],
@@ -67,6 +92,9 @@ export class NodeMetrics {
       options.rateWindow ?? defaultRateWindowOptions,
       this.nowMs(),
     );
+    const repairWindow = options.repairWindow ?? defaultRepairWindowOptions;
+    this.hintWindow = new CountWindow(HINT_EVENTS, repairWindow, this.nowMs());
+    this.repairWindow = new CountWindow(NODE_REPAIR_EVENTS, repairWindow, this.nowMs());
     this.registry.setDefaultLabels({ node: nodeId });
     const registers = [this.registry];
     this.httpRequests = new Counter({
@@ -116,12 +144,14 @@ export class NodeMetrics {
     });
     this.hintsStored = new Counter({
       name: "ringkv_hints_stored_total",
-      help: "Writes this node accepted as a fallback, on behalf of a home replica that was down or slow",
+      help: "Writes this node stored as hints, by the home replica (target) that was down, slow or refused them",
+      labelNames: ["target"],
       registers,
     });
     this.hintsDelivered = new Counter({
       name: "ringkv_hints_delivered_total",
-      help: "Hints delivered to their home replica (and then deleted here)",
+      help: "Hints delivered to their home replica (and then deleted here), by target",
+      labelNames: ["target"],
       registers,
     });
     this.objectsRefused = new Counter({
@@ -131,12 +161,14 @@ export class NodeMetrics {
     });
     this.hintsExpired = new Counter({
       name: "ringkv_hints_expired_total",
-      help: "Hints dropped undelivered once older than --hint-window-ms (anti-entropy repairs what they held)",
+      help: "Hints dropped undelivered once older than --hint-window-ms, by target (anti-entropy repairs what they held)",
+      labelNames: ["target"],
       registers,
     });
     this.hintsRefused = new Counter({
       name: "ringkv_hints_refused_total",
-      help: "Hints this node refused because it already held the maximum for that target",
+      help: "Hints this node refused because it already held the maximum for that target, by target",
+      labelNames: ["target"],
       registers,
     });
     this.tombstonesReaped = new Counter({
@@ -164,6 +196,16 @@ export class NodeMetrics {
         this.reset();
         for (const [partition, age] of metrics.aaeExchangeAges())
           this.set({ partition: String(partition) }, age);
+      },
+    });
+    new Gauge({
+      name: "ringkv_aae_full_pass_age_seconds",
+      help: "Seconds since every partition this node replicates was last compared with every other home replica (absent until that happened once)",
+      registers,
+      collect() {
+        this.reset();
+        const age = metrics.aaeFullPassAgeSeconds();
+        if (age !== null) this.set(age);
       },
     });
     new Gauge({
@@ -236,6 +278,53 @@ export class NodeMetrics {
       },
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: "ringkv_" });
+  }
+
+  /** A write was stored as a hint for `target` (or merged into one held for it). */
+  hintStored(target: string): void {
+    this.hintsStored.inc({ target });
+    this.hintWindow.add(target, "stored", 1, this.nowMs());
+  }
+
+  hintRefused(target: string): void {
+    this.hintsRefused.inc({ target });
+    this.hintWindow.add(target, "refused", 1, this.nowMs());
+  }
+
+  hintsDeliveredTo(target: string, count: number): void {
+    this.hintsDelivered.inc({ target }, count);
+    this.hintWindow.add(target, "delivered", count, this.nowMs());
+  }
+
+  hintsExpiredFor(target: string, count: number): void {
+    this.hintsExpired.inc({ target }, count);
+    this.hintWindow.add(target, "expired", count, this.nowMs());
+  }
+
+  /** One partition compared with one peer, found in sync (0 keys) or exchanged. */
+  aaeExchanged(keysRepaired: number): void {
+    const now = this.nowMs();
+    this.aaeExchanges.inc();
+    this.aaeKeysRepaired.inc(keysRepaired);
+    this.repairWindow.add(NODE_KEY, "aaeExchanges", 1, now);
+    this.repairWindow.add(NODE_KEY, "aaeKeysRepaired", keysRepaired, now);
+  }
+
+  readRepaired(): void {
+    this.readRepairs.inc();
+    this.repairWindow.add(NODE_KEY, "readRepairs", 1, this.nowMs());
+  }
+
+  /** The node's repair work over the last `spanSlots` slots of the repair window. */
+  repairTotals(nowMs: number, spanSlots: number): { spanSeconds: number } & Record<NodeRepairEvent, number> {
+    const span = this.repairWindow.totals(nowMs, spanSlots);
+    const node = span.byKey.get(NODE_KEY);
+    return {
+      spanSeconds: span.spanSeconds,
+      aaeExchanges: node?.aaeExchanges ?? 0,
+      aaeKeysRepaired: node?.aaeKeysRepaired ?? 0,
+      readRepairs: node?.readRepairs ?? 0,
+    };
   }
 
   observeKv(op: KvOperation, outcome: string, durationSeconds: number): void {

@@ -126,8 +126,8 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     hintsPerTargetMax: options.limits.hintsPerTargetMax,
     nowMs: () => clock.nowMs(),
     conflicts: replica.conflicts,
-    onStored: () => metrics.hintsStored.inc(),
-    onRefused: () => metrics.hintsRefused.inc(),
+    onStored: (target) => metrics.hintStored(target),
+    onRefused: (target) => metrics.hintRefused(target),
   });
   const members = new MemberClient(peers, (id) => view.addressOf(id));
   const access = new TransportReplicaAccess(selfId, replica, hints, members);
@@ -138,7 +138,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     access,
     clock,
     logger,
-    onReadRepair: () => metrics.readRepairs.inc(),
+    onReadRepair: () => metrics.readRepaired(),
     onForward: () => metrics.writesForwarded.inc(),
   });
   const antiEntropy = new AntiEntropy(
@@ -151,10 +151,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       clock,
       logger,
       tombstoneGraceMs: options.tombstones.graceMs,
-      onExchange: (_partition, keys) => {
-        metrics.aaeExchanges.inc();
-        metrics.aaeKeysRepaired.inc(keys);
-      },
+      onExchange: (_partition, keys) => metrics.aaeExchanged(keys),
     },
     options.antiEntropy,
   );
@@ -193,8 +190,8 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       view,
       clock,
       logger,
-      onDelivered: (count) => metrics.hintsDelivered.inc(count),
-      onExpired: (count) => metrics.hintsExpired.inc(count),
+      onDelivered: (target, count) => metrics.hintsDeliveredTo(target, count),
+      onExpired: (target, count) => metrics.hintsExpiredFor(target, count),
     },
     options.handoff,
   );
@@ -246,6 +243,7 @@ function watchWithMetrics(
 ): void {
   metrics.hintsPending = () => hints.targets();
   metrics.aaeExchangeAges = () => antiEntropy.exchangeAges();
+  metrics.aaeFullPassAgeSeconds = () => antiEntropy.fullPassAgeSeconds();
   metrics.clusterView = () => {
     const current = gossiper.current;
     const self = current.members.find((m) => m.id === selfId);

@@ -78,6 +78,9 @@ test("3 nodes, N=3, Q=256, no hints: a replica back from a crash has the 300 wri
     5000,
   );
   const servingAt = c.sim.nowMs();
+  const n3Metrics = n3.serving?.metrics;
+  assert.ok(n3Metrics !== undefined);
+  assert.equal(n3Metrics.aaeFullPassAgeSeconds(), null, "a node just started has made no full pass");
   await until(
     c,
     () => `n3 holds all ${KEYS} keys (it holds ${held(n3)})`,
@@ -85,5 +88,20 @@ test("3 nodes, N=3, Q=256, no hints: a replica back from a crash has the 300 wri
     10_000,
   );
   t.diagnostic(`n3 caught up ${KEYS} keys in ${c.sim.nowMs() - servingAt} ms of virtual time`);
+  // The repair view: n3's first full pass (every partition compared with both peers) is dated,
+  // and the keys anti-entropy repaired are in the 24-hour window of the nodes that repaired them.
+  await until(
+    c,
+    () => "n3 completes a full anti-entropy pass",
+    () => n3Metrics.aaeFullPassAgeSeconds() !== null,
+    10_000,
+  );
+  const age = n3Metrics.aaeFullPassAgeSeconds() ?? Number.NaN;
+  assert.ok(age >= 0 && age <= (c.sim.nowMs() - servingAt) / 1000, `full pass age ${age} s`);
+  const repaired = [n1, n2, n3].reduce(
+    (sum, node) => sum + (node.serving?.metrics.repairTotals(c.sim.nowMs(), 289).aaeKeysRepaired ?? 0),
+    0,
+  );
+  assert.ok(repaired >= KEYS, `anti-entropy repaired ${repaired} keys in the window, of ${KEYS} missed`);
   assert.deepEqual(c.problems, []);
 });

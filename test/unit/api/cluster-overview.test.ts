@@ -31,6 +31,30 @@ function stats(id: string, putRate = 0): NodeStats {
     hints: { pending: 0, stored: 0, delivered: 0, refused: 0 },
     antiEntropy: { exchanges: 3, keysRepaired: 1, lastExchangeAgeSeconds: 0.4, partitionsExchanged: 3 },
     readRepairs: 0,
+    repair: {
+      lastHour: span(3600, 4),
+      lastDay: span(86_400, 9),
+      aaeFullPassAgeSeconds: 12.5,
+      targets: [
+        {
+          target: "n3",
+          pending: 2,
+          lastHour: { stored: 4, delivered: 2, expired: 0, refused: 0 },
+          lastDay: { stored: 9, delivered: 5, expired: 2, refused: 0 },
+        },
+      ],
+      targetsOmitted: 0,
+    },
+  };
+}
+
+function span(spanSeconds: number, stored: number): NodeStats["repair"]["lastDay"] {
+  return {
+    spanSeconds,
+    hints: { stored, delivered: 0, expired: 0, refused: 0 },
+    aaeExchanges: 128,
+    aaeKeysRepaired: 3,
+    readRepairs: 1,
   };
 }
 
@@ -151,6 +175,22 @@ test("parseNodeStats refuses bodies that are not stats, naming the field", () =>
     [{ ...good, hints: { ...good.hints, pending: 1.5 } }, /hints\.pending/],
     [{ ...good, antiEntropy: { ...good.antiEntropy, lastExchangeAgeSeconds: Number.NaN } }, /antiEntropy/],
     [{ ...good, readRepairs: undefined }, /readRepairs/],
+    [{ ...good, repair: undefined }, /repair/],
+    [{ ...good, repair: { ...good.repair, aaeFullPassAgeSeconds: -1 } }, /repair\.aaeFullPassAgeSeconds/],
+    [
+      { ...good, repair: { ...good.repair, lastDay: { ...good.repair.lastDay, hints: {} } } },
+      /repair\.lastDay\.hints\.stored/,
+    ],
+    [{ ...good, repair: { ...good.repair, targets: {} } }, /repair\.targets/],
+    [
+      { ...good, repair: { ...good.repair, targets: Array(33).fill(good.repair.targets[0]) } },
+      /more than 32/,
+    ],
+    [
+      { ...good, repair: { ...good.repair, targets: [{ ...good.repair.targets[0], target: 5 }] } },
+      /repair\.targets\[0\]\.target/,
+    ],
+    [{ ...good, repair: { ...good.repair, targetsOmitted: 0.5 } }, /repair\.targetsOmitted/],
   ];
   for (const [body, message] of cases) {
     assert.throws(

@@ -52,21 +52,22 @@ test("a second hint for the same key merges into the first instead of adding one
 });
 
 test("a target at its limit refuses new keys with HintStoreFullError, other targets are unaffected", async () => {
-  let refused = 0;
+  const refused: string[] = [];
+  const stored: string[] = [];
   const store = new HintStore(new MemoryEngine(), {
     hintsPerTargetMax: 2,
     nowMs: () => 0,
-    onRefused: () => {
-      refused += 1;
-    },
+    onRefused: (target) => refused.push(target),
+    onStored: (target) => stored.push(target),
   });
   await store.add("n2", 1, key("a"), object("1"));
   await store.add("n2", 1, key("b"), object("2"));
   await assert.rejects(store.add("n2", 1, key("c"), object("3")), HintStoreFullError);
-  assert.equal(refused, 1);
+  assert.deepEqual(refused, ["n2"]);
   assert.equal(store.read("n2", 1, key("c")), undefined, "nothing stored for the refused hint");
   await store.add("n3", 1, key("c"), object("3"));
   assert.equal(store.targets().get("n3"), 1);
+  assert.deepEqual(stored, ["n2", "n2", "n3"], "each stored hint is reported with its target");
 });
 
 test("a delivered hint is removed only if it did not change meanwhile; counts survive a reopen", async () => {
@@ -104,7 +105,10 @@ test("a hint keeps the time of its first write; expire drops those past the wind
   let sweeps = 0;
   do {
     const result = await store.expire(5000, 2, after);
-    expired += result.expired;
+    for (const [target, count] of result.expired) {
+      assert.equal(target, "n2", "only n2's hint is old");
+      expired += count;
+    }
     after = result.next;
     sweeps += 1;
   } while (after !== undefined);
@@ -114,7 +118,7 @@ test("a hint keeps the time of its first write; expire drops those past the wind
   assert.deepEqual([...store.targets()], [["n3", 3]]);
   now = 10_000;
   const all = await store.expire(5000, 10, undefined);
-  assert.deepEqual([all.expired, all.next], [3, undefined]);
+  assert.deepEqual([[...all.expired], all.next], [[["n3", 3]], undefined]);
   assert.equal(store.total(), 0);
 });
 
@@ -133,5 +137,5 @@ test("a hint written before hints had a time counts as stored when the store ope
     [6],
   );
   now = 52_000;
-  assert.equal((await store.expire(1000, 10, undefined)).expired, 1);
+  assert.deepEqual([...(await store.expire(1000, 10, undefined)).expired], [["n2", 1]]);
 });
