@@ -240,6 +240,85 @@ function renderTraffic(overview) {
   }
 }
 
+/** A count over the 24-hour span, its rate per hour below it, and the last hour's count. */
+function repairCell(row, field, day, hour, spanSeconds) {
+  const td = cell(row, undefined, { field, value: day, className: "num" });
+  const perHour = spanSeconds > 0 ? (day * 3600) / spanSeconds : 0;
+  td.append(
+    el("span", formatCount(day)),
+    el("span", `${formatRate(perHour)}/h · last hour ${formatCount(hour)}`, "sub"),
+  );
+  return td;
+}
+
+function renderRepair(overview) {
+  const live = overview.members.filter((m) => m.state !== "left");
+  const body = document.querySelector("#repair tbody");
+  body.replaceChildren(
+    ...live.map((m) => {
+      const row = el("tr");
+      row.dataset.member = m.id;
+      cell(row, m.id, { field: "id" });
+      const s = m.stats;
+      if (s === null) {
+        const gone = cell(row, m.statsError ?? "unreachable", {
+          field: "unavailable",
+          value: m.statsError,
+          className: "unavailable",
+        });
+        gone.colSpan = 7;
+        return row;
+      }
+      const { lastDay: day, lastHour: hour } = s.repair;
+      for (const event of ["stored", "delivered", "expired", "refused"])
+        repairCell(row, `hints-${event}`, day.hints[event], hour.hints[event], day.spanSeconds);
+      repairCell(row, "aae-repaired-24h", day.aaeKeysRepaired, hour.aaeKeysRepaired, day.spanSeconds);
+      repairCell(row, "read-repairs-24h", day.readRepairs, hour.readRepairs, day.spanSeconds);
+      const pass = cell(row, formatAge(s.repair.aaeFullPassAgeSeconds), {
+        field: "aae-full-pass",
+        value: s.repair.aaeFullPassAgeSeconds ?? "",
+        className: "num",
+      });
+      pass.append(el("span", `${formatCount(day.aaeExchanges)} partitions compared in 24 h`, "sub"));
+      return row;
+    }),
+  );
+  const targets = document.querySelector("#hint-targets tbody");
+  const rows = [];
+  for (const m of live) {
+    if (m.stats === null) continue;
+    for (const t of m.stats.repair.targets) {
+      const row = el("tr");
+      row.dataset.member = m.id;
+      row.dataset.target = t.target;
+      cell(row, m.id, { field: "holder" });
+      cell(row, t.target === "" ? "(other targets)" : t.target, { field: "target" });
+      cell(row, formatCount(t.pending), { field: "pending", value: t.pending, className: "num" });
+      for (const event of ["stored", "delivered", "expired", "refused"])
+        cell(row, formatCount(t.lastDay[event]), { field: event, value: t.lastDay[event], className: "num" });
+      rows.push(row);
+    }
+    if (m.stats.repair.targetsOmitted > 0) {
+      const row = el("tr");
+      row.dataset.member = m.id;
+      cell(row, m.id, { field: "holder" });
+      const more = cell(row, `and ${formatCount(m.stats.repair.targetsOmitted)} quieter targets`, {
+        field: "omitted",
+        value: m.stats.repair.targetsOmitted,
+      });
+      more.colSpan = 6;
+      rows.push(row);
+    }
+  }
+  if (rows.length === 0) {
+    const row = el("tr");
+    const none = cell(row, "no hints held or written in the last 24 hours", { field: "none" });
+    none.colSpan = 7;
+    rows.push(row);
+  }
+  targets.replaceChildren(...rows);
+}
+
 /** Redraws the ring only when what it shows changed, so a hovered partition keeps its tooltip. */
 let lastRingKey = "";
 
@@ -259,6 +338,7 @@ function render(overview) {
   }
   renderMembers(overview);
   renderTraffic(overview);
+  renderRepair(overview);
 }
 
 function setConnection(state, text) {
