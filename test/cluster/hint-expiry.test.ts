@@ -9,9 +9,12 @@ interface MembersBody {
 
 const KEYS = 20;
 
-async function expiredTotal(url: string, node: string): Promise<number> {
+/** Hints `node` expired for `target`, from its Prometheus counter (labelled by target). */
+async function expiredTotal(url: string, node: string, target = "n3"): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const match = new RegExp(`ringkv_hints_expired_total\\{node="${node}"\\} (\\d+)`).exec(text);
+  const match = new RegExp(`ringkv_hints_expired_total\\{target="${target}",node="${node}"\\} (\\d+)`).exec(
+    text,
+  );
   return Number(match?.[1] ?? 0);
 }
 
