@@ -44,7 +44,7 @@ export interface RepairStats {
 /** This node's repair figures, from its metrics' windows, at `nowMs`. */
 export function repairStats(metrics: NodeMetrics, nowMs: number): RepairStats {
   const slotMs = metrics.hintWindow.slotMs;
-  const daySlots = Math.round(metrics.hintWindow.windowMs / slotMs);
+  const daySlots = metrics.hintWindow.slotCount;
   // Whole slots covering an hour, plus the one still filling.
   const hourSlots = Math.min(daySlots, Math.ceil(HOUR_MS / slotMs) + 1);
   const hourHints = metrics.hintWindow.totals(nowMs, hourSlots).byKey;

@@ -62,9 +62,9 @@ export class CountWindow<Field extends string> {
     this.slots = Array.from({ length: options.slots }, () => ({ index: -1, counts: new Map() }));
   }
 
-  /** The window's length: what `totals` covers when given no span. */
-  get windowMs(): number {
-    return this.options.slots * this.options.slotMs;
+  /** Slots kept: the largest span `totals` takes, and its default. */
+  get slotCount(): number {
+    return this.options.slots;
   }
 
   get slotMs(): number {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { partitionOf } from "../../src/core/partition.js";
+import { defaultRepairWindowOptions } from "../../src/metrics/count-window.js";
 import { objectKey } from "../../src/storage/object-key.js";
 import { SimCluster } from "./sim-cluster.js";
 import type { SimNode } from "./sim-node.js";
@@ -99,7 +100,10 @@ test("3 nodes, N=3, Q=256, no hints: a replica back from a crash has the 300 wri
   const age = n3Metrics.aaeFullPassAgeSeconds() ?? Number.NaN;
   assert.ok(age >= 0 && age <= (c.sim.nowMs() - servingAt) / 1000, `full pass age ${age} s`);
   const repaired = [n1, n2, n3].reduce(
-    (sum, node) => sum + (node.serving?.metrics.repairTotals(c.sim.nowMs(), 289).aaeKeysRepaired ?? 0),
+    (sum, node) =>
+      sum +
+      (node.serving?.metrics.repairTotals(c.sim.nowMs(), defaultRepairWindowOptions.slots).aaeKeysRepaired ??
+        0),
     0,
   );
   assert.ok(repaired >= KEYS, `anti-entropy repaired ${repaired} keys in the window, of ${KEYS} missed`);

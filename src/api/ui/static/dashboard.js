@@ -180,6 +180,17 @@ function renderMembers(overview) {
   );
 }
 
+/** A member without figures: the reason (down, unreachable, timeout, ...) across `columns` cells. */
+function unavailableRow(row, member, columns) {
+  const gone = cell(row, member.statsError ?? "unreachable", {
+    field: "unavailable",
+    value: member.statsError,
+    className: "unavailable",
+  });
+  gone.colSpan = columns;
+  return row;
+}
+
 function renderTraffic(overview) {
   const body = document.querySelector("#traffic tbody");
   body.replaceChildren(
@@ -190,15 +201,7 @@ function renderTraffic(overview) {
         row.dataset.member = m.id;
         cell(row, m.id, { field: "id" });
         const s = m.stats;
-        if (s === null) {
-          const gone = cell(row, m.statsError ?? "unreachable", {
-            field: "unavailable",
-            value: m.statsError,
-            className: "unavailable",
-          });
-          gone.colSpan = 8;
-          return row;
-        }
+        if (s === null) return unavailableRow(row, m, 8);
         for (const op of ["get", "put", "delete"]) {
           const k = s.kv[op];
           const td = cell(row, undefined, { field: `${op}-rate`, value: k.opsPerSecond, className: "num" });
@@ -260,15 +263,7 @@ function renderRepair(overview) {
       row.dataset.member = m.id;
       cell(row, m.id, { field: "id" });
       const s = m.stats;
-      if (s === null) {
-        const gone = cell(row, m.statsError ?? "unreachable", {
-          field: "unavailable",
-          value: m.statsError,
-          className: "unavailable",
-        });
-        gone.colSpan = 7;
-        return row;
-      }
+      if (s === null) return unavailableRow(row, m, 7);
       const { lastDay: day, lastHour: hour } = s.repair;
       for (const event of ["stored", "delivered", "expired", "refused"])
         repairCell(row, `hints-${event}`, day.hints[event], hour.hints[event], day.spanSeconds);
