@@ -28,6 +28,7 @@ import type { FaultController } from "./net/index.js";
 import type { Transport } from "./net/transport.js";
 import { debugReplicasOf, membersOf, ringOf } from "./node/api-model.js";
 import { openNodeStart, resolveCluster } from "./node/bootstrap.js";
+import type { CertificateSource } from "./node/certificate-files.js";
 import { leaveCluster, removeMember } from "./node/membership-actions.js";
 import { buildServices, type NodeServices, protocolLimits } from "./node/services.js";
 import { NodeMeta } from "./node-meta.js";
@@ -54,6 +55,8 @@ export interface NodeComponents {
    * turns them off.
    */
   processMetrics?: boolean;
+  /** The node's certificate files (real processes only); none: plaintext on both ports. */
+  certificates?: CertificateSource;
 }
 
 const STARTING = "the node is still starting; retry shortly";
@@ -182,6 +185,7 @@ export class RingkvNode implements ApiNode {
       valueBytesMax: this.options.limits.valueBytesMax,
       logger: this.components.logger,
       metrics: this.metrics,
+      tls: this.components.certificates?.http(),
     });
     this.boundHttp = await this.api.start(this.options.http);
   }
@@ -211,6 +215,19 @@ export class RingkvNode implements ApiNode {
       });
     await this.components.storage.close();
     this.components.logger.info("node stopped");
+  }
+
+  /**
+   * Re-reads the certificate files (SIGHUP): new connections on both ports use the new ones,
+   * open connections and requests in flight are not touched. Throws a ConfigError, changing
+   * nothing, when a file is bad.
+   */
+  reloadCertificates(): void {
+    const certificates = this.components.certificates;
+    if (certificates === undefined) return;
+    certificates.reload();
+    const http = certificates.http();
+    if (http !== undefined) this.api?.reloadTls(http);
   }
 
   async leave(): Promise<void> {

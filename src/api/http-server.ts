@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { type Address, formatAddress } from "../config/address.js";
 import type { HttpServerLimits } from "../config/node-options.js";
@@ -12,6 +13,7 @@ import {
 } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
+import { TLS_VERSION_MIN, type TlsMaterial } from "../net/tls-material.js";
 import { errorReply, internalErrorReply } from "./error-response.js";
 import type { Reply } from "./reply.js";
 import { type Router, splitTarget } from "./router.js";
@@ -22,6 +24,8 @@ export interface ApiServerDeps {
   valueBytesMax: number;
   logger: Logger;
   metrics: NodeMetrics;
+  /** HTTPS with this certificate (and, with a CA, client certificates); undefined: plain HTTP. */
+  tls?: TlsMaterial | undefined;
 }
 
 /**
@@ -36,7 +40,7 @@ export class ApiServer {
 
   constructor(private readonly deps: ApiServerDeps) {
     const limits = deps.limits;
-    this.server = createServer({
+    const http = {
       maxHeaderSize: limits.headersBytesMax,
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
@@ -44,7 +48,9 @@ export class ApiServer {
       // Reject request smuggling shapes instead of guessing.
       insecureHTTPParser: false,
       joinDuplicateHeaders: false,
-    });
+    };
+    this.server =
+      deps.tls === undefined ? createServer(http) : createHttpsServer({ ...http, ...httpsContext(deps.tls) });
     this.server.maxConnections = limits.connectionsMax;
     this.server.on("request", (req: IncomingMessage, res: ServerResponse) => this.handle(req, res));
     this.server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
@@ -60,6 +66,16 @@ export class ApiServer {
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
       this.onClientError(error, socket),
     );
+  }
+
+  /**
+   * New certificate files (SIGHUP): connections made from now on get them; open connections and
+   * the requests on them go on undisturbed.
+   */
+  reloadTls(material: TlsMaterial): void {
+    if (this.deps.tls === undefined) return;
+    (this.server as HttpsServer).setSecureContext(httpsContext(material));
+    this.deps.logger.info("client API certificate reloaded");
   }
 
   /** Listens; resolves with the bound address (port 0 picks a free one). */
@@ -156,7 +172,20 @@ export class ApiServer {
     // A body we did not read (refused early) must not be parsed as the next request.
     if (!req.complete || this.stopping) headers.connection = "close";
     if (reply.body !== undefined) headers["content-length"] = Buffer.byteLength(reply.body);
-    res.writeHead(reply.status, headers);
+    try {
+      res.writeHead(reply.status, headers);
+    } catch (error) {
+      // A header value Node refuses (a newline in a content type another node sent): the client
+      // gets a 500 and the node goes on serving, never an exception out of the request handler.
+      this.deps.metrics.requestsRejected.inc({ reason: "unwritable_response" });
+      this.deps.logger.error({ err: error, status: reply.status }, "response headers could not be written");
+      const fallback = internalErrorReply();
+      if (!res.headersSent && !res.destroyed) {
+        res.writeHead(fallback.status, { ...fallback.headers, connection: "close" });
+        res.end(fallback.body);
+      }
+      return;
+    }
     res.end(reply.body);
   }
 
@@ -174,6 +203,20 @@ export class ApiServer {
         `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     );
   }
+}
+
+/** The client port's TLS: client certificates are asked for only when a CA is given, and optional. */
+function httpsContext(material: TlsMaterial) {
+  return {
+    cert: material.cert,
+    key: material.key,
+    ca: material.ca,
+    minVersion: TLS_VERSION_MIN,
+    // A client certificate is one way to authenticate, a bearer token the other: a client
+    // without one is not cut off at the handshake, it is answered 401 if it has no token.
+    requestCert: material.ca !== undefined,
+    rejectUnauthorized: false,
+  } as const;
 }
 
 function shorten(text: string): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { decodeContext, encodeContext, join, type VersionVector } from "../core/causality/index.js";
-import { liveSiblings, type StoredObject } from "../core/stored-object.js";
+import { HEADER_SAFE_PATTERN, liveSiblings, type StoredObject } from "../core/stored-object.js";
 import { BadRequestError } from "../errors.js";
 import type { KvOperation } from "../metrics/node-metrics.js";
 import type { ApiNode } from "./interface.js";
@@ -139,5 +139,7 @@ function requestContentType(req: IncomingMessage, bytesMax: number): string {
   if (Buffer.byteLength(header, "latin1") > bytesMax) {
     throw new BadRequestError(`Content-Type is longer than ${bytesMax} bytes`);
   }
+  if (!HEADER_SAFE_PATTERN.test(header))
+    throw new BadRequestError("Content-Type holds characters a header may not");
   return header;
 }

@@ -48,6 +48,12 @@ export async function runStart(flags: StartFlags): Promise<number> {
     bindings: { node: options.id },
   });
   const node = await createNode(options, logger);
+  // A rejection nothing handled is a bug; Node's default would end the process and with it every
+  // request in flight on this node. Logged with its stack and counted, it is found and fixed.
+  process.on("unhandledRejection", (reason) => {
+    node.metrics.unhandledRejections.inc();
+    logger.error({ err: reason }, "unhandled promise rejection (a bug): logged, the node keeps serving");
+  });
   try {
     await node.start();
   } catch (error) {
@@ -77,6 +83,18 @@ export async function runStart(flags: StartFlags): Promise<number> {
     };
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
+    // SIGHUP re-reads the certificate files, as nginx and etcd do; a bad file keeps the old ones.
+    process.on("SIGHUP", () => {
+      try {
+        node.reloadCertificates();
+        logger.info("certificates reloaded (SIGHUP)");
+      } catch (error) {
+        logger.error(
+          { err: error },
+          "certificate reload failed (SIGHUP); the node keeps its current certificates",
+        );
+      }
+    });
     // A node that left the cluster (or was removed) has nothing more to serve.
     void node.departed.then(() => {
       if (!stopping) shutdown({ reason: "left the cluster" });

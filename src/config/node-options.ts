@@ -101,5 +101,30 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
         "a hint older than a reaped tombstone could bring its delete back",
     );
   }
+  checkSecurity(o);
   return o;
+}
+
+/** Security flags that only make sense together (the files themselves are read at start). */
+function checkSecurity(o: NodeOptions): void {
+  const s = o.security;
+  const peer = [s.peerTlsCert, s.peerTlsKey, s.peerTlsCa].filter((f) => f !== undefined).length;
+  if (peer !== 0 && peer !== 3) {
+    throw new ConfigError(
+      "--peer-tls-cert, --peer-tls-key and --peer-tls-ca go together: inter-node TLS is mutual, so each node needs its certificate, its key and the CA",
+    );
+  }
+  if ((s.httpTlsCert === undefined) !== (s.httpTlsKey === undefined)) {
+    throw new ConfigError("--http-tls-cert and --http-tls-key go together");
+  }
+  if (s.httpTlsCa !== undefined && s.httpTlsCert === undefined) {
+    throw new ConfigError(
+      "--http-tls-ca (client certificates) needs HTTPS: set --http-tls-cert and --http-tls-key",
+    );
+  }
+  if (s.auth === "required" && s.adminTokenFile === undefined) {
+    throw new ConfigError(
+      "--auth required needs --admin-token-file: without an admin token nobody could create the tokens clients use",
+    );
+  }
 }

@@ -133,6 +133,22 @@ export function text<F extends string | undefined = undefined>(
   };
 }
 
+/** Text that may be left unset (a file path); an empty value counts as unset. */
+export function optionalText<F extends string | undefined = undefined>(
+  o: Common<F>,
+): OptionSpec<string | undefined, F | undefined, "string"> {
+  return {
+    required: false,
+    flag: o.flag,
+    flagType: "string",
+    help: o.help,
+    default: undefined,
+    shownDefault: o.shownDefault,
+    fromFlag: (input) => (input === "" ? undefined : String(input)),
+    check: noCheck,
+  };
+}
+
 /** Text without a default that the caller must give (see RequiredSpec). */
 export function required<F extends string>(o: Common<F> & { flag: F }): RequiredSpec<F> {
   return { required: true, flag: o.flag, flagType: "string", help: o.help, shownDefault: o.shownDefault };

@@ -9,11 +9,15 @@ import {
   optionalAddress,
   optionalChoice,
   optionalInteger,
+  optionalText,
   required,
   text,
   toggle,
 } from "./option-spec.js";
 import { tunableTable } from "./tunable-table.js";
+
+/** Whether client requests must authenticate (`required`) or not (`none`, the default). */
+export const AUTH_MODES = ["none", "required"] as const;
 
 /** How `ringkv start` writes its log lines. */
 export const LOG_FORMATS = ["json", "pretty", "auto"] as const;
@@ -223,6 +227,43 @@ export const optionTable = {
       min: 1024 * 1024,
       max: Number.MAX_SAFE_INTEGER,
       help: "storage size limit; writes beyond it get 507",
+    }),
+  },
+  /**
+   * Security, off by default (docs/security.md). The three peer files together make the
+   * inter-node port mutual TLS only; the certificate's CN must be this node's --id.
+   */
+  security: {
+    peerTlsCert: optionalText({
+      flag: "peer-tls-cert",
+      help: "inter-node TLS certificate (PEM, CN = --id); with --peer-tls-key and --peer-tls-ca, peers must use mutual TLS",
+    }),
+    peerTlsKey: optionalText({ flag: "peer-tls-key", help: "inter-node TLS private key (PEM)" }),
+    peerTlsCa: optionalText({
+      flag: "peer-tls-ca",
+      help: "CA certificates (PEM) peers' certificates must be signed by",
+    }),
+    httpTlsCert: optionalText({
+      flag: "http-tls-cert",
+      help: "client API TLS certificate (PEM); with --http-tls-key the client port is HTTPS only (reloaded on SIGHUP)",
+    }),
+    httpTlsKey: optionalText({ flag: "http-tls-key", help: "client API TLS private key (PEM)" }),
+    httpTlsCa: optionalText({
+      flag: "http-tls-ca",
+      help: "CA (PEM) whose client certificates authenticate as the token named by their CN",
+    }),
+    auth: choice(AUTH_MODES, {
+      flag: "auth",
+      default: "none",
+      help: "required: every request but GET /health needs a token or client certificate",
+    }),
+    adminTokenFile: optionalText({
+      flag: "admin-token-file",
+      help: "file whose first line is an admin token (at least 32 characters), valid on every node",
+    }),
+    metricsPublic: toggle({
+      flag: "metrics-public",
+      help: "serve /metrics without authentication (otherwise admin only when --auth required)",
     }),
   },
   /** Testing only: serve /admin/faults, which drops or delays traffic to and from given peers. */

@@ -131,9 +131,17 @@ function siblingsProblem(o: StoredObject): string | undefined {
   return undefined;
 }
 
+/**
+ * What an HTTP header value may hold (tab, visible ASCII, space, obs-text): a stored content type
+ * is sent back as a header, and one with a newline or another control character would make the
+ * response unwritable, so no such object is accepted from anyone.
+ */
+export const HEADER_SAFE_PATTERN = /^[\t\x20-\x7e\x80-\xff]*$/;
+
 function siblingProblem(s: Sibling): string | undefined {
   if (!(s.value instanceof Uint8Array)) return "sibling value is not a Uint8Array";
   if (typeof s.contentType !== "string") return "sibling content type is not a string";
+  if (!HEADER_SAFE_PATTERN.test(s.contentType)) return "sibling content type is not a valid header value";
   if (typeof s.deleted !== "boolean") return "sibling deleted flag is not a boolean";
   if (typeof s.writtenAtMs !== "number" || !Number.isFinite(s.writtenAtMs)) {
     return "sibling write time is not a finite number";

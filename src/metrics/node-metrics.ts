@@ -51,6 +51,10 @@ export class NodeMetrics {
   readonly siblingsWarnings: Counter;
   readonly siblingsRefused: Counter;
   readonly requestsRejected: Counter<"reason">;
+  /** Promise rejections nothing handled (bugs), logged and survived (the `ringkv start` process). */
+  readonly unhandledRejections: Counter;
+  /** Client requests refused for authentication or authorization, by reason. */
+  readonly authFailures: Counter<"reason">;
   readonly writesForwarded: Counter;
   readonly readRepairs: Counter;
   readonly hintsStored: Counter<"target">;
@@ -128,7 +132,18 @@ export class NodeMetrics {
     });
     this.requestsRejected = new Counter({
       name: "ringkv_requests_rejected_total",
-      help: "Requests refused before handling, by reason (overloaded, shutting_down)",
+      help: "Requests refused before handling, by reason (overloaded, shutting_down, unwritable_response)",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.unhandledRejections = new Counter({
+      name: "ringkv_unhandled_rejections_total",
+      help: "Promise rejections no code handled (a bug): each logged, the node keeps serving",
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: "ringkv_auth_failures_total",
+      help: "Client requests refused by authentication or authorization, by reason (unauthenticated, forbidden, rate_limited, cross_origin)",
       labelNames: ["reason"],
       registers,
     });

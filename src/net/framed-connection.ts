@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { TLSSocket } from "node:tls";
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { RingkvError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
@@ -33,6 +34,17 @@ export interface FramedConnectionOptions {
  * frameBytesMax.
  */
 export const HELLO_FRAME_BYTES_MAX = 16 * 1024;
+
+/** The first byte of a TLS ClientHello (a handshake record); no hello frame starts with it. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+
+/** Whether a socket error is a TLS verification or protocol failure (Node's and OpenSSL's codes). */
+export function isTlsFailure(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code ?? "";
+  return /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_OSSL_)/.test(
+    code,
+  );
+}
 
 export interface FramedConnectionEvents {
   /** The peer's hello arrived and is compatible; frames may now be written. */
@@ -163,6 +175,12 @@ export class FramedConnection {
     // The hello is read alone, under the small limit for strangers; what follows it in the same
     // chunk is read once the limit is raised for a peer that passed the handshake.
     if (this.state === "handshaking") {
+      if (chunk[0] === TLS_HANDSHAKE_RECORD && !(this.socket instanceof TLSSocket)) {
+        this.protocolViolation(
+          "the peer speaks TLS but this node's inter-node port is plaintext (give it --peer-tls-cert, --peer-tls-key and --peer-tls-ca)",
+        );
+        return;
+      }
       const [hello] = this.decode(chunk, 1) ?? [];
       if (hello === undefined || this.isClosed) return;
       this.onHello(hello);
@@ -205,11 +223,29 @@ export class FramedConnection {
       this.close(new HandshakeError(this.options.peerLabel, reason), reason);
       return;
     }
+    const certified = this.certifiedId();
+    if (certified !== undefined && certified !== hello.id) {
+      const why = `peer's certificate is for CN=${certified || "(none)"} but it claims to be node ${hello.id}`;
+      this.close(new HandshakeError(this.options.peerLabel, why), why);
+      return;
+    }
     this.clearTimer();
     this.state = "ready";
     this.decoder.setFrameBytesMax(this.options.frameBytesMax);
     this.peerHello = hello;
     this.events.onReady(hello);
+  }
+
+  /**
+   * On a TLS connection, the node id the peer's certificate proves (its Subject CN, "" for none);
+   * undefined on a plaintext one. The chain was verified against --peer-tls-ca before any byte
+   * reached us, so only the CN is left to compare with the id the hello claims.
+   */
+  private certifiedId(): string | undefined {
+    if (!(this.socket instanceof TLSSocket)) return undefined;
+    const subject = this.socket.getPeerCertificate().subject as Record<string, string | string[]> | undefined;
+    const cn = subject?.CN;
+    return typeof cn === "string" ? cn : "";
   }
 
   private onPayload(payload: Buffer): void {
@@ -234,8 +270,22 @@ export class FramedConnection {
   private onSocketClose(): void {
     if (this.state === "closed") return;
     const error = this.socketError;
-    const reason = error === undefined ? "the peer closed the connection" : error.message;
-    this.components.logger.debug({ peer: this.options.peerLabel, reason }, "inter-node connection closed");
+    const reason =
+      error !== undefined
+        ? error.message
+        : this.state === "handshaking" && !(this.socket instanceof TLSSocket)
+          ? "the peer closed the connection before its handshake (a node whose inter-node port requires mutual TLS closes plaintext connections)"
+          : "the peer closed the connection";
+    if (this.state === "handshaking" && error !== undefined && isTlsFailure(error)) {
+      // A certificate the other side refused (or that we refused): a misconfiguration or a
+      // stranger, worth a warning on this side too, not a routine disconnect.
+      this.components.logger.warn(
+        { peer: this.options.peerLabel, reason, code: (error as NodeJS.ErrnoException).code },
+        "inter-node TLS handshake failed",
+      );
+    } else {
+      this.components.logger.debug({ peer: this.options.peerLabel, reason }, "inter-node connection closed");
+    }
     this.finish(new PeerUnreachableError(this.options.peerLabel, reason, { cause: error }));
   }
 

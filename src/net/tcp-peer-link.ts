@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { connect } from "node:net";
+import { connect, isIP } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import type { Clock, TimerHandle } from "../clock/clock.js";
 import type { Address } from "../config/address.js";
 import type { RingkvError } from "../errors.js";
@@ -16,6 +17,7 @@ import type { Hello } from "./handshake.js";
 import { PendingRequest } from "./pending-request.js";
 import { ReconnectBackoff } from "./reconnect-backoff.js";
 import { RequestGate } from "./request-gate.js";
+import { TLS_VERSION_MIN, type TlsMaterial } from "./tls-material.js";
 import type { Message, RequestOptions } from "./transport.js";
 import { envelopePrefix, REQUEST_ID_MAX, type WireFrame, WireKind } from "./wire.js";
 
@@ -29,6 +31,8 @@ export interface TcpPeerLinkOptions {
   reconnectBackoffMinMs: number;
   reconnectBackoffMaxMs: number;
   idleTimeoutMs: number | undefined;
+  /** The current mutual-TLS material (it changes on a reload), or undefined for plaintext. */
+  tls: () => TlsMaterial | undefined;
 }
 
 /** A frame waiting for the connection's handshake; nothing but the hello goes out before it. */
@@ -187,7 +191,25 @@ export class TcpPeerLink {
 
   private connect(): void {
     if (this.connection !== undefined || this.closed) return;
-    const socket = connect({ host: this.target.host, port: this.target.port });
+    const material = this.options.tls();
+    const { host, port } = this.target;
+    const socket =
+      material === undefined
+        ? connect({ host, port })
+        : tlsConnect({
+            host,
+            port,
+            cert: material.cert,
+            key: material.key,
+            ca: material.ca,
+            minVersion: TLS_VERSION_MIN,
+            rejectUnauthorized: true,
+            // SNI takes a host name, never an address.
+            servername: isIP(host) === 0 ? host : undefined,
+            // Node identity is the certificate CN, checked against the id the peer's hello
+            // claims (framed-connection.ts), not the host name: peers are dialled by address.
+            checkServerIdentity: () => undefined,
+          });
     const connection: FramedConnection = new FramedConnection(
       socket,
       {

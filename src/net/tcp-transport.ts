@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
 import { createServer, type Server, type Socket } from "node:net";
+import {
+  createServer as createTlsServer,
+  type SecureContextOptions,
+  type TLSSocket,
+  type Server as TlsServer,
+} from "node:tls";
 import type { Clock } from "../clock/clock.js";
 import { type Address, formatAddress, parseAddress } from "../config/address.js";
 import type { Logger } from "../log/logger.js";
@@ -8,6 +14,7 @@ import { type Hello, PROTOCOL_VERSION } from "./handshake.js";
 import { checkInteger, checkName, checkPeerLimits, type PeerLimits } from "./peer-limits.js";
 import { TcpInboundSession } from "./tcp-inbound-session.js";
 import { TcpPeerLink } from "./tcp-peer-link.js";
+import { TLS_VERSION_MIN, type TlsMaterial } from "./tls-material.js";
 import type { Message, RequestOptions, Transport, TransportHandler } from "./transport.js";
 import { ENVELOPE_PREFIX_BYTES, encodeMessage } from "./wire.js";
 
@@ -40,6 +47,11 @@ export interface TcpTransportOptions extends PeerLimits {
    * unset (PROTOCOL_VERSION) everywhere else.
    */
   protocolVersion?: number;
+  /**
+   * Mutual TLS: with it the port speaks only TLS, both sides present a certificate signed by
+   * `ca`, and a peer's certificate CN must be the node id its hello claims (framed-connection.ts).
+   */
+  tls?: TlsMaterial;
 }
 
 export interface TcpTransportComponents {
@@ -62,6 +74,7 @@ export class TcpTransport implements Transport {
   private readonly links = new Map<string, TcpPeerLink>();
   private readonly sessions = new Set<TcpInboundSession>();
   private stopping: Promise<void> | undefined;
+  private tlsMaterial: TlsMaterial | undefined;
 
   constructor(
     private readonly options: TcpTransportOptions,
@@ -85,6 +98,25 @@ export class TcpTransport implements Transport {
       checkInteger("idleTimeoutMs", options.idleTimeoutMs, 1, 86_400_000);
     if (options.advertise !== undefined) checkInteger("advertise.port", options.advertise.port, 1, 65535);
     this.boundAddress = formatAddress(options.advertise ?? options.listen);
+    this.tlsMaterial = options.tls;
+    if (options.tls !== undefined)
+      assert(options.tls.ca !== undefined, "inter-node TLS is mutual: it needs a CA");
+  }
+
+  /** Whether the port speaks mutual TLS. */
+  get secure(): boolean {
+    return this.tlsMaterial !== undefined;
+  }
+
+  /**
+   * New certificate files (SIGHUP): connections accepted or opened from now on use them; open
+   * ones keep theirs, so nothing in flight is cut.
+   */
+  reloadTls(material: TlsMaterial): void {
+    assert(this.tlsMaterial !== undefined, "reloadTls on a plaintext transport");
+    this.tlsMaterial = material;
+    if (this.server !== undefined && "setSecureContext" in this.server)
+      (this.server as TlsServer).setSecureContext(tlsContext(material));
   }
 
   get address(): string {
@@ -95,9 +127,8 @@ export class TcpTransport implements Transport {
     assert(this.state === "new", `TcpTransport.start() called when ${this.state}`);
     this.state = "starting";
     this.handler = handler;
-    const server = createServer({ noDelay: true, pauseOnConnect: false });
+    const server = this.createListener();
     server.maxConnections = this.options.inboundConnectionsMax;
-    server.on("connection", (socket) => this.accept(socket));
     const listen = this.options.listen;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -201,11 +232,42 @@ export class TcpTransport implements Transport {
         reconnectBackoffMinMs: this.options.reconnectBackoffMinMs,
         reconnectBackoffMaxMs: this.options.reconnectBackoffMaxMs,
         idleTimeoutMs: this.options.idleTimeoutMs,
+        tls: () => this.tlsMaterial,
       },
       this.components,
     );
     this.links.set(peer, link);
     return link;
+  }
+
+  private createListener(): Server {
+    const material = this.tlsMaterial;
+    if (material === undefined) {
+      const server = createServer({ noDelay: true, pauseOnConnect: false });
+      server.on("connection", (socket) => this.accept(socket));
+      return server;
+    }
+    const server = createTlsServer({
+      ...tlsContext(material),
+      requestCert: true,
+      rejectUnauthorized: true,
+      handshakeTimeout: this.options.handshakeTimeoutMs,
+      noDelay: true,
+    });
+    server.on("secureConnection", (socket: TLSSocket) => this.accept(socket));
+    server.on("tlsClientError", (error: NodeJS.ErrnoException, socket: TLSSocket) => {
+      // Refused before any of its bytes reached the protocol: plaintext, no certificate, a
+      // certificate from another CA, expired. Said once per connection attempt.
+      this.components.logger.warn(
+        {
+          peer: `${socket.remoteAddress ?? "unknown"}:${socket.remotePort ?? 0}`,
+          code: error.code,
+          reason: error.message,
+        },
+        "refused inter-node connection: TLS handshake failed",
+      );
+    });
+    return server;
   }
 
   private accept(socket: Socket): void {
@@ -243,4 +305,9 @@ export class TcpTransport implements Transport {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     this.components.logger.info({ address: this.boundAddress }, "inter-node transport stopped");
   }
+}
+
+/** What both ends of a mutual TLS connection are configured with. */
+export function tlsContext(material: TlsMaterial): SecureContextOptions {
+  return { cert: material.cert, key: material.key, ca: material.ca, minVersion: TLS_VERSION_MIN };
 }

@@ -7,6 +7,7 @@ import { FaultInjectingTransport, TcpTransport } from "../net/index.js";
 import { RingkvNode } from "../node.js";
 import { systemRandom } from "../random/random.js";
 import { openLmdbEngine } from "../storage/lmdb-engine.js";
+import { certificateFiles } from "./certificate-files.js";
 
 /**
  * Builds a node with real components: the data directory, LMDB, TCP, the system clock. The only
@@ -14,6 +15,8 @@ import { openLmdbEngine } from "../storage/lmdb-engine.js";
  * a virtual clock).
  */
 export async function createNode(options: NodeOptions, logger: Logger): Promise<RingkvNode> {
+  // Certificates first: a node that could not talk to anyone should not open its storage.
+  const files = certificateFiles(options, () => Date.now());
   ensureDataDir(options.dataDir);
   const storage = await openLmdbEngine({
     path: options.dataDir,
@@ -27,6 +30,7 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
       clusterName: options.clusterName,
       listen: options.listen,
       advertise: options.advertiseListen,
+      tls: files.peer(),
     },
     { clock: systemClock, logger },
   );
@@ -46,6 +50,15 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
     transport: faults ?? tcp,
     logger,
     faults,
+    certificates: {
+      peer: files.peer,
+      http: files.http,
+      reload: () => {
+        files.reload();
+        const peer = files.peer();
+        if (peer !== undefined) tcp.reloadTls(peer);
+      },
+    },
   });
   return node;
 }

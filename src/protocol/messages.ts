@@ -13,7 +13,7 @@ import { isConflictMode } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import type { DigestAnswer, GossipDigest, GossipPush } from "../core/membership/gossip-digest.js";
 import { partitionOf } from "../core/partition.js";
-import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
+import { decodeStoredObject, HEADER_SAFE_PATTERN, type StoredObject } from "../core/stored-object.js";
 import { parseClusterState } from "./cluster-state-schema.js";
 import { parseAnswer, parseDigest, parsePush } from "./gossip-schema.js";
 import {
@@ -162,7 +162,7 @@ export const peerMessages = {
     object({
       key,
       value: bytes(0, (l) => l.valueBytesMax),
-      contentType: string((l) => l.contentTypeBytesMax),
+      contentType: string((l) => l.contentTypeBytesMax, HEADER_SAFE_PATTERN),
       deleted: bool,
       writtenAtMs: finite,
       context: versionVector,
