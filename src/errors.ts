@@ -117,6 +117,27 @@ export class ConflictError extends RingkvError {
   readonly code = "conflict";
 }
 
+/** A client request that needs credentials came without any, or with ones no node issued. */
+export class UnauthenticatedError extends RingkvError {
+  readonly code = "unauthenticated";
+}
+
+/** The credentials are good but their role does not allow the request (or it came cross-origin). */
+export class ForbiddenError extends RingkvError {
+  readonly code = "forbidden";
+}
+
+/** Too many failed authentications from one source: refused without checking, for a while. */
+export class AuthRateLimitedError extends RingkvError {
+  readonly code = "rate_limited";
+  constructor(readonly retryAfterS: number) {
+    super(`too many failed authentications from this address; retry in ${retryAfterS} s`);
+  }
+  override details(): Record<string, unknown> {
+    return { retryAfterS: this.retryAfterS };
+  }
+}
+
 export class NotFoundError extends RingkvError {
   readonly code = "not_found";
 }

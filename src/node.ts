@@ -1,9 +1,12 @@
+import { AccessControl } from "./api/auth/access-control.js";
+import type { TokenDirectory } from "./api/auth/interface.js";
 import { clusterRoutes } from "./api/cluster-routes.js";
 import { faultRoutes } from "./api/fault-routes.js";
 import { ApiServer } from "./api/http-server.js";
 import type { ApiNode, DebugReplicasInfo, MemberInfo, RingInfo } from "./api/interface.js";
 import { kvRoutes } from "./api/kv-routes.js";
 import { Router } from "./api/router.js";
+import { tokenRoutes } from "./api/token-routes.js";
 import { uiRoutes } from "./api/ui-routes.js";
 import type { Clock } from "./clock/clock.js";
 import {
@@ -57,6 +60,8 @@ export interface NodeComponents {
   processMetrics?: boolean;
   /** The node's certificate files (real processes only); none: plaintext on both ports. */
   certificates?: CertificateSource;
+  /** SHA-256 of the --admin-token-file token (read by real-components.ts); none: no admin token. */
+  adminTokenHash?: Buffer;
 }
 
 const STARTING = "the node is still starting; retry shortly";
@@ -74,6 +79,8 @@ export class RingkvNode implements ApiNode {
   private services: NodeServices | undefined;
   private api: ApiServer | undefined;
   private boundHttp: Address | undefined;
+  /** The cluster's client tokens (in the cluster metadata), once the services run. */
+  private tokenDirectory: TokenDirectory | undefined;
   private markDeparted: () => void = () => {};
   /** Resolves once this node has left the cluster (after a leave, or when it was removed) and handed off its hints. */
   readonly departed: Promise<void> = new Promise((resolve) => {
@@ -179,6 +186,13 @@ export class RingkvNode implements ApiNode {
         ...kvRoutes(this),
         ...clusterRoutes(this),
         ...uiRoutes(this),
+        ...tokenRoutes({
+          tokens: () => {
+            if (this.tokenDirectory === undefined) throw new NotReadyError(STARTING);
+            return this.tokenDirectory;
+          },
+          nowMs: () => this.components.clock.nowMs(),
+        }),
         ...(this.components.faults === undefined ? [] : faultRoutes(this.components.faults)),
       ]),
       limits: this.options.httpServer,
@@ -186,6 +200,24 @@ export class RingkvNode implements ApiNode {
       logger: this.components.logger,
       metrics: this.metrics,
       tls: this.components.certificates?.http(),
+      access: new AccessControl(
+        {
+          auth: this.options.security.auth,
+          metricsPublic: this.options.security.metricsPublic,
+          failures: {
+            failuresPerSourceMax: this.options.auth.failuresPerSourceMax,
+            windowMs: this.options.auth.failureWindowMs,
+            sourcesMax: this.options.auth.sourcesMax,
+          },
+        },
+        {
+          adminTokenHash: this.components.adminTokenHash,
+          tokens: () => this.tokenDirectory,
+          nowMs: () => this.components.clock.nowMs(),
+          logger: this.components.logger,
+          metrics: this.metrics,
+        },
+      ),
     });
     this.boundHttp = await this.api.start(this.options.http);
   }

@@ -1,7 +1,9 @@
 import {
+  AuthRateLimitedError,
   BadContextError,
   BadRequestError,
   ConflictError,
+  ForbiddenError,
   KeyTooLongError,
   MethodNotAllowedError,
   NotFoundError,
@@ -16,6 +18,7 @@ import {
   StorageFullError,
   StorageOpenError,
   TooManySiblingsError,
+  UnauthenticatedError,
   ValueTooLargeError,
 } from "../errors.js";
 import { jsonReply, type Reply } from "./reply.js";
@@ -27,6 +30,8 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [BadRequestError, 400],
   [BadContextError, 400],
   [KeyTooLongError, 414],
+  [UnauthenticatedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [MethodNotAllowedError, 405],
   [TooManySiblingsError, 409],
@@ -40,6 +45,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [StorageClosedError, 503],
   [StorageFailedError, 503],
   [StorageOpenError, 503],
+  [AuthRateLimitedError, 429],
   [StorageFullError, 507],
 ];
 
@@ -54,6 +60,8 @@ export function errorReply(error: RingkvError): Reply | undefined {
   const headers: Record<string, string> = {};
   if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(", ");
   if (status === 503) headers["retry-after"] = "1";
+  if (error instanceof UnauthenticatedError) headers["www-authenticate"] = 'Bearer realm="ringkv"';
+  if (error instanceof AuthRateLimitedError) headers["retry-after"] = String(error.retryAfterS);
   return jsonReply(status, { error: error.code, message: error.message, ...error.details() }, headers);
 }
 

@@ -14,6 +14,7 @@ import {
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import { TLS_VERSION_MIN, type TlsMaterial } from "../net/tls-material.js";
+import type { AccessControl, Admission } from "./auth/access-control.js";
 import { errorReply, internalErrorReply } from "./error-response.js";
 import type { Reply } from "./reply.js";
 import { type Router, splitTarget } from "./router.js";
@@ -26,6 +27,8 @@ export interface ApiServerDeps {
   metrics: NodeMetrics;
   /** HTTPS with this certificate (and, with a CA, client certificates); undefined: plain HTTP. */
   tls?: TlsMaterial | undefined;
+  /** Who may do what (src/api/auth); every request passes it before its handler. */
+  access: AccessControl;
 }
 
 /**
@@ -122,6 +125,7 @@ export class ApiServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let routeName = "unknown";
     let reply: Reply;
+    let admission: Admission | undefined;
     if (this.stopping) {
       this.deps.metrics.requestsRejected.inc({ reason: "shutting_down" });
       reply = this.replyForError(new ShuttingDownError("node is shutting down"));
@@ -135,13 +139,19 @@ export class ApiServer {
       try {
         const target = splitTarget(req.url ?? "");
         const match = target === undefined ? undefined : this.deps.router.match(target.segments);
+        const method = req.method ?? "GET";
+        admission = this.deps.access.admit(req, match?.route.name, method);
         if (target === undefined || match === undefined)
           throw new NotFoundError(`no such endpoint: ${req.method} ${shorten(req.url ?? "")}`);
         routeName = match.route.name;
-        const method = req.method ?? "GET";
         const handler = match.route.methods[method];
         if (handler === undefined) throw new MethodNotAllowedError(method, Object.keys(match.route.methods));
-        reply = await handler({ req, params: match.params, query: target.query });
+        reply = await handler({
+          req,
+          params: match.params,
+          query: target.query,
+          principal: admission.principal,
+        });
       } catch (error) {
         reply = this.replyForError(error);
       } finally {
@@ -154,6 +164,21 @@ export class ApiServer {
       method: req.method ?? "",
       status: String(reply.status),
     });
+    if (admission?.access === "admin" && !(routeName === "metrics" && req.method === "GET")) {
+      // An audit line for every admin action: who, what, the outcome.
+      this.deps.logger.info(
+        {
+          audit: true,
+          principal: admission.principal?.name ?? null,
+          via: admission.principal?.via ?? null,
+          source: req.socket.remoteAddress,
+          method: req.method,
+          url: shorten(req.url ?? ""),
+          status: reply.status,
+        },
+        "admin request",
+      );
+    }
     this.write(req, res, reply);
   }
 

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { Principal } from "./auth/interface.js";
 import type { Reply } from "./reply.js";
 
 export interface RequestContext {
@@ -7,6 +8,8 @@ export interface RequestContext {
   params: string[];
   /** The query string without the leading `?`. */
   query: string;
+  /** Who the request authenticated as; undefined with --auth none or on a public route. */
+  principal?: Principal | undefined;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<Reply> | Reply;

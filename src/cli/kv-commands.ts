@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Client } from "../client/client.js";
 import type { GetResult } from "../client/http-client.js";
 import { ConfigError } from "../errors.js";
-import { kvClientFromFlags, NODE_FLAG, type NodeFlags, TIMEOUT_FLAG } from "./client-flags.js";
+import { CLIENT_FLAGS, kvClientFromFlags, type NodeFlags, TIMEOUT_FLAG } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
@@ -23,7 +23,7 @@ export const getSpec = {
   usage: "ringkv get <key> [--node URL] [--r N] [--json] [--verbose]",
   positionals: [1, 1],
   flags: [
-    NODE_FLAG,
+    ...CLIENT_FLAGS,
     quorumFlag("r"),
     TIMEOUT_FLAG,
     { name: "json", type: "boolean", description: "print the whole answer as JSON (values base64)" },
@@ -43,7 +43,7 @@ export const putSpec = {
   usage: "ringkv put <key> [value] [--file path|-] [--content-type T] [--context C] [--node URL] [--w N]",
   positionals: [1, 2],
   flags: [
-    NODE_FLAG,
+    ...CLIENT_FLAGS,
     quorumFlag("w"),
     TIMEOUT_FLAG,
     {
@@ -69,7 +69,7 @@ export const deleteSpec = {
   usage: "ringkv delete <key> [--context C] [--node URL] [--w N]",
   positionals: [1, 1],
   flags: [
-    NODE_FLAG,
+    ...CLIENT_FLAGS,
     quorumFlag("w"),
     TIMEOUT_FLAG,
     { name: "context", short: "c", type: "string", description: "causal context from a read" },

@@ -9,6 +9,7 @@ import { leaveSpec, removeSpec, runLeave, runRemove } from "./membership-command
 import { type Output, processOutput } from "./output.js";
 import { runStart, startSpec } from "./start-command.js";
 import { ringSpec, runRing, runStatus, statusSpec } from "./status-commands.js";
+import { runToken, tokenSpec } from "./token-command.js";
 
 interface Command {
   spec: CommandSpec;
@@ -43,6 +44,7 @@ const COMMANDS: readonly Command[] = [
   command(ringSpec, runRing),
   command(leaveSpec, runLeave),
   command(removeSpec, runRemove),
+  command(tokenSpec, runToken),
   command(benchSpec, runBenchCommand),
 ];
 

@@ -1,6 +1,7 @@
 import type { MemberInfo } from "../api/interface.js";
+import { NodeHttpClient } from "../client/http-client.js";
 import { ConfigError } from "../errors.js";
-import { clientFromFlags, NODE_FLAG } from "./client-flags.js";
+import { CLIENT_FLAGS, clientFromFlags, securityFromFlags } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
@@ -11,7 +12,7 @@ export const leaveSpec = {
   usage: "ringkv leave [--node URL] [--no-wait]",
   positionals: [0, 0],
   flags: [
-    NODE_FLAG,
+    ...CLIENT_FLAGS,
     { name: "no-wait", type: "boolean", description: "return at once instead of following the progress" },
   ],
 } as const satisfies CommandSpec;
@@ -21,7 +22,7 @@ export const removeSpec = {
   summary: "Permanently remove a node that is down; the others re-create its replicas.",
   usage: "ringkv remove <id> [--node URL]",
   positionals: [1, 1],
-  flags: [NODE_FLAG],
+  flags: [...CLIENT_FLAGS],
 } as const satisfies CommandSpec;
 
 export async function runLeave(flags: ParsedFlags<typeof leaveSpec>, out: Output): Promise<number> {
@@ -32,11 +33,17 @@ export async function runLeave(flags: ParsedFlags<typeof leaveSpec>, out: Output
   if (flags.get("no-wait")) return 0;
   // Follow the hand-over through another member once this one is gone.
   const { members } = await client.getJson<{ members: MemberInfo[] }>("/cluster/members");
-  const observers = members.filter((m) => m.id !== id && m.state === "active").map((m) => `http://${m.http}`);
+  const scheme = new URL(client.baseUrl).protocol;
+  const observers = members
+    .filter((m) => m.id !== id && m.state === "active")
+    .map(
+      (m) =>
+        new NodeHttpClient(`${scheme}//${m.http}`, { requestTimeoutMs: 2000, ...securityFromFlags(flags) }),
+    );
   const deadline = Date.now() + 3_600_000;
   let lastLine = "";
   while (Date.now() < deadline) {
-    const view = await firstAnswer([client.baseUrl, ...observers]);
+    const view = await firstAnswer([client, ...observers]);
     const me = view?.find((m) => m.id === id);
     const incoming = (view ?? []).filter((m) => m.transfer.remaining > 0);
     const keys = (view ?? []).reduce((sum, m) => sum + m.transfer.keys, 0);
@@ -62,11 +69,10 @@ function bar(left: number, total: number): string {
   return `[${"#".repeat(done)}${"-".repeat(width - done)}]`;
 }
 
-async function firstAnswer(urls: string[]): Promise<MemberInfo[] | undefined> {
-  for (const url of urls) {
+async function firstAnswer(clients: NodeHttpClient[]): Promise<MemberInfo[] | undefined> {
+  for (const client of clients) {
     try {
-      const res = await fetch(`${url}/cluster/members`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return ((await res.json()) as { members: MemberInfo[] }).members;
+      return (await client.getJson<{ members: MemberInfo[] }>("/cluster/members")).members;
     } catch {
       // Try the next one: the leaving node itself exits at the end.
     }

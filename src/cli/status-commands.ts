@@ -1,5 +1,5 @@
 import type { MemberInfo, RingInfo } from "../api/interface.js";
-import { clientFromFlags, NODE_FLAG } from "./client-flags.js";
+import { CLIENT_FLAGS, clientFromFlags } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
@@ -8,7 +8,7 @@ export const statusSpec = {
   summary: "Show a node's health, the cluster's members and the ring's shape.",
   usage: "ringkv status [--node URL] [--json]",
   positionals: [0, 0],
-  flags: [NODE_FLAG, { name: "json", type: "boolean", description: "print JSON" }],
+  flags: [...CLIENT_FLAGS, { name: "json", type: "boolean", description: "print JSON" }],
 } as const satisfies CommandSpec;
 
 export const ringSpec = {
@@ -16,7 +16,7 @@ export const ringSpec = {
   summary: "Show the ring: partitions per node and each partition's preference list.",
   usage: "ringkv ring [--node URL] [--json]",
   positionals: [0, 0],
-  flags: [NODE_FLAG, { name: "json", type: "boolean", description: "print the /cluster/ring JSON" }],
+  flags: [...CLIENT_FLAGS, { name: "json", type: "boolean", description: "print the /cluster/ring JSON" }],
 } as const satisfies CommandSpec;
 
 export async function runStatus(flags: ParsedFlags<typeof statusSpec>, out: Output): Promise<number> {

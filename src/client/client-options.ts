@@ -29,3 +29,16 @@ export const defaultClientOptions: Omit<ClientOptions, "nodes"> = {
   updateBackoffMs: 5,
   answerBytesMax: 64 * 1024 * 1024,
 };
+
+/** How a client proves who it is and checks the nodes it talks to (the contract's Security part). */
+export interface ClientSecurityOptions {
+  /** Sent as `Authorization: Bearer <token>` on every request (RINGKV_TOKEN for the CLI). */
+  token?: string | undefined;
+  /** PEM CA certificate(s) the nodes' HTTPS certificates are checked against (default: the system's). */
+  ca?: string | Uint8Array | undefined;
+}
+
+/** The headers a token adds to every request. */
+export function authHeaders(token: string | undefined): Record<string, string> {
+  return token === undefined || token === "" ? {} : { authorization: `Bearer ${token}` };
+}

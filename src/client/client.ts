@@ -1,7 +1,14 @@
 import { Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { ConfigError } from "../errors.js";
-import { type ClientOptions, defaultClientOptions } from "./client-options.js";
+import {
+  authHeaders,
+  type ClientOptions,
+  type ClientSecurityOptions,
+  defaultClientOptions,
+} from "./client-options.js";
 import { NoNodeAvailableError, UnresolvedSiblingsError } from "./errors.js";
+import { caOption } from "./http-client.js";
 import { answerError, ExchangeFailedError, exchange, type HttpAnswer } from "./http-exchange.js";
 import {
   type DeleteOptions,
@@ -51,8 +58,12 @@ export class Client {
   private turn = 0;
   private closed = false;
 
-  constructor(options: Partial<ClientOptions> & Pick<ClientOptions, "nodes">) {
-    this.options = { ...defaultClientOptions, ...options };
+  private readonly security: ClientSecurityOptions;
+
+  constructor(options: Partial<ClientOptions> & Pick<ClientOptions, "nodes"> & ClientSecurityOptions) {
+    const { token, ca, ...rest } = options;
+    this.security = { token, ca };
+    this.options = { ...defaultClientOptions, ...rest };
     if (this.options.nodes.length === 0) throw new ConfigError("a client needs at least one node URL");
     this.seeds = this.options.nodes.map((n) => this.urlOf(n));
     for (const [name, value] of Object.entries(this.options)) {
@@ -68,7 +79,9 @@ export class Client {
   }
 
   /** A client that has read the ring once (it still works, through any node, if that failed). */
-  static async connect(options: Partial<ClientOptions> & Pick<ClientOptions, "nodes">): Promise<Client> {
+  static async connect(
+    options: Partial<ClientOptions> & Pick<ClientOptions, "nodes"> & ClientSecurityOptions,
+  ): Promise<Client> {
     const client = new Client(options);
     await client.refreshRing();
     return client;
@@ -162,7 +175,11 @@ export class Client {
       try {
         const ring = await this.json<RingAnswer>(url, "/cluster/ring");
         const members = await this.json<MembersAnswer>(url, "/cluster/members");
-        this.table = RoutingTable.from(ring, members);
+        this.table = RoutingTable.from(
+          ring,
+          members,
+          this.seeds[0]?.protocol === "https:" ? "https" : "http",
+        );
         return;
       } catch (error) {
         lastError = error;
@@ -246,7 +263,7 @@ export class Client {
     return exchange(url, {
       method,
       path,
-      headers,
+      headers: { ...authHeaders(this.security.token), ...headers },
       body,
       timeoutMs: this.options.requestTimeoutMs,
       answerBytesMax: this.options.answerBytesMax,
@@ -257,11 +274,15 @@ export class Client {
   private agentFor(url: URL): Agent {
     let agent = this.agents.get(url.href);
     if (agent === undefined) {
-      agent = new Agent({
+      const agentOptions = {
         keepAlive: true,
         maxSockets: this.options.connectionsPerNodeMax,
         scheduling: "lifo",
-      });
+      } as const;
+      agent =
+        url.protocol === "https:"
+          ? new HttpsAgent({ ...agentOptions, ca: caOption(this.security.ca) })
+          : new Agent(agentOptions);
       this.agents.set(url.href, agent);
     }
     return agent;

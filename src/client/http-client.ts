@@ -1,5 +1,7 @@
 import { Agent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
 import { ConfigError } from "../errors.js";
+import { authHeaders, type ClientSecurityOptions } from "./client-options.js";
 import { answerError, exchange, type HttpAnswer } from "./http-exchange.js";
 import {
   type DeleteOptions,
@@ -16,7 +18,7 @@ import {
 export { NodeUnreachableError, RingkvHttpError } from "./errors.js";
 export type { GetResult, QuorumParams, Sibling } from "./kv-answers.js";
 
-export interface HttpClientOptions {
+export interface HttpClientOptions extends ClientSecurityOptions {
   /** Every call gives up after this long. */
   requestTimeoutMs: number;
 }
@@ -31,7 +33,7 @@ const JSON_ANSWER_BYTES_MAX = 64 * 1024 * 1024;
 export class NodeHttpClient {
   readonly baseUrl: string;
   private readonly url: URL;
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 16 });
+  private readonly agent: Agent;
 
   constructor(
     baseUrl: string,
@@ -43,6 +45,10 @@ export class NodeHttpClient {
     } catch {
       throw new ConfigError(`"${baseUrl}" is not a node URL like http://127.0.0.1:8001`);
     }
+    this.agent =
+      this.url.protocol === "https:"
+        ? new HttpsAgent({ keepAlive: true, maxSockets: 16, ca: caOption(options.ca) })
+        : new Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   async get(key: string | Uint8Array, params: QuorumParams = {}): Promise<GetResult> {
@@ -67,10 +73,19 @@ export class NodeHttpClient {
   }
 
   /** POSTs to an operations endpoint such as /cluster/leave; resolves with its JSON answer. */
-  async postJson<T>(path: string): Promise<T> {
-    const answer = await this.request("POST", path);
-    if (answer.status !== 202 && answer.status !== 200) throw answerError(answer);
+  async postJson<T>(path: string, body?: unknown): Promise<T> {
+    const answer =
+      body === undefined
+        ? await this.request("POST", path)
+        : await this.request("POST", path, { "content-type": "application/json" }, JSON.stringify(body));
+    if (answer.status !== 202 && answer.status !== 200 && answer.status !== 201) throw answerError(answer);
     return JSON.parse(answer.body.toString("utf8")) as T;
+  }
+
+  /** DELETEs an operations resource such as /admin/tokens/app1 (204 expected). */
+  async deleteResource(path: string): Promise<void> {
+    const answer = await this.request("DELETE", path);
+    if (answer.status !== 204 && answer.status !== 200) throw answerError(answer);
   }
 
   /** Closes idle connections (a CLI command calls this before it exits). */
@@ -87,11 +102,17 @@ export class NodeHttpClient {
     return exchange(this.url, {
       method,
       path,
-      headers,
+      headers: { ...authHeaders(this.options.token), ...headers },
       body,
       timeoutMs: this.options.requestTimeoutMs,
       answerBytesMax: JSON_ANSWER_BYTES_MAX,
       agent: this.agent,
     });
   }
+}
+
+/** node:https takes the CA as PEM text or bytes; undefined keeps the system's CAs. */
+export function caOption(ca: string | Uint8Array | undefined): string | Buffer | undefined {
+  if (ca === undefined) return undefined;
+  return typeof ca === "string" ? ca : Buffer.from(ca);
 }

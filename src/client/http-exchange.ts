@@ -1,4 +1,5 @@
-import { type Agent, type IncomingHttpHeaders, request } from "node:http";
+import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { NodeUnreachableError, RingkvHttpError, UnavailableError } from "./errors.js";
 
 /** A whole HTTP answer, body included. */
@@ -42,6 +43,7 @@ export class ExchangeFailedError extends NodeUnreachableError {
  */
 export function exchange(baseUrl: URL, options: HttpExchangeOptions): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
+    const request = baseUrl.protocol === "https:" ? httpsRequest : httpRequest;
     const req = request(
       {
         protocol: baseUrl.protocol,

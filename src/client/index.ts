@@ -1,6 +1,6 @@
 /** The client library's public surface. */
 export { Client, type ResolveSiblings, type UpdateOptions } from "./client.js";
-export { type ClientOptions, defaultClientOptions } from "./client-options.js";
+export { type ClientOptions, type ClientSecurityOptions, defaultClientOptions } from "./client-options.js";
 export {
   NodeUnreachableError,
   NoNodeAvailableError,

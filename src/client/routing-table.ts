@@ -27,20 +27,22 @@ export class RoutingTable {
     readonly n: number,
     private readonly owners: readonly (readonly string[])[],
     members: MembersAnswer["members"],
+    /** How members' bare host:port addresses are reached: the scheme the client was given. */
+    scheme: "http" | "https" = "http",
   ) {
     assert(owners.length === partitions, "a ring lists one preference list per partition");
     for (const m of members) {
       if (m.state === "left" || m.http === "") continue;
-      this.urlOf.set(m.id, /^https?:\/\//.test(m.http) ? m.http : `http://${m.http}`);
+      this.urlOf.set(m.id, /^https?:\/\//.test(m.http) ? m.http : `${scheme}://${m.http}`);
     }
   }
 
-  static from(ring: RingAnswer, members: MembersAnswer): RoutingTable {
+  static from(ring: RingAnswer, members: MembersAnswer, scheme: "http" | "https" = "http"): RoutingTable {
     if (!Number.isSafeInteger(ring.partitions) || ring.partitions < 1 || !Array.isArray(ring.owners))
       throw new TypeError("malformed /cluster/ring answer");
     if (ring.owners.length !== ring.partitions || !Array.isArray(members.members))
       throw new TypeError("malformed /cluster/ring or /cluster/members answer");
-    return new RoutingTable(ring.version ?? 0, ring.partitions, ring.n, ring.owners, members.members);
+    return new RoutingTable(ring.version ?? 0, ring.partitions, ring.n, ring.owners, members.members, scheme);
   }
 
   /** The key's home replicas' URLs in preference order (fewer when a member's address is unknown). */

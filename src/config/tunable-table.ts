@@ -27,6 +27,21 @@ export const tunableTable = {
       localPauseMs: integer({ default: 1000, min: 1, max: HOUR_MS, help: "own pause: restart timers" }),
     },
   },
+  /**
+   * Failed client authentications (with --auth required). 20 a minute per address is far more
+   * than a mistyped token needs, and keeps guessing a 256-bit secret hopeless anyway; the bound on
+   * sources keeps the table small under a scan from many addresses.
+   */
+  auth: {
+    failuresPerSourceMax: integer({
+      default: 20,
+      min: 1,
+      max: 1_000_000,
+      help: "failed logins per address per window",
+    }),
+    failureWindowMs: integer({ default: 60_000, min: 1, max: HOUR_MS, help: "window of the failure count" }),
+    sourcesMax: integer({ default: 10_000, min: 1, max: 10_000_000, help: "addresses tracked" }),
+  },
   transfer: {
     intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "checks for partitions to receive" }),
     partitionsConcurrentMax: integer({ default: 2, min: 1, max: 1024, help: "partitions received at once" }),

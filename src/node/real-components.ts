@@ -7,6 +7,7 @@ import { FaultInjectingTransport, TcpTransport } from "../net/index.js";
 import { RingkvNode } from "../node.js";
 import { systemRandom } from "../random/random.js";
 import { openLmdbEngine } from "../storage/lmdb-engine.js";
+import { readAdminTokenHash } from "./admin-token.js";
 import { certificateFiles } from "./certificate-files.js";
 
 /**
@@ -17,6 +18,8 @@ import { certificateFiles } from "./certificate-files.js";
 export async function createNode(options: NodeOptions, logger: Logger): Promise<RingkvNode> {
   // Certificates first: a node that could not talk to anyone should not open its storage.
   const files = certificateFiles(options, () => Date.now());
+  const adminTokenFile = options.security.adminTokenFile;
+  const adminTokenHash = adminTokenFile === undefined ? undefined : readAdminTokenHash(adminTokenFile);
   ensureDataDir(options.dataDir);
   const storage = await openLmdbEngine({
     path: options.dataDir,
@@ -50,6 +53,7 @@ export async function createNode(options: NodeOptions, logger: Logger): Promise<
     transport: faults ?? tcp,
     logger,
     faults,
+    adminTokenHash,
     certificates: {
       peer: files.peer,
       http: files.http,
