@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, test } from "node:test";
-import { FAULT_RULES_BODY_BYTES_MAX, faultRoutes } from "../../src/api/fault-routes.js";
 import { AccessControl } from "../../src/api/auth/access-control.js";
+import { FAULT_RULES_BODY_BYTES_MAX, faultRoutes } from "../../src/api/fault-routes.js";
 import { ApiServer } from "../../src/api/http-server.js";
 import { Router } from "../../src/api/router.js";
 import { optionDefaults } from "../../src/config/node-options.js";
@@ -37,8 +37,18 @@ describe("/admin/faults", () => {
     logger: silentLogger(),
     metrics,
     access: new AccessControl(
-      { auth: "none", metricsPublic: false, failures: { failuresPerSourceMax: 20, windowMs: 60_000, sourcesMax: 100 } },
-      { adminTokenHash: undefined, tokens: () => undefined, nowMs: () => Date.now(), logger: silentLogger(), metrics },
+      {
+        auth: "none",
+        metricsPublic: false,
+        failures: { failuresPerSourceMax: 20, windowMs: 60_000, sourcesMax: 100 },
+      },
+      {
+        adminTokenHash: undefined,
+        tokens: () => undefined,
+        nowMs: () => Date.now(),
+        logger: silentLogger(),
+        metrics,
+      },
     ),
   });
   let base = "";
