@@ -8,4 +8,4 @@ export {
   type ServingAddresses,
   stopLocalNodes,
 } from "./local-node.js";
-export { waitHealthy, waitMembers } from "./local-waits.js";
+export { type LocalAccess, waitHealthy, waitMembers } from "./local-waits.js";
