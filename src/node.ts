@@ -33,6 +33,7 @@ import { debugReplicasOf, membersOf, ringOf } from "./node/api-model.js";
 import { openNodeStart, resolveCluster } from "./node/bootstrap.js";
 import type { CertificateSource } from "./node/certificate-files.js";
 import { leaveCluster, removeMember } from "./node/membership-actions.js";
+import { MetadataTokens } from "./node/metadata-tokens.js";
 import { buildServices, type NodeServices, protocolLimits } from "./node/services.js";
 import { NodeMeta } from "./node-meta.js";
 import { PeerClient, PeerServer } from "./protocol/index.js";
@@ -163,6 +164,7 @@ export class RingkvNode implements ApiNode {
       state,
     });
     this.peerServer.install(services.limits, services.handlers);
+    this.tokenDirectory = new MetadataTokens(services.metadata);
     services.start();
     void services.departure.departed.then(this.markDeparted);
     this.services = services;

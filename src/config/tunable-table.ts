@@ -42,6 +42,16 @@ export const tunableTable = {
     failureWindowMs: integer({ default: 60_000, min: 1, max: HOUR_MS, help: "window of the failure count" }),
     sourcesMax: integer({ default: 10_000, min: 1, max: 10_000_000, help: "addresses tracked" }),
   },
+  /**
+   * Cluster metadata (tokens, namespace properties): a change is pushed to every node at once, and
+   * a digest round each second with one random peer catches up whoever missed it, well inside the
+   * 5 s a token change may take to reach every node.
+   */
+  metadata: {
+    syncIntervalMs: integer({ default: 1000, min: 10, max: HOUR_MS, help: "a metadata digest round" }),
+    requestTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "one sync or push" }),
+    entriesMax: integer({ default: 4096, min: 1, max: 4096, help: "entries the store holds" }),
+  },
   transfer: {
     intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "checks for partitions to receive" }),
     partitionsConcurrentMax: integer({ default: 2, min: 1, max: 1024, help: "partitions received at once" }),

@@ -3,6 +3,7 @@ import { AntiEntropy } from "../cluster/anti-entropy.js";
 import { Gossiper } from "../cluster/gossiper.js";
 import { HintedHandoff } from "../cluster/hinted-handoff.js";
 import { kvHandlers } from "../cluster/kv-handlers.js";
+import { ClusterMetadata } from "../cluster/metadata/index.js";
 import { PartitionTransfer } from "../cluster/partition-transfer.js";
 import { TombstoneReaper } from "../cluster/tombstone-reaper.js";
 import { TransportReplicaAccess } from "../cluster/transport-replica-access.js";
@@ -81,6 +82,8 @@ export interface NodeServices {
   readonly coordinator: Coordinator;
   readonly load: LoadReport;
   readonly departure: Departure;
+  /** The cluster-wide metadata (tokens, namespace properties). */
+  readonly metadata: ClusterMetadata;
   readonly handlers: readonly HandlerEntry[];
   /** Starts every background task, in order; `stop` stops them. */
   start(): void;
@@ -199,8 +202,13 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     { selfId, view, hints, peerKnowsSelf: () => gossiper.peerKnowsSelf(), clock, logger },
     options.departure,
   );
+  const metadata = new ClusterMetadata(
+    { selfId, storage, peers: members, view, clock, random, logger },
+    options.metadata,
+  );
   const handlers = [
     ...gossiper.handlers(),
+    ...metadata.handlers(),
     handler(peerMessages.joinInfo, () => ({ settings, state: gossiper.current })),
     ...kvHandlers(replica, hints, coordinator),
     ...antiEntropy.handlers(),
@@ -211,7 +219,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
   const treeKeys = antiEntropy.rebuild();
   logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
   watchWithMetrics(metrics, selfId, gossiper, hints, antiEntropy);
-  const tasks = [gossiper, handoff, antiEntropy, reaper, transfer, departure];
+  const tasks = [gossiper, metadata, handoff, antiEntropy, reaper, transfer, departure];
   return {
     settings,
     limits,
@@ -223,6 +231,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     coordinator,
     load,
     departure,
+    metadata,
     handlers,
     start: () => {
       for (const task of tasks) task.start();

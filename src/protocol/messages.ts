@@ -12,6 +12,7 @@ import { versionVectorProblem } from "../core/causality/invariants.js";
 import { isConflictMode } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import type { DigestAnswer, GossipDigest, GossipPush } from "../core/membership/gossip-digest.js";
+import type { MetadataEntry } from "../core/metadata/entry.js";
 import { partitionOf } from "../core/partition.js";
 import { decodeStoredObject, HEADER_SAFE_PATTERN, type StoredObject } from "../core/stored-object.js";
 import { parseClusterState } from "./cluster-state-schema.js";
@@ -22,6 +23,7 @@ import {
   STORED_KEY_BYTES_MAX,
   TRANSFER_BATCH_KEYS_MAX,
 } from "./limits.js";
+import { parseMetadataEntries } from "./metadata-schema.js";
 import {
   array,
   bool,
@@ -83,6 +85,8 @@ const versionVector: Schema<VersionVector> = custom((value) => {
   if (problem !== undefined) throw new Error(problem);
   return value as VersionVector;
 });
+
+const metadataEntries: Schema<MetadataEntry[]> = custom((value) => parseMetadataEntries(value));
 
 const clusterState: Schema<ClusterState> = custom((value, l) => parseClusterState(value, l));
 
@@ -245,6 +249,18 @@ export const peerMessages = {
     "aae_push_ok",
     nothing,
   ),
+  /**
+   * Cluster metadata anti-entropy: the sender's digest; the answer carries the receiver's digest
+   * and, when they differ, every entry it holds (src/cluster/metadata).
+   */
+  metaSync: define(
+    "meta_sync",
+    object({ digest: string(64) }),
+    "meta_sync_ok",
+    object({ digest: string(64), entries: metadataEntries }),
+  ),
+  /** Cluster metadata: entries the sender has (a local change, or what a sync found missing). */
+  metaPush: define("meta_push", object({ entries: metadataEntries }), "meta_push_ok", nothing),
   /** Partition transfer: one batch of a partition's objects after a cursor. */
   xferScan: define(
     "xfer_scan",

@@ -59,7 +59,9 @@ export class AccessControl {
   admit(req: IncomingMessage, route: string | undefined, method: string): Admission {
     const access = route === undefined ? "read" : requiredAccess(route, method, this.options);
     if (!isReadMethod(method)) this.checkSameOrigin(req, method);
-    if (!this.required || access === "public") return { access, principal: undefined };
+    if (!this.required || access === "public" || isDashboardFile(req, route, method)) {
+      return { access, principal: undefined };
+    }
     const principal = this.authenticate(req);
     if (!roleAllows(principal.role, access)) {
       this.deps.metrics.authFailures.inc({ reason: "forbidden" });
@@ -152,6 +154,21 @@ export class AccessControl {
     if (stored === undefined || !tokenMatches(token, Buffer.from(stored.hash, "hex"))) return undefined;
     return { name: stored.name, role: stored.role, via: "token" };
   }
+}
+
+/** What a browser loads as a page or one of its files (never what a script fetches). */
+const BROWSER_LOADS = new Set(["document", "script", "style", "image"]);
+
+/**
+ * The dashboard's own files hold code and no data, and a browser cannot attach a bearer token to
+ * a page load: it gets them without one and the page then asks for a token, which it sends with
+ * every data request (/cluster/overview needs read). Anything else asking for /ui (curl, a
+ * script) is treated like any other read route.
+ */
+function isDashboardFile(req: IncomingMessage, route: string | undefined, method: string): boolean {
+  if (route !== "ui" || method !== "GET") return false;
+  const dest = req.headers["sec-fetch-dest"];
+  return typeof dest === "string" && BROWSER_LOADS.has(dest);
 }
 
 /** The CN of a client certificate the --http-tls-ca verified, or undefined. */

@@ -342,12 +342,43 @@ function setConnection(state, text) {
   banner.textContent = text;
 }
 
+// With --auth required the page asks for a token once and keeps it for this tab only
+// (sessionStorage): it is sent as a bearer token, never stored in a cookie or the URL.
+const TOKEN_KEY = "ringkv-token";
+
+function authHeaders() {
+  const token = sessionStorage.getItem(TOKEN_KEY);
+  return token === null ? {} : { authorization: `Bearer ${token}` };
+}
+
+function askForToken(reason) {
+  const form = document.getElementById("login");
+  form.hidden = false;
+  setConnection("stale", reason);
+}
+
+document.getElementById("login").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = document.getElementById("token");
+  sessionStorage.setItem(TOKEN_KEY, input.value.trim());
+  input.value = "";
+  document.getElementById("login").hidden = true;
+  setConnection("connecting", "connecting…");
+});
+
 async function poll() {
   try {
     const res = await fetch("/cluster/overview", {
       cache: "no-store",
+      headers: authHeaders(),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
+    if (res.status === 401) {
+      const hadToken = sessionStorage.getItem(TOKEN_KEY) !== null;
+      sessionStorage.removeItem(TOKEN_KEY);
+      askForToken(hadToken ? "that token was refused; enter another" : "this node requires a token");
+      return;
+    }
     const body = await res.json();
     if (!res.ok) throw new Error(`${res.status} ${body.error ?? ""}: ${body.message ?? ""}`);
     render(body);

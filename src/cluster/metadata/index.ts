@@ -1,0 +1,1 @@
+export { ClusterMetadata, type ClusterMetadataOptions, MetadataFullError } from "./cluster-metadata.js";
