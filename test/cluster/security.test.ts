@@ -474,7 +474,11 @@ describe("a secure cluster on real processes", { timeout: 300_000 }, () => {
       const n4 = newNode("n4");
       await launch(n4);
       await waitConverged(4);
-      await waitFor("token kept works on n4", () => expectStatus(n4, "GET", "/kv/untouched", kept, 404), 5000);
+      await waitFor(
+        "token kept works on n4",
+        () => expectStatus(n4, "GET", "/kv/untouched", kept, 404),
+        5000,
+      );
       assert.equal((await call(n4, "GET", "/kv/spread", { token: doomed })).status, 401);
     }));
 });
