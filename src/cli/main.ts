@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { RingkvError } from "../errors.js";
 import { benchSpec, runBenchCommand } from "./bench-command.js";
+import { certsSpec, runCerts } from "./certs-command.js";
 import { demoSpec, runDemo } from "./demo-command.js";
 import { devSpec, runDev } from "./dev-command.js";
 import { type CommandSpec, helpText, type ParsedFlags, parseFlags } from "./flags.js";
@@ -45,6 +46,7 @@ const COMMANDS: readonly Command[] = [
   command(leaveSpec, runLeave),
   command(removeSpec, runRemove),
   command(tokenSpec, runToken),
+  command(certsSpec, runCerts),
   command(benchSpec, runBenchCommand),
 ];
 

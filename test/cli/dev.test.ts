@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { test } from "node:test";
 import { waitFor } from "../../src/clock/poll.js";
@@ -74,6 +74,64 @@ test("ringkv dev starts a 3-node cluster that serves through every node, and SIG
         }
         await exited;
       }
+    }
+  }
+});
+
+test("ringkv dev --secure: mutual TLS, HTTPS and tokens on, and the curl it prints works", {
+  timeout: 120_000,
+}, async () => {
+  const basePort = 20_000 + testRandom("secure base port").below(10_000);
+  const child = spawn(
+    process.execPath,
+    [RINGKV_BIN, "dev", "--nodes", "3", "--temp", "--secure", "--base-port", String(basePort)],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    await waitFor(
+      "ringkv dev --secure to print that its cluster is ready (or to exit)",
+      () => stdout.includes("Ctrl-C stops the cluster") || child.exitCode !== null,
+      60_000,
+    );
+    assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
+    const token = /admin token: ([0-9a-f]{64})/.exec(stdout)?.[1];
+    assert.ok(token !== undefined, stdout);
+    const urls = [...stdout.matchAll(/ {2}n\d {2}(https:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1] ?? "");
+    assert.equal(urls.length, 3, stdout);
+    // Run the printed curl commands as a newcomer would.
+    const curls = stdout
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l.startsWith("curl "));
+    assert.equal(curls.length, 3, stdout);
+    const run = (line: string): string => {
+      const result = spawnSync("sh", ["-c", `${line.replace(/\s+#.*$/, "")} -s -w ' %{http_code}'`], {
+        encoding: "utf8",
+      });
+      assert.equal(result.status, 0, `${line}: ${result.stderr}`);
+      return result.stdout;
+    };
+    assert.match(run(curls[0] ?? ""), / 204$/);
+    assert.match(run(curls[1] ?? ""), /hello 200$/);
+    assert.match(run(curls[2] ?? ""), /unauthenticated.* 401$/s);
+    // Plain HTTP is not served at all.
+    await assert.rejects(fetch(`${(urls[0] ?? "").replace("https:", "http:")}/health`));
+    process.kill(child.pid ?? 0, "SIGINT");
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(child.pid, "SIGINT");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) process.kill(child.pid, "SIGKILL");
     }
   }
 });

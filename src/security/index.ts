@@ -1,0 +1,1 @@
+export { type CertsRequest, type CertsResult, makeClusterCerts } from "./certs.js";
