@@ -16,8 +16,8 @@ import {
   type PdbSpec,
   podEnv,
   read,
-  START_ENV,
   type ServiceSpec,
+  START_ENV,
   type StatefulSetSpec,
   startOptions,
 } from "./manifests.js";

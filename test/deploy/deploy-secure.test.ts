@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes, X509Certificate } from "node:crypto";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { createInterface } from "node:readline";
-import type { TLSSocket } from "node:tls";
 import { after, before, describe, test } from "node:test";
+import type { TLSSocket } from "node:tls";
 import { parse } from "yaml";
 import { CA_FLAG, NODE_FLAG, TOKEN_FLAG } from "../../src/cli/client-flags.js";
 import { envName } from "../../src/cli/flags.js";
@@ -38,7 +46,7 @@ const OVERLAY = "deploy/k8s-secure";
 
 interface Kustomization {
   resources: string[];
-  patches?: { path: string }[];
+  patches?: { path: string; target?: { kind: string; name: string } }[];
   generatorOptions?: { disableNameSuffixHash?: boolean };
   secretGenerator?: { name: string; files: string[] }[];
 }
@@ -74,7 +82,9 @@ const isObject = (v: Json | undefined): v is { [key: string]: Json } =>
 
 /**
  * Kustomize's strategic merge for what the overlay uses: maps merge key by key, the lists above
- * merge item by item on their key (new items appended), anything else is replaced.
+ * merge item by item on their key, anything else is replaced. Items new to a list go before the
+ * base's, in the patch's order, as `kubectl kustomize` (v5) puts them; that order matters for env,
+ * where the kubelet expands $(VAR) only from variables defined earlier.
  */
 function strategicMerge(base: Json | undefined, patch: Json, field = ""): Json {
   if (base === undefined) return patch;
@@ -85,14 +95,15 @@ function strategicMerge(base: Json | undefined, patch: Json, field = ""): Json {
   }
   const key = MERGE_KEYS[field];
   if (Array.isArray(base) && Array.isArray(patch) && key !== undefined) {
-    const out = [...base];
+    const merged = [...base];
+    const added: Json[] = [];
     for (const item of patch) {
       assert.ok(isObject(item) && typeof item[key] === "string", `${field} items have a ${key}`);
-      const at = out.findIndex((b) => isObject(b) && b[key] === item[key]);
-      if (at < 0) out.push(item);
-      else out[at] = strategicMerge(out[at], item, field);
+      const at = merged.findIndex((b) => isObject(b) && b[key] === item[key]);
+      if (at < 0) added.push(item);
+      else merged[at] = strategicMerge(merged[at], item, field);
     }
-    return out;
+    return [...added, ...merged];
   }
   assert.ok(!Array.isArray(patch) || !isObject(patch[0]), `${field}: a list of maps the test cannot merge`);
   return patch;
@@ -105,13 +116,67 @@ function keysOf(v: Json): string[] {
   return [];
 }
 
+interface JsonPatchOp {
+  op: string;
+  path: string;
+  value: Json;
+}
+
+/** RFC 6902 `add`, the only operation the overlay uses: `-` appends to a list, an index inserts. */
+function jsonPatchAdd(target: Json, op: JsonPatchOp): void {
+  assert.equal(op.op, "add", `${op.path}: only add operations`);
+  const steps = op.path
+    .split("/")
+    .slice(1)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+  const last = steps.pop();
+  let at: Json | undefined = target;
+  for (const step of steps) at = Array.isArray(at) ? at[Number(step)] : isObject(at) ? at[step] : undefined;
+  assert.ok(at !== undefined && last !== undefined, `${op.path} exists`);
+  if (Array.isArray(at)) {
+    assert.ok(last === "-" || /^\d+$/.test(last), `${op.path}: a list index`);
+    at.splice(last === "-" ? at.length : Number(last), 0, op.value);
+  } else if (isObject(at)) at[last] = op.value;
+  else assert.fail(`${op.path}: not in a list or map`);
+}
+
+/** A patch of the overlay: the objects it changes (kind and name) and how. */
+interface Patch {
+  kind: string;
+  name: string;
+  apply(object: Json): Json;
+}
+const patches: Patch[] = (kustomization.patches ?? []).flatMap((p): Patch[] => {
+  const path = join(OVERLAY, p.path);
+  if (p.target !== undefined) {
+    const ops = parse(read(path)) as JsonPatchOp[];
+    assert.ok(Array.isArray(ops), `${path} is a JSON patch`);
+    return [
+      {
+        kind: p.target.kind,
+        name: p.target.name,
+        apply: (object) => {
+          for (const op of ops) jsonPatchAdd(object, op);
+          return object;
+        },
+      },
+    ];
+  }
+  return readManifests(path).map((doc) => {
+    const directives = keysOf(doc as unknown as Json).filter((k) => k.startsWith("$"));
+    assert.deepEqual(directives, [], `${path}: no patch directives (the merge here does not model them)`);
+    return {
+      kind: doc.kind,
+      name: doc.metadata.name,
+      apply: (object) => strategicMerge(object, doc as unknown as Json),
+    };
+  });
+});
+
 const base = kustomizeResources("deploy/k8s");
-const patches = (kustomization.patches ?? []).flatMap((p) => readManifests(join(OVERLAY, p.path)));
 const rendered: K8sObject[] = base.map((object) => {
   let out = structuredClone(object) as unknown as Json;
-  for (const p of patches)
-    if (p.kind === object.kind && p.metadata.name === object.metadata.name)
-      out = strategicMerge(out, p as unknown as Json);
+  for (const p of patches) if (p.kind === object.kind && p.name === object.metadata.name) out = p.apply(out);
   return out as unknown as K8sObject;
 });
 
@@ -166,14 +231,13 @@ describe("deploy/k8s-secure", () => {
   test("an overlay on deploy/k8s: the same objects and start script, settings only added", () => {
     assert.deepEqual(kustomization.resources, ["../k8s"]);
     assert.ok(patches.length > 0);
-    for (const p of patches) {
+    for (const p of patches)
       assert.ok(
-        base.some((o) => o.kind === p.kind && o.metadata.name === p.metadata.name),
-        `${p.kind} ${p.metadata.name} is in the base`,
+        base.some((o) => o.kind === p.kind && o.metadata.name === p.name),
+        `${p.kind} ${p.name} is in the base`,
       );
-      const directives = keysOf(p as unknown as Json).filter((k) => k.startsWith("$"));
-      assert.deepEqual(directives, [], "no patch directives (the merge here does not model them)");
-    }
+    assert.equal(container.name, baseContainer.name, "the JSON patch's containers/0 is ringkv");
+    assert.equal(sts.spec.template.spec.containers.length, 1);
     // Stable Secret names: the volumes name them as written, and a rotated Secret keeps its name.
     assert.equal(kustomization.generatorOptions?.disableNameSuffixHash, true);
     assert.equal(rendered.length, base.length);
@@ -192,13 +256,21 @@ describe("deploy/k8s-secure", () => {
       const options = startOptions(startEnv(e));
       assert.equal(options.id, `ringkv-${ordinal}`);
       const s = options.security;
-      assert.equal(s.peerTlsCert, `/etc/ringkv/peer/ringkv-${ordinal}.pem`, "its own certificate, by pod name");
+      assert.equal(
+        s.peerTlsCert,
+        `/etc/ringkv/peer/ringkv-${ordinal}.pem`,
+        "its own certificate, by pod name",
+      );
       assert.equal(s.peerTlsKey, `/etc/ringkv/peer/ringkv-${ordinal}-key.pem`);
       assert.ok(s.peerTlsCa !== undefined && s.httpTlsCert !== undefined && s.httpTlsKey !== undefined);
       assert.equal(s.auth, "required");
       assert.ok(s.adminTokenFile !== undefined);
       assert.equal(s.metricsPublic, true, "Prometheus scrapes without a token (docs/deploy.md)");
-      assert.equal(e[envName(NODE_FLAG.name)], `https://localhost:${httpPort}`, "the CLI reaches its own node");
+      assert.equal(
+        e[envName(NODE_FLAG.name)],
+        `https://localhost:${httpPort}`,
+        "the CLI reaches its own node",
+      );
     }
   });
 
@@ -207,7 +279,10 @@ describe("deploy/k8s-secure", () => {
       for (const [flag, path] of filesRead(env(ordinal))) {
         const found = secretKeyAt(path);
         assert.ok(found !== undefined, `${flag} ${path} is under a Secret volume's mount`);
-        assert.ok(found.secret.files.has(found.key), `${flag}: ${found.secret.name} has the key ${found.key}`);
+        assert.ok(
+          found.secret.files.has(found.key),
+          `${flag}: ${found.secret.name} has the key ${found.key}`,
+        );
       }
     }
   });
@@ -237,9 +312,16 @@ describe("deploy/k8s-secure", () => {
 
   test("the Secrets' source files are ignored by git, and no private key is committed anywhere", () => {
     const sources = secrets.flatMap((s) => [...s.files.values()]);
-    const ignored = spawnSync("git", ["check-ignore", "--no-index", ...sources], { cwd: ROOT, encoding: "utf8" });
+    const ignored = spawnSync("git", ["check-ignore", "--no-index", ...sources], {
+      cwd: ROOT,
+      encoding: "utf8",
+    });
     assert.deepEqual(ignored.stdout.trim().split("\n").sort(), [...sources].sort(), ignored.stderr);
-    const tracked = spawnSync("git", ["ls-files", "-z"], { cwd: ROOT, encoding: "utf8", maxBuffer: 64 << 20 });
+    const tracked = spawnSync("git", ["ls-files", "-z"], {
+      cwd: ROOT,
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
     assert.equal(tracked.status, 0, tracked.stderr);
     const files = tracked.stdout.split("\0").filter((f) => f !== "");
     assert.ok(files.length > 100, "git lists the repository's files");
@@ -266,7 +348,11 @@ interface HttpsAnswer {
 }
 
 /** One HTTPS request on a new connection; `ca` undefined: the certificate is not checked (the kubelet's probes). */
-function httpsGet(port: number, path: string, options: { ca?: Buffer; token?: string }): Promise<HttpsAnswer> {
+function httpsGet(
+  port: number,
+  path: string,
+  options: { ca?: Buffer; token?: string },
+): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -376,7 +462,14 @@ describe("the overlay's pods, run with certificates laid out as its Secrets", { 
     const peerCa = makeCa(pki, "peer-ca");
     copyFileSync(peerCa.cert, mounted("ringkv-peer-certs", "ca.pem"));
     for (const id of ["ringkv-0", "ringkv-1"])
-      issueCert(pki, peerCa, id, [], mounted("ringkv-peer-certs", `${id}.pem`), mounted("ringkv-peer-certs", `${id}-key.pem`));
+      issueCert(
+        pki,
+        peerCa,
+        id,
+        [],
+        mounted("ringkv-peer-certs", `${id}.pem`),
+        mounted("ringkv-peer-certs", `${id}-key.pem`),
+      );
     httpCa = makeCa(pki, "http-ca");
     copyFileSync(httpCa.cert, mounted("ringkv-http-tls", "ca.pem"));
     issueHttpCert();

@@ -20,7 +20,10 @@ const KEY_ARGS = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-node
 export function makeCa(dir: string, name: string): { cert: string; key: string } {
   const cert = join(dir, `${name}.pem`);
   const key = join(dir, `${name}-key.pem`);
-  openssl(["req", "-x509", ...KEY_ARGS, "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${name}`], dir);
+  openssl(
+    ["req", "-x509", ...KEY_ARGS, "-keyout", key, "-out", cert, "-days", "1", "-subj", `/CN=${name}`],
+    dir,
+  );
   return { cert, key };
 }
 
@@ -41,10 +44,28 @@ export function issueCert(
   const extFile = join(dir, `${cn}.ext`);
   writeFileSync(
     extFile,
-    dnsNames.length === 0 ? "basicConstraints=CA:FALSE\n" : `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}\n`,
+    dnsNames.length === 0
+      ? "basicConstraints=CA:FALSE\n"
+      : `subjectAltName=${dnsNames.map((n) => `DNS:${n}`).join(",")}\n`,
   );
   openssl(
-    ["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-days", "1", "-extfile", extFile, "-out", certFile],
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      ca.cert,
+      "-CAkey",
+      ca.key,
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      extFile,
+      "-out",
+      certFile,
+    ],
     dir,
   );
 }
