@@ -1,16 +1,26 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 import { NODE_FLAG } from "../../src/cli/client-flags.js";
-import { envName, parseFlags } from "../../src/cli/flags.js";
-import { nodeOptionsFromFlags, startSpec } from "../../src/cli/start-command.js";
+import { envName } from "../../src/cli/flags.js";
 import { parseAddress } from "../../src/config/address.js";
 import { NodeProcess } from "../support/node-process.js";
+import {
+  type Container,
+  type K8sObject,
+  kustomizeResources,
+  type PdbSpec,
+  podEnv,
+  read,
+  type ServiceSpec,
+  START_ENV,
+  type StatefulSetSpec,
+  startOptions,
+} from "./manifests.js";
 
 /**
  * The deployment files (Dockerfile, docker-compose.yml, deploy/k8s) checked without a Docker
@@ -18,19 +28,6 @@ import { NodeProcess } from "../support/node-process.js";
  * `ringkv start` flag parser, and the parts that run code (the image's health check, the pods'
  * start script) run here against a real node and fake commands.
  */
-
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const read = (path: string): string => readFileSync(join(ROOT, path), "utf8");
-
-/** Environment variables `ringkv start` reads: RINGKV_<FLAG> for each of its flags. */
-const START_ENV = new Set(startSpec.flags.filter((f) => f.env === true).map((f) => envName(f.name)));
-
-/** Checks a node's environment the way `ringkv start` does, and returns the options it yields. */
-function startOptions(env: Record<string, string>) {
-  for (const name of Object.keys(env))
-    if (name.startsWith("RINGKV_")) assert.ok(START_ENV.has(name), `${name} is not a flag of ringkv start`);
-  return nodeOptionsFromFlags(parseFlags(startSpec, [], env));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Dockerfile
@@ -266,95 +263,11 @@ describe("docker-compose.yml", () => {
 // ---------------------------------------------------------------------------------------------
 // Kubernetes
 
-interface EnvVar {
-  name: string;
-  value?: string;
-  valueFrom?: { fieldRef?: { fieldPath: string } };
-}
-interface Probe {
-  httpGet?: { path: string; port: string };
-}
-interface Container {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  env: EnvVar[];
-  ports: { name: string; containerPort: number }[];
-  readinessProbe?: Probe;
-  livenessProbe?: Probe;
-  startupProbe?: Probe;
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  volumeMounts: { name: string; mountPath: string }[];
-}
-interface Meta {
-  name: string;
-  labels?: Record<string, string>;
-}
-interface PodSpec {
-  terminationGracePeriodSeconds: number;
-  securityContext: { runAsNonRoot: boolean; runAsUser: number; runAsGroup: number };
-  containers: Container[];
-}
-interface StatefulSetSpec {
-  replicas: number;
-  serviceName: string;
-  podManagementPolicy: string;
-  selector: { matchLabels: Record<string, string> };
-  persistentVolumeClaimRetentionPolicy: { whenScaled: string };
-  template: { metadata: { labels: Record<string, string> }; spec: PodSpec };
-  volumeClaimTemplates: {
-    metadata: Meta;
-    spec: { accessModes: string[]; resources: { requests: { storage: string } } };
-  }[];
-}
-interface ServiceSpec {
-  clusterIP?: string;
-  publishNotReadyAddresses?: boolean;
-  selector: Record<string, string>;
-  ports: { name: string; port: number; targetPort: string }[];
-}
-interface PdbSpec {
-  maxUnavailable: number;
-  selector: { matchLabels: Record<string, string> };
-}
-/** A manifest; `spec` is typed per kind where it is looked up (the test checks what it reads). */
-interface K8sObject<Spec = unknown> {
-  apiVersion: string;
-  kind: string;
-  metadata: Meta;
-  spec: Spec;
-}
-
-const kustomization = parse(read("deploy/k8s/kustomization.yaml")) as { resources: string[] };
-const objects: K8sObject[] = kustomization.resources.flatMap((file) =>
-  parseAllDocuments(read(join("deploy/k8s", file))).map((doc) => {
-    assert.equal(doc.errors.length, 0, `${file}: ${doc.errors.join("; ")}`);
-    return doc.toJS() as K8sObject;
-  }),
-);
+const objects: K8sObject[] = kustomizeResources("deploy/k8s");
 function find<Spec>(kind: string, name?: string): K8sObject<Spec> {
   const found = objects.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
   assert.ok(found !== undefined, `a ${kind} ${name ?? ""}`);
   return found as K8sObject<Spec>;
-}
-
-/** The kubelet's $(VAR) expansion: only variables defined earlier in the list are replaced. */
-function podEnv(env: EnvVar[], fields: Record<string, string>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const e of env) {
-    if (e.valueFrom?.fieldRef !== undefined) {
-      const value = fields[e.valueFrom.fieldRef.fieldPath];
-      assert.ok(value !== undefined, `field ${e.valueFrom.fieldRef.fieldPath}`);
-      out[e.name] = value;
-      continue;
-    }
-    out[e.name] = (e.value ?? "").replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (whole, name: string) => {
-      assert.ok(name in out, `${e.name} refers to $(${name}), which is not defined before it`);
-      return out[name] ?? whole;
-    });
-  }
-  return out;
 }
 
 describe("deploy/k8s", () => {
