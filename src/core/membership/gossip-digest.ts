@@ -39,7 +39,7 @@ import {
 export interface FactFilter {
   /** The record to hold, given ours (undefined: unknown member) and a received one; undefined: no change. */
   record(ours: MemberRecord | undefined, theirs: MemberRecord): MemberRecord | undefined;
-  /** The heartbeat to take for a member we hold at the received generation; undefined: none. */
+  /** The heartbeat to take (higher or lower) for a member we hold at the received generation; undefined: none. */
   heartbeat(ours: MemberRecord, heartbeat: number): number | undefined;
   /** Whether to take a ring newer than ours. */
   ring(ours: RingState | null, theirs: RingState): boolean;
@@ -139,8 +139,12 @@ export function answerDigest(
     if (stateOrder > 0 || infoOrder > 0) records.push(record);
     else if (liveOrder > 0) heartbeats.push([id, record.generation, record.heartbeat]);
     if (stateOrder < 0 || infoOrder < 0) want.push(id);
+    // The filter decides on any other heartbeat of the same generation (a node's own lower one
+    // may replace a planted one); the plain merge takes only a higher one.
     const taken =
-      liveOrder < 0 && generation === record.generation ? filter.heartbeat(record, heartbeat) : undefined;
+      generation === record.generation && heartbeat !== record.heartbeat
+        ? filter.heartbeat(record, heartbeat)
+        : undefined;
     if (taken !== undefined) {
       members ??= [...mine.members];
       members[i] = { ...record, heartbeat: taken };
@@ -243,7 +247,7 @@ function withHeartbeats(
     const i = index.get(id);
     if (i === undefined) continue;
     const record = (members ?? state.members)[i] as MemberRecord;
-    if (record.generation !== generation || record.heartbeat >= heartbeat) continue;
+    if (record.generation !== generation || record.heartbeat === heartbeat) continue;
     const taken = filter.heartbeat(record, heartbeat);
     if (taken === undefined) continue;
     members ??= [...state.members];

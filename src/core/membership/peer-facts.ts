@@ -6,8 +6,8 @@
  *
  * - about itself, the sender is the authority: its record is merged as gossip always merged it
  *   (counters are bounded by the schema), and where our copy is ahead of what it says about its
- *   own liveness (a higher generation, or a heartbeat ahead by more than the slack), ours was
- *   planted by someone else and the sender's own replaces it;
+ *   own liveness (a higher generation, or a heartbeat ahead by more than reordering explains),
+ *   ours was planted by someone else and the sender's own replaces it;
  * - about a member we never heard of, anyone: joins spread epidemically;
  * - about another member we know, a relayer may pass on its liveness within bounds (heartbeats
  *   no faster than any node ticks, a new generation or address only once the member is down for
@@ -29,6 +29,13 @@ import {
   mergeMember,
   type RingState,
 } from "./cluster-state.js";
+
+/**
+ * How far our copy of a member's heartbeat may be ahead of what the member itself says before its
+ * own replaces ours: its concurrent messages (a digest, an answer) may arrive a round or two out
+ * of order; more than that, and the heartbeat was planted by a relayer.
+ */
+export const OWN_HEARTBEAT_REORDER_MAX = 3;
 
 /** Why a fact was refused (or, for heartbeat_step, clamped): the `reason` label of the metric. */
 export type FactRefusalReason =
@@ -66,7 +73,7 @@ export interface PeerFactBounds {
   generationStepMax: number;
   /** Relayed heartbeats of a member may advance at most this fast since we last saw them advance. */
   heartbeatsPerSecondMax: number;
-  /** Relayed heartbeats may lead that pace by this many; also how far ahead of a node's own heartbeat our copy may be before its own replaces it. */
+  /** Relayed heartbeats may lead that pace by this many. */
   heartbeatSlack: number;
   /** A ring more than this many versions above ours is refused. */
   ringVersionStepMax: number;
@@ -103,9 +110,14 @@ export class FactScreen {
 
   /** The heartbeat to take from a received [id, generation, heartbeat] at our generation of it. */
   heartbeat(ours: MemberRecord, heartbeat: number): number | undefined {
+    if (ours.id === this.ctx.senderId && ours.id !== this.ctx.selfId) {
+      if (heartbeat > ours.heartbeat) return heartbeat;
+      if (heartbeat >= ours.heartbeat - OWN_HEARTBEAT_REORDER_MAX) return undefined;
+      this.livenessReset.push(ours.id);
+      return heartbeat;
+    }
     if (heartbeat <= ours.heartbeat) return undefined;
     if (ours.id === this.ctx.selfId) return this.refuse("self_record", ours.id);
-    if (ours.id === this.ctx.senderId) return heartbeat;
     return this.relayedHeartbeat(ours, heartbeat);
   }
 

@@ -13,9 +13,10 @@ import {
   NO_TRANSFER,
   type RingState,
 } from "../../../src/core/membership/cluster-state.js";
-import { applyPush, trustAll } from "../../../src/core/membership/gossip-digest.js";
+import { answerDigest, applyPush, digestOf, trustAll } from "../../../src/core/membership/gossip-digest.js";
 import {
   FactScreen,
+  OWN_HEARTBEAT_REORDER_MAX,
   type PeerFactBounds,
   type PeerFactContext,
 } from "../../../src/core/membership/peer-facts.js";
@@ -181,9 +182,20 @@ describe("peer facts: what a peer may assert", () => {
     assert.equal(of(r.state, "n3").heartbeat, 1200);
     assert.deepEqual(r.screen.livenessReset, ["n3"]);
     // A heartbeat only slightly older (reordered messages) is not taken as planted.
-    const reordered = receive(base, "n3", [member("n3", { heartbeat: 995 })]);
+    const reordered = receive(base, "n3", [member("n3", { heartbeat: 1000 - OWN_HEARTBEAT_REORDER_MAX })]);
     assert.equal(of(reordered.state, "n3").heartbeat, 1000);
     assert.deepEqual(reordered.screen.livenessReset, []);
+  });
+
+  test("a member's own digest entry corrects a heartbeat planted ahead of it; a relayer's does not", () => {
+    const planted = cluster(member("n1"), member("n2"), member("n3", { heartbeat: 1060 }));
+    const theirs = digestOf(cluster(member("n1"), member("n2"), member("n3", { heartbeat: 1001 })));
+    const own = new FactScreen(context("n3"));
+    assert.equal(of(answerDigest(planted, theirs, own).state, "n3").heartbeat, 1001);
+    assert.deepEqual(own.livenessReset, ["n3"]);
+    const relayed = new FactScreen(context("n2"));
+    assert.equal(of(answerDigest(planted, theirs, relayed).state, "n3").heartbeat, 1060);
+    assert.equal(of(answerDigest(planted, theirs).state, "n3").heartbeat, 1060, "nor the plain merge");
   });
 
   test("a ring far above ours is refused; the next version is taken", () => {
@@ -300,7 +312,7 @@ describe("peer facts: properties", () => {
         const planted =
           ours.generation > theirs.generation ||
           (ours.generation === theirs.generation &&
-            ours.heartbeat > theirs.heartbeat + BOUNDS.heartbeatSlack);
+            ours.heartbeat > theirs.heartbeat + OWN_HEARTBEAT_REORDER_MAX);
         if (planted) assert.equal(of(screened.state, "n3").heartbeat, theirs.heartbeat);
         else assert.deepEqual(screened.state, applyPush(mine, { records: [theirs], ring: null }, trustAll));
       }),
