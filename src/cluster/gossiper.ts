@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "../clock/clock.js";
-import { decideRing } from "../core/membership/claimant.js";
+import { claimantOf, decideRing } from "../core/membership/claimant.js";
 import {
   BadClusterStateError,
   type ClusterState,
@@ -118,6 +118,11 @@ export class Gossiper {
   async updateSelf(change: (self: MemberRecord) => MemberRecord): Promise<void> {
     const self = this.self();
     await this.adopt(withMember(this.state, withInfoVersion(self, change(self))));
+    // Others take a state change of ours only from us (peer-facts.ts), so random gossip would
+    // take many rounds to reach the claimant in a large cluster: it is told at once.
+    const claimant = claimantOf(this.state, (id) => this.status(id) === "up");
+    const address = claimant === undefined ? undefined : findMember(this.state, claimant)?.listen;
+    if (claimant !== this.deps.selfId && address !== undefined) void this.exchange(address);
   }
 
   /** Changes another member's membership state (removing a dead node) and spreads it. */
