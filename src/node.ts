@@ -97,7 +97,9 @@ export class RingkvNode implements ApiNode {
       processMetrics: components.processMetrics ?? true,
       nowMs: () => components.clock.nowMs(),
     });
-    this.peerServer = new PeerServer(components.logger);
+    this.peerServer = new PeerServer(components.logger, (type) =>
+      this.metrics.peerMessagesRefused.inc({ type }),
+    );
   }
 
   get id(): string {

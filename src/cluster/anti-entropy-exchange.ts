@@ -10,6 +10,7 @@ import {
   type TicTacTree,
 } from "../core/merkle/index.js";
 import {
+  decodePeerObject,
   decodeStoredObject,
   encodeStoredObject,
   isTombstoneOnly,
@@ -128,7 +129,7 @@ async function repairBatch(
     let theirs: StoredObject | undefined;
     if (bytes !== null) {
       try {
-        theirs = decodeStoredObject(bytes);
+        theirs = decodePeerObject(bytes);
       } catch {
         deps.onCorrupt(partition, key);
         continue;

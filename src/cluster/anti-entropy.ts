@@ -3,7 +3,7 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { causalDigest, MerkleMessageError, TicTacTree } from "../core/merkle/index.js";
-import { decodeStoredObject } from "../core/stored-object.js";
+import { decodePeerObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import { type HandlerEntry, handler, type MemberClient, peerMessages } from "../protocol/index.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -171,7 +171,7 @@ export class AntiEntropy {
       handler(peerMessages.aaePush, async (r, from) => {
         const merges = r.items.flatMap(([key, bytes]) => {
           try {
-            return [replica.merge(r.partition, key, decodeStoredObject(bytes))];
+            return [replica.merge(r.partition, key, decodePeerObject(bytes))];
           } catch {
             logger.warn(
               { from: from.id, partition: r.partition },

@@ -1,4 +1,5 @@
 import type { FailureDetectorOptions } from "../core/membership/failure-detector.js";
+import type { PeerFactBounds } from "../core/membership/peer-facts.js";
 
 /** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface GossipOptions {
@@ -19,4 +20,8 @@ export interface GossipOptions {
    */
   loadReportIntervalMs: number;
   failureDetector: FailureDetectorOptions;
+  /** What a peer may tell about other members (core/membership/peer-facts.ts). */
+  peerFacts: PeerFactBounds;
+  /** A refused fact is logged as a warning at most this often per reason; the rest at debug. */
+  refusalLogIntervalMs: number;
 }

@@ -1,16 +1,16 @@
 import type { Clock, TimerHandle } from "../clock/clock.js";
-import { decideRing } from "../core/membership/claimant.js";
+import { claimantOf, decideRing } from "../core/membership/claimant.js";
 import {
   BadClusterStateError,
   type ClusterState,
   findMember,
   type MemberLoad,
   type MemberRecord,
-  mergeClusterStates,
   withMember,
 } from "../core/membership/cluster-state.js";
 import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
 import { answerDigest, applyAnswer, applyPush, digestOf, pushFor } from "../core/membership/gossip-digest.js";
+import { type FactRefusalReason, FactScreen } from "../core/membership/peer-facts.js";
 import type { Logger } from "../log/logger.js";
 import type { PeerInfo } from "../net/transport.js";
 import {
@@ -38,6 +38,8 @@ export interface GossiperDeps {
   load(): MemberLoad;
   /** Called after every change of ring or membership state (not for heartbeats). */
   onChange?(state: ClusterState): void;
+  /** Called for each fact a peer sent and this node refused (peer-facts.ts). */
+  onFactRefused?(reason: FactRefusalReason): void;
 }
 
 /**
@@ -56,6 +58,8 @@ export class Gossiper {
   /** The newest own stateVersion and ring version a peer is known to hold (see peerKnowsSelf). */
   private confirmedStateVersion = 0;
   private confirmedRingVersion = 0;
+  /** When a refusal of each reason was last logged as a warning. */
+  private readonly refusalWarnedMs = new Map<FactRefusalReason, number>();
 
   constructor(
     private readonly deps: GossiperDeps,
@@ -114,6 +118,11 @@ export class Gossiper {
   async updateSelf(change: (self: MemberRecord) => MemberRecord): Promise<void> {
     const self = this.self();
     await this.adopt(withMember(this.state, withInfoVersion(self, change(self))));
+    // Others take a state change of ours only from us (peer-facts.ts), so random gossip would
+    // take many rounds to reach the claimant in a large cluster: it is told at once.
+    const claimant = claimantOf(this.state, (id) => this.status(id) === "up");
+    const address = claimant === undefined ? undefined : findMember(this.state, claimant)?.listen;
+    if (claimant !== this.deps.selfId && address !== undefined) void this.exchange(address);
   }
 
   /** Changes another member's membership state (removing a dead node) and spreads it. */
@@ -134,21 +143,62 @@ export class Gossiper {
         this.trace(from, "digest");
         const mine = digest.entries.find(([id]) => id === this.deps.selfId);
         this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
-        const { state, answer } = answerDigest(this.state, digest);
-        await this.adopt(state);
+        const screen = this.screen(from.id);
+        const { state, answer } = answerDigest(this.state, digest, screen);
+        await this.adopt(this.screened(screen, state, from.id));
         return answer;
       }),
       handler(peerMessages.gossipPush, async (push, from) => {
         this.trace(from, "push");
-        await this.adopt(applyPush(this.state, push));
+        const screen = this.screen(from.id);
+        await this.adopt(this.screened(screen, applyPush(this.state, push, screen), from.id));
         return {};
       }),
       handler(peerMessages.gossip, async ({ state }, from) => {
         this.trace(from, "whole state");
-        await this.adopt(mergeClusterStates(this.state, state));
+        const screen = this.screen(from.id);
+        const push = { records: [...state.members], ring: state.ring };
+        await this.adopt(this.screened(screen, applyPush(this.state, push, screen), from.id));
         return { state: this.state };
       }),
     ];
+  }
+
+  /** A screen for facts from `senderId` (peer-facts.ts), with this node's failure detector view. */
+  private screen(senderId: string | undefined): FactScreen {
+    return new FactScreen({
+      selfId: this.deps.selfId,
+      senderId,
+      nowMs: this.deps.clock.nowMs(),
+      isDown: (id) => this.status(id) === "down",
+      advancedAtMs: (id) => this.failureDetector.advancedAtMs(id),
+      bounds: this.deps.options.peerFacts,
+    });
+  }
+
+  /**
+   * `next`, once what the screen did is settled: members whose own record replaced a planted
+   * liveness start over in the failure detector, and refusals are counted and logged (one
+   * warning per reason per refusalLogIntervalMs, the rest at debug).
+   */
+  private screened(screen: FactScreen, next: ClusterState, senderId: string | undefined): ClusterState {
+    for (const id of screen.livenessReset) {
+      this.failureDetector.forget(id);
+      this.deps.logger.info(
+        { member: id },
+        "a member's own record replaced liveness counters a peer had planted",
+      );
+    }
+    if (screen.refusals.length === 0) return next;
+    const now = this.deps.clock.nowMs();
+    for (const { reason, member } of screen.refusals) {
+      this.deps.onFactRefused?.(reason);
+      const last = this.refusalWarnedMs.get(reason);
+      const warn = last === undefined || now - last >= this.deps.options.refusalLogIntervalMs;
+      if (warn) this.refusalWarnedMs.set(reason, now);
+      this.deps.logger[warn ? "warn" : "debug"]({ from: senderId, member, reason }, "peer fact refused");
+    }
+    return next;
   }
 
   private trace(from: PeerInfo, kind: string): void {
@@ -203,7 +253,10 @@ export class Gossiper {
       const sent = { stateVersion: this.self().stateVersion, ringVersion: this.state.ring?.version ?? 0 };
       const digest = digestOf(this.state);
       const answer = await this.deps.peers.request(address, peerMessages.gossipSyn, digest, options);
-      await this.adopt(applyAnswer(this.state, answer));
+      // The answer comes from whoever listens at the address dialled: the member known there.
+      const senderId = this.state.members.find((m) => m.listen === address)?.id;
+      const screen = this.screen(senderId);
+      await this.adopt(this.screened(screen, applyAnswer(this.state, answer, screen), senderId));
       // From the state as it is now: records merged meanwhile are the newest to send.
       const push = pushFor(this.state, digest, answer);
       if (push !== undefined) await this.deps.peers.request(address, peerMessages.gossipPush, push, options);

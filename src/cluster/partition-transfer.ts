@@ -4,7 +4,7 @@ import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
 import { partitionOf } from "../core/partition.js";
 import { homeOf, partitionsGained } from "../core/ring/index.js";
-import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
+import { decodePeerObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import {
   type HandlerEntry,
@@ -199,7 +199,7 @@ export class PartitionTransfer {
         after = key;
         let object: StoredObject;
         try {
-          object = decodeStoredObject(bytes);
+          object = decodePeerObject(bytes);
         } catch (error) {
           // One corrupt object on the source must not stall the partition (and the ring change)
           // for ever: it is skipped and reported; anti-entropy compares the key again later.

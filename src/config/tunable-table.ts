@@ -26,6 +26,28 @@ export const tunableTable = {
       downAfterMs: integer({ default: 3500, min: 1, max: HOUR_MS, help: "silence before down" }),
       localPauseMs: integer({ default: 1000, min: 1, max: HOUR_MS, help: "own pause: restart timers" }),
     },
+    /**
+     * What a relayer may tell about another member (core/membership/peer-facts.ts). Legitimate
+     * gossip never comes near these: state versions move by 1 per change (joining, active,
+     * leaving, left, a rejoin); a generation by 1 per restart, and one that restarted more than
+     * 16 times while down for us is learnt from the node itself; heartbeats advance once per
+     * round, and a round is at least 10 ms (gossip.intervalMs), so 100 per second is the fastest
+     * any node ticks; 10 heartbeats of slack absorb a relay's delay (a later relay that is further
+     * ahead is clamped, not lost: it still counts as progress), and bound how far behind a relayer
+     * can make a member look until the member's own next message corrects it. A
+     * ring moves by 1 per change and 2 to 3 per join or leave: 100 000 versions is some 30 000
+     * joins and leaves a node may miss and still catch up, while a peer would need 2^40 / 10^5,
+     * about 11 million, accepted rings to walk the cluster up to the counter ceiling (2^40).
+     */
+    peerFacts: {
+      stateVersionStepMax: integer({ default: 8, min: 1, max: 1_000_000, help: "relayed state versions" }),
+      generationStepMax: integer({ default: 16, min: 1, max: 1_000_000, help: "relayed generations" }),
+      heartbeatsPerSecondMax: integer({ default: 100, min: 1, max: 1_000_000, help: "relayed heartbeats" }),
+      heartbeatSlack: integer({ default: 10, min: 0, max: 1_000_000, help: "relayed heartbeat lead" }),
+      ringVersionStepMax: integer({ default: 100_000, min: 1, max: 2 ** 40, help: "ring version jump" }),
+    },
+    /** One refused fact per reason is logged as a warning this often; the rest at debug. */
+    refusalLogIntervalMs: integer({ default: 10_000, min: 1, max: HOUR_MS, help: "refusal warnings" }),
   },
   /**
    * Failed client authentications (with --auth required). 20 a minute per address is far more

@@ -8,6 +8,7 @@
 import { Packr } from "msgpackr";
 import type { DvvEntry, DvvSet } from "./causality/index.js";
 import { dvvSetProblem } from "./causality/invariants.js";
+import { PEER_COUNTER_MAX } from "./counter-ceiling.js";
 
 export interface Sibling {
   readonly value: Uint8Array;
@@ -91,6 +92,22 @@ export function decodeStoredObject(bytes: Uint8Array): StoredObject {
   const problem = dvvSetProblem(o);
   if (problem !== undefined) throw new CorruptObjectError(`stored object is malformed: ${problem}`);
   encodings.set(o, bytes);
+  return o;
+}
+
+/**
+ * An object that arrived from a peer (replication, a hint, a transfer, anti-entropy): decoded as
+ * from disk, and refused if a counter exceeds PEER_COUNTER_MAX, so no peer can push an actor's
+ * counter to where it can no longer grow.
+ */
+export function decodePeerObject(bytes: Uint8Array): StoredObject {
+  const o = decodeStoredObject(bytes);
+  const high = o.entries.find((e) => e.counter > PEER_COUNTER_MAX);
+  if (high !== undefined) {
+    throw new CorruptObjectError(
+      `counter ${high.counter} of actor ${JSON.stringify(high.actor.slice(0, 64))} exceeds ${PEER_COUNTER_MAX}`,
+    );
+  }
   return o;
 }
 

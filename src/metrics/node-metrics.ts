@@ -65,6 +65,8 @@ export class NodeMetrics {
   readonly aaeExchanges: Counter;
   readonly tombstonesReaped: Counter;
   readonly aaeKeysRepaired: Counter;
+  readonly peerFactsRefused: Counter<"reason">;
+  readonly peerMessagesRefused: Counter<"type">;
   /** Key-value operations over the last few seconds, for /stats and the dashboard. */
   readonly kvWindow: RateWindow<KvOperation>;
   /** Hint events per target over the last 24 hours, for /stats and the dashboard. */
@@ -199,6 +201,18 @@ export class NodeMetrics {
     this.aaeKeysRepaired = new Counter({
       name: "ringkv_aae_keys_repaired_total",
       help: "Keys anti-entropy found different between two replicas and merged",
+      registers,
+    });
+    this.peerFactsRefused = new Counter({
+      name: "ringkv_peer_facts_refused_total",
+      help: "Membership facts a peer sent that it may not assert (about another live member, about this node, out of bounds), by reason",
+      labelNames: ["reason"],
+      registers,
+    });
+    this.peerMessagesRefused = new Counter({
+      name: "ringkv_peer_messages_refused_total",
+      help: "Peer messages refused as malformed or out of bounds (a counter above 2^40, ...), by message type",
+      labelNames: ["type"],
       registers,
     });
     const metrics = this;

@@ -120,6 +120,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       n: settings.n,
       persist: (s) => inputs.start.meta.storeClusterState(s),
       load: () => load.current(),
+      onFactRefused: (reason) => metrics.peerFactsRefused.inc({ reason }),
     },
     inputs.state,
     options.seeds.map(formatAddress),

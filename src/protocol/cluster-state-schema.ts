@@ -1,3 +1,4 @@
+import { isPeerCounter, PEER_COUNTER_MAX } from "../core/counter-ceiling.js";
 import {
   BadClusterStateError,
   type ClusterState,
@@ -59,8 +60,8 @@ export function parseMember(value: unknown): MemberRecord {
     ["generation", generation],
     ["heartbeat", heartbeat],
   ] as const) {
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
-      throw new BadClusterStateError(`member ${id}: bad ${name}`);
+    if (!isPeerCounter(n))
+      throw new BadClusterStateError(`member ${id}: ${name} is not in 0..${PEER_COUNTER_MAX}`);
   }
   return {
     id,
@@ -92,33 +93,34 @@ function parseLoad(value: unknown, id: string): MemberLoad {
 
 function parseCount(value: unknown, id: string, name: string): number {
   if (value === undefined || value === null) return 0;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
-    throw new BadClusterStateError(`member ${id}: bad ${name}`);
+  if (!isPeerCounter(value))
+    throw new BadClusterStateError(`member ${id}: ${name} is not in 0..${PEER_COUNTER_MAX}`);
   return value;
 }
 
 function parseTransfer(value: unknown, id: string): TransferProgress {
   if (value === undefined || value === null) return NO_TRANSFER;
   if (!isRecord(value)) throw new BadClusterStateError(`member ${id}: bad transfer`);
-  const field = (name: string): number => {
+  // Sizes (keys, bytes) order nothing and only need to be exact; versions and counts are counters.
+  const field = (name: string, max = PEER_COUNTER_MAX): number => {
     const n = value[name];
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0 || n > max)
       throw new BadClusterStateError(`member ${id}: bad transfer.${name}`);
     return n;
   };
   return {
     version: field("version"),
     remaining: field("remaining"),
-    keys: field("keys"),
-    bytes: field("bytes"),
+    keys: field("keys", Number.MAX_SAFE_INTEGER),
+    bytes: field("bytes", Number.MAX_SAFE_INTEGER),
   };
 }
 
 export function parseRing(value: unknown, partitions: number): RingState {
   if (!isRecord(value)) throw new BadClusterStateError("ring is not an object");
   const { version, claimant, owners } = value;
-  if (typeof version !== "number" || !Number.isSafeInteger(version) || version < 1)
-    throw new BadClusterStateError("bad ring version");
+  if (!isPeerCounter(version, 1))
+    throw new BadClusterStateError(`ring version is not in 1..${PEER_COUNTER_MAX}`);
   if (typeof claimant !== "string" || claimant.length > 64)
     throw new BadClusterStateError("bad ring claimant");
   const parseOwners = (list: unknown, what: string): string[] => {

@@ -3,6 +3,7 @@
  * exchange). Everything is checked before the pure merge functions see it.
  */
 
+import { isPeerCounter, PEER_COUNTER_MAX } from "../core/counter-ceiling.js";
 import { BadClusterStateError, stateOfRank } from "../core/membership/cluster-state.js";
 import type {
   DigestAnswer,
@@ -83,6 +84,6 @@ function checkId(id: unknown): asserts id is string {
 }
 
 function checkCount(n: unknown): asserts n is number {
-  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0)
-    throw new BadClusterStateError("bad counter");
+  if (!isPeerCounter(n))
+    throw new BadClusterStateError(`counter is not an integer in 0..${PEER_COUNTER_MAX}`);
 }

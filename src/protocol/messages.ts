@@ -10,11 +10,12 @@ import { type ClusterSettings, NODE_ID_PATTERN, validateClusterSettings } from "
 import type { VersionVector } from "../core/causality/index.js";
 import { versionVectorProblem } from "../core/causality/invariants.js";
 import { isConflictMode } from "../core/conflict-mode.js";
+import { PEER_COUNTER_MAX } from "../core/counter-ceiling.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import type { DigestAnswer, GossipDigest, GossipPush } from "../core/membership/gossip-digest.js";
 import type { MetadataEntry } from "../core/metadata/entry.js";
 import { partitionOf } from "../core/partition.js";
-import { decodeStoredObject, HEADER_SAFE_PATTERN, type StoredObject } from "../core/stored-object.js";
+import { decodePeerObject, HEADER_SAFE_PATTERN, type StoredObject } from "../core/stored-object.js";
 import { parseClusterState } from "./cluster-state-schema.js";
 import { parseAnswer, parseDigest, parsePush } from "./gossip-schema.js";
 import {
@@ -77,12 +78,14 @@ const treeId = int(0, (l) => l.treeSegments - 1);
 /** A stored object travels as its own encoding (core/stored-object.ts), decoded and checked on arrival. */
 const storedObject: Schema<StoredObject, Uint8Array> = custom((value) => {
   if (!(value instanceof Uint8Array)) throw new Error("expected the bytes of a stored object");
-  return decodeStoredObject(value);
+  return decodePeerObject(value);
 });
 
 const versionVector: Schema<VersionVector> = custom((value) => {
   const problem = versionVectorProblem(value);
   if (problem !== undefined) throw new Error(problem);
+  const high = (value as VersionVector).find(([, counter]) => counter > PEER_COUNTER_MAX);
+  if (high !== undefined) throw new Error(`counter ${high[1]} exceeds ${PEER_COUNTER_MAX}`);
   return value as VersionVector;
 });
 

@@ -44,7 +44,11 @@ export function missingHandlers(entries: readonly HandlerEntry[]): string[] {
 export class PeerServer implements TransportHandler {
   private installed: { limits: ProtocolLimits; handlers: Map<string, HandlerEntry> } | undefined;
 
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    /** Called with the message type (a known one, else "unknown") of each message refused as malformed. */
+    private readonly onRefused: (type: string) => void = () => {},
+  ) {}
 
   /** Installs the handlers at once; a message type has at most one (see missingHandlers). */
   install(limits: ProtocolLimits, entries: readonly HandlerEntry[]): void {
@@ -73,12 +77,13 @@ export class PeerServer implements TransportHandler {
         error instanceof UnknownMessageError ||
         error instanceof PeerMessageError ||
         error instanceof BadClusterStateError
-      )
+      ) {
+        this.onRefused(messageDefOf(message.type) === undefined ? "unknown" : message.type);
         this.logger.warn(
           { from: from.id, type: message.type.slice(0, 64), reason: failure.message },
           "peer message refused",
         );
-      else if (failure.code === "internal")
+      } else if (failure.code === "internal")
         this.logger.error(
           { from: from.id, type: message.type.slice(0, 64), err: error },
           "peer request failed",

@@ -19,6 +19,8 @@ interface Observation {
   generation: number;
   heartbeat: number;
   lastProgressMs: number;
+  /** When the counters last advanced, unlike lastProgressMs never moved by a local pause. */
+  advancedAtMs: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export class FailureDetector {
         generation: liveness.generation,
         heartbeat: liveness.heartbeat,
         lastProgressMs: nowMs,
+        advancedAtMs: nowMs,
       });
     }
   }
@@ -62,6 +65,11 @@ export class FailureDetector {
     if (silentMs >= this.options.downAfterMs) return "down";
     if (silentMs >= this.options.suspectAfterMs) return "suspect";
     return "up";
+  }
+
+  /** When this member's liveness counters last advanced, as observed (undefined: never seen). */
+  advancedAtMs(id: string): number | undefined {
+    return this.seen.get(id)?.advancedAtMs;
   }
 
   forget(id: string): void {

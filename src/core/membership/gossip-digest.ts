@@ -12,8 +12,9 @@
  *    (and the ring) it wants because the initiator's are newer;
  * 3. the initiator takes the answer and, only if something was wanted, pushes those records.
  *
- * Everything here is pure; the Gossiper does the messaging, and merging goes through
- * mergeClusterStates, so the outcome is the same join as exchanging whole states.
+ * Everything here is pure; the Gossiper does the messaging. With the default filter merging is
+ * mergeClusterStates', so the outcome is the same join as exchanging whole states; a node passes
+ * a FactScreen (peer-facts.ts) that refuses what the sender may not assert.
  */
 import { createHash } from "node:crypto";
 import {
@@ -21,13 +22,34 @@ import {
   type ClusterState,
   compareInfo,
   compareLiveness,
+  compareRings,
   compareState,
   type MemberRecord,
-  mergeClusterStates,
+  mergeMember,
   type RingState,
   stateOfRank,
   stateRank,
 } from "./cluster-state.js";
+
+/**
+ * How received facts are merged: each received record against ours, each received heartbeat,
+ * each newer ring. `trustAll` merges everything (the plain join); a node screens what a peer may
+ * assert with a FactScreen (peer-facts.ts).
+ */
+export interface FactFilter {
+  /** The record to hold, given ours (undefined: unknown member) and a received one; undefined: no change. */
+  record(ours: MemberRecord | undefined, theirs: MemberRecord): MemberRecord | undefined;
+  /** The heartbeat to take (higher or lower) for a member we hold at the received generation; undefined: none. */
+  heartbeat(ours: MemberRecord, heartbeat: number): number | undefined;
+  /** Whether to take a ring newer than ours. */
+  ring(ours: RingState | null, theirs: RingState): boolean;
+}
+
+export const trustAll: FactFilter = {
+  record: (ours, theirs) => (ours === undefined ? theirs : mergeMember(ours, theirs)),
+  heartbeat: (ours, heartbeat) => (heartbeat > ours.heartbeat ? heartbeat : undefined),
+  ring: () => true,
+};
 
 /** [id, generation, heartbeat, infoVersion, stateVersion, state rank] */
 export type DigestEntry = readonly [string, number, number, number, number, number];
@@ -94,6 +116,7 @@ export function ringDigest(ring: RingState | null): RingDigest | null {
 export function answerDigest(
   mine: ClusterState,
   theirs: GossipDigest,
+  filter: FactFilter = trustAll,
 ): { state: ClusterState; answer: DigestAnswer } {
   const heartbeats: Heartbeat[] = [];
   const records: MemberRecord[] = [];
@@ -116,9 +139,15 @@ export function answerDigest(
     if (stateOrder > 0 || infoOrder > 0) records.push(record);
     else if (liveOrder > 0) heartbeats.push([id, record.generation, record.heartbeat]);
     if (stateOrder < 0 || infoOrder < 0) want.push(id);
-    if (liveOrder < 0 && generation === record.generation) {
+    // The filter decides on any other heartbeat of the same generation (a node's own lower one
+    // may replace a planted one); the plain merge takes only a higher one.
+    const taken =
+      generation === record.generation && heartbeat !== record.heartbeat
+        ? filter.heartbeat(record, heartbeat)
+        : undefined;
+    if (taken !== undefined) {
       members ??= [...mine.members];
-      members[i] = { ...record, heartbeat };
+      members[i] = { ...record, heartbeat: taken };
     }
   }
   for (const record of mine.members) if (!mentioned.has(record.id)) records.push(record);
@@ -138,8 +167,12 @@ export function answerDigest(
 }
 
 /** Step 3, on the initiator: its state once the peer's answer is taken. */
-export function applyAnswer(mine: ClusterState, answer: DigestAnswer): ClusterState {
-  return mergeRecords(withHeartbeats(mine, answer.heartbeats), answer.records, answer.ring);
+export function applyAnswer(
+  mine: ClusterState,
+  answer: DigestAnswer,
+  filter: FactFilter = trustAll,
+): ClusterState {
+  return mergeRecords(withHeartbeats(mine, answer.heartbeats, filter), answer.records, answer.ring, filter);
 }
 
 /**
@@ -165,18 +198,33 @@ export function pushFor(
   return { records: mine.members.filter((m) => wanted.has(m.id)), ring };
 }
 
-/** Merges pushed records and ring into a state. */
-export function applyPush(mine: ClusterState, push: GossipPush): ClusterState {
-  return mergeRecords(mine, push.records, push.ring);
+/** Merges pushed records and ring into a state (also a whole state, from a node that predates digests). */
+export function applyPush(mine: ClusterState, push: GossipPush, filter: FactFilter = trustAll): ClusterState {
+  return mergeRecords(mine, push.records, push.ring, filter);
 }
 
+/** mergeClusterStates(mine, { members: records, ring }), each fact through `filter`. */
 function mergeRecords(
   mine: ClusterState,
   records: readonly MemberRecord[],
   ring: RingState | null,
+  filter: FactFilter,
 ): ClusterState {
   if (records.length === 0 && ring === null) return mine;
-  const merged = mergeClusterStates(mine, { members: records, ring });
+  const byId = new Map(mine.members.map((m) => [m.id, m]));
+  let changed = false;
+  for (const record of records) {
+    const next = filter.record(byId.get(record.id), record);
+    if (next === undefined || next === byId.get(record.id)) continue;
+    byId.set(record.id, next);
+    changed = true;
+  }
+  const takeRing = ring !== null && compareRings(ring, mine.ring) > 0 && filter.ring(mine.ring, ring);
+  if (!changed && !takeRing) return mine;
+  const members = changed
+    ? [...byId.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0))
+    : mine.members;
+  const merged: ClusterState = { members, ring: takeRing ? ring : mine.ring };
   if (merged.ring !== null && merged.ring !== mine.ring) {
     const ids = new Set(merged.members.map((m) => m.id));
     for (const owner of new Set([...merged.ring.owners, ...(merged.ring.next ?? [])])) {
@@ -187,7 +235,11 @@ function mergeRecords(
 }
 
 /** The state with newer heartbeats (same generation) applied; unknown members are ignored. */
-function withHeartbeats(state: ClusterState, heartbeats: readonly Heartbeat[]): ClusterState {
+function withHeartbeats(
+  state: ClusterState,
+  heartbeats: readonly Heartbeat[],
+  filter: FactFilter,
+): ClusterState {
   if (heartbeats.length === 0) return state;
   const index = new Map(state.members.map((m, i) => [m.id, i]));
   let members: MemberRecord[] | undefined;
@@ -195,9 +247,11 @@ function withHeartbeats(state: ClusterState, heartbeats: readonly Heartbeat[]): 
     const i = index.get(id);
     if (i === undefined) continue;
     const record = (members ?? state.members)[i] as MemberRecord;
-    if (record.generation !== generation || record.heartbeat >= heartbeat) continue;
+    if (record.generation !== generation || record.heartbeat === heartbeat) continue;
+    const taken = filter.heartbeat(record, heartbeat);
+    if (taken === undefined) continue;
     members ??= [...state.members];
-    members[i] = { ...record, heartbeat };
+    members[i] = { ...record, heartbeat: taken };
   }
   return members === undefined ? state : { members, ring: state.ring };
 }
