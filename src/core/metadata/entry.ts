@@ -30,7 +30,21 @@ export interface MetadataEntry {
 /** Orders two versions of one entry: > 0 when `a` wins. */
 export function compareEntries(a: MetadataEntry, b: MetadataEntry): number {
   if (a.version !== b.version) return a.version - b.version;
-  return a.writer < b.writer ? -1 : a.writer > b.writer ? 1 : 0;
+  if (a.writer !== b.writer) return a.writer < b.writer ? -1 : 1;
+  // One writer never gives two values one version; a peer that does still cannot make nodes
+  // disagree, since the tie is broken the same way everywhere.
+  const av = canonical(a.value);
+  const bv = canonical(b.value);
+  return av < bv ? -1 : av > bv ? 1 : 0;
+}
+
+function canonical(value: MetadataValue | null): string {
+  if (value === null) return "";
+  return JSON.stringify(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, value[k]]),
+  );
 }
 
 /** The winner of two versions of one entry (the merge). */
