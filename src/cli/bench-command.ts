@@ -18,7 +18,7 @@ import {
 } from "../bench/index.js";
 import type { QuorumParams } from "../client/index.js";
 import { ConfigError } from "../errors.js";
-import { NODE_FLAG } from "./client-flags.js";
+import { CA_FLAG, NODE_FLAG, securityFromFlags, TOKEN_FLAG } from "./client-flags.js";
 import type { CommandSpec, FlagName, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
@@ -104,6 +104,8 @@ export const benchSpec = {
       description: `store to benchmark: ${TARGETS.join(", ")}`,
     },
     { ...NODE_FLAG, description: "ringkv: HTTP address of a node (the client learns the others)" },
+    TOKEN_FLAG,
+    CA_FLAG,
     {
       name: "nodes",
       type: "string",
@@ -213,7 +215,13 @@ export function targetFromFlags(flags: BenchFlags): TargetOptions {
       const list = nodes === undefined ? [flags.get("node")] : splitList(nodes);
       if (list.length === 0) throw new ConfigError("--nodes needs at least one URL");
       for (const url of list) checkUrl(url, "--nodes", ["http:", "https:"]);
-      return { target, nodes: list, r: quorum(flags.get("r"), "r"), w: quorum(flags.get("w"), "w") };
+      return {
+        target,
+        nodes: list,
+        r: quorum(flags.get("r"), "r"),
+        w: quorum(flags.get("w"), "w"),
+        security: securityFromFlags(flags),
+      };
     }
     case "redis": {
       only(["nodes", "r", "w", "etcd"], "ringkv");

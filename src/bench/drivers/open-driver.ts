@@ -1,4 +1,4 @@
-import type { QuorumParams } from "../../client/index.js";
+import type { ClientSecurityOptions, QuorumParams } from "../../client/index.js";
 import type { BenchDriver } from "./driver.js";
 import { EtcdDriver } from "./etcd-driver.js";
 import { RedisDriver } from "./redis-driver.js";
@@ -8,7 +8,13 @@ export const TARGETS = ["ringkv", "redis", "etcd"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export type TargetOptions =
-  | { target: "ringkv"; nodes: string[]; r: QuorumParams["r"]; w: QuorumParams["w"] }
+  | {
+      target: "ringkv";
+      nodes: string[];
+      r: QuorumParams["r"];
+      w: QuorumParams["w"];
+      security?: ClientSecurityOptions;
+    }
   | { target: "redis"; url: string }
   | { target: "etcd"; endpoints: string[] };
 
@@ -27,6 +33,7 @@ export function openDriver(
         connections,
         requestTimeoutMs,
         contextCacheEntriesMax: defaultContextCacheEntriesMax,
+        security: target.security ?? {},
       });
     case "redis":
       return RedisDriver.open({ url: target.url, connections, requestTimeoutMs });

@@ -1,4 +1,4 @@
-import { Client, type GetResult, type QuorumParams } from "../../client/index.js";
+import { Client, type ClientSecurityOptions, type GetResult, type QuorumParams } from "../../client/index.js";
 import { ContextCache } from "./context-cache.js";
 import type { BenchConnection, BenchDriver, ReadOutcome } from "./driver.js";
 
@@ -11,6 +11,8 @@ export interface RingkvDriverOptions {
   /** Keys whose latest context the driver remembers (see ContextCache). */
   contextCacheEntriesMax: number;
   requestTimeoutMs: number;
+  /** Token and CA for a secure cluster (--token, --ca). */
+  security: ClientSecurityOptions;
 }
 
 export const defaultContextCacheEntriesMax = 1_000_000;
@@ -47,6 +49,7 @@ export class RingkvDriver implements BenchDriver, BenchConnection {
       nodes: options.nodes,
       connectionsPerNodeMax: options.connections,
       requestTimeoutMs: options.requestTimeoutMs,
+      ...options.security,
     });
     return new RingkvDriver(client, options);
   }
