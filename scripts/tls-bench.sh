@@ -39,7 +39,7 @@ run() {
   sleep 3
   node "$ROOT/bin/ringkv.js" bench --nodes "$nodes" "${extra[@]}" --workload a --records "$RECORDS" --connections 50 \
     --duration-s "$DURATION" --value-bytes 1024 --seed 1 --json |
-    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);const w=(r.runs??r.workloads??[r])[0]??r;console.log(JSON.stringify({mode:process.argv[1],round:+process.argv[2],result:w}))})' "$mode" "$round"
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const r=JSON.parse(s);const w=r.runs[0];console.log(JSON.stringify({mode:process.argv[1],round:+process.argv[2],opsPerS:w.throughputOpsPerS,errors:w.errors,latencyMs:w.latency}))})' "$mode" "$round"
   for p in "${PIDS[@]}"; do kill "$p"; done
   wait "${PIDS[@]}" 2>/dev/null || true
 }
