@@ -203,3 +203,24 @@ test("encoding refuses a malformed object as a bug", () => {
   assert.throws(() => encodeStoredObject({ entries: [{ actor: "a", counter: 1, values: [badTombstone] }] }));
   assert.throws(() => encodeStoredObject({ entries: [{ actor: "a", counter: 0, values: [] }] }));
 });
+
+test("an object whose content type is no valid header value (a newline, say) is refused as corrupt", () => {
+  const o = update(emptyDvvSet<Sibling>(), [], "a", {
+    value: new Uint8Array([1]),
+    contentType: "text/plainZZ",
+    deleted: false,
+    writtenAtMs: 5,
+  });
+  const bytes = Buffer.from(encodeStoredObject(o));
+  assert.doesNotThrow(() => decodeStoredObject(bytes));
+  const at = bytes.indexOf("ZZ");
+  assert.ok(at > 0);
+  for (const bad of ["\r\n", "\n\u0000", "\u0001x"]) {
+    const copy = Buffer.from(bytes);
+    copy.write(bad, at, "latin1");
+    assert.throws(
+      () => decodeStoredObject(copy),
+      (e: unknown) => e instanceof CorruptObjectError && /header value/.test(String(e)),
+    );
+  }
+});
