@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { benchOptionsFromFlags, benchSpec, targetFromFlags } from "../../../src/cli/bench-command.js";
 import { parseFlags } from "../../../src/cli/flags.js";
@@ -22,6 +25,7 @@ describe("ringkv bench flags", () => {
       nodes: ["http://127.0.0.1:8001"],
       r: undefined,
       w: undefined,
+      security: { token: undefined, ca: undefined },
     });
   });
 
@@ -49,6 +53,7 @@ describe("ringkv bench flags", () => {
       nodes: ["http://127.0.0.1:1", "http://127.0.0.1:2"],
       r: 1,
       w: "all",
+      security: { token: undefined, ca: undefined },
     });
     assert.deepEqual(target(["--target", "redis", "--redis", "redis://127.0.0.1:7000"]), {
       target: "redis",
@@ -58,6 +63,25 @@ describe("ringkv bench flags", () => {
       target: "etcd",
       endpoints: ["http://127.0.0.1:1", "http://127.0.0.1:2"],
     });
+  });
+
+  test("--token and --ca reach the ringkv target; the CA file is read, an unreadable one is a flag error", () => {
+    const dir = mkdtempSync(join(tmpdir(), "ringkv-bench-flags-"));
+    try {
+      const caFile = join(dir, "ca.pem");
+      writeFileSync(caFile, "-----BEGIN CERTIFICATE-----\n");
+      const t = target(["--nodes", "https://127.0.0.1:1", "--token", "s3cret", "--ca", caFile]);
+      assert.ok(t.target === "ringkv");
+      assert.equal(t.security?.token, "s3cret");
+      assert.equal(t.security?.ca?.toString(), "-----BEGIN CERTIFICATE-----\n");
+      assert.throws(
+        () => target(["--ca", join(dir, "missing.pem")]),
+        (error: unknown) =>
+          error instanceof ConfigError && /--ca .*missing\.pem cannot be read \(ENOENT\)/.test(error.message),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const bad: { argv: string[]; message: RegExp }[] = [
