@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
+import {
+  Agent as HttpsAgent,
+  type RequestOptions as HttpsRequestOptions,
+  request as httpsRequest,
+} from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { TLSSocket } from "node:tls";
 import { systemClock } from "../../src/clock/clock.js";
 import { waitFor } from "../../src/clock/poll.js";
 import { parseAddress } from "../../src/config/address.js";
@@ -127,6 +133,37 @@ function call(
     );
     req.on("error", reject);
     req.end(options.body);
+  });
+}
+
+/** An answer with what the TLS connection showed: the server certificate's serial, a reused socket. */
+interface Served {
+  status: number;
+  body: string;
+  serial: string;
+  reusedSocket: boolean;
+}
+
+function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+function collect(res: IncomingMessage, resolve: (served: Served) => void, reusedSocket = false): void {
+  const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
+  const chunks: Buffer[] = [];
+  res.on("data", (c: Buffer) => chunks.push(c));
+  res.on("end", () =>
+    resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), serial, reusedSocket }),
+  );
+}
+
+function httpsAnswer(options: HttpsRequestOptions): Promise<Served> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ timeout: 10_000, ...options }, (res) =>
+      collect(res, resolve, req.reusedSocket),
+    );
+    req.on("error", reject);
+    req.end();
   });
 }
 
@@ -423,6 +460,82 @@ describe("a secure cluster on real processes", { timeout: 300_000 }, () => {
     assert.equal(cliList.code, 0, cliList.stderr);
     assert.match(cliList.stdout, /^reader\tread\t/m);
   });
+
+  it("reloads its certificates on SIGHUP without dropping a request in flight or an open connection", () =>
+    withLogs(async () => {
+      const [n1, n2, n3] = nodes as [SecureNode, SecureNode, SecureNode];
+      const { host, port } = parseAddress(n1.http, "http");
+      const ca = readFileSync(pki.ca);
+      const agent = new HttpsAgent({ keepAlive: true, maxSockets: 1, ca });
+      try {
+        const onAgent = (path: string) =>
+          httpsAnswer({ host, port, path, agent, headers: bearer(adminToken) });
+        const first = await onAgent("/kv/reload-nothing");
+        assert.equal(first.status, 404);
+        const oldSerial = first.serial;
+
+        // A PUT whose headers and first half go before the reload and whose second half goes after.
+        const body = "before|after";
+        let finish: () => void = () => undefined;
+        const slow = new Promise<Served>((resolve, reject) => {
+          const req = httpsRequest(
+            {
+              host,
+              port,
+              method: "PUT",
+              path: "/kv/reload-key?w=3",
+              ca,
+              agent: false,
+              headers: { ...bearer(adminToken), "content-length": String(Buffer.byteLength(body)) },
+              timeout: 30_000,
+            },
+            (res) => collect(res, resolve),
+          );
+          req.on("error", reject);
+          req.write(body.slice(0, 7));
+          finish = () => req.end(body.slice(7));
+        });
+
+        const rotated = pki.issue("n1"); // the same file names, a new certificate (new serial)
+        assert.equal(rotated.cert, n1.files.cert);
+        const reloads = (n1.process?.logs ?? "").split("certificates reloaded (SIGHUP)").length;
+        assert.ok(n1.process?.child.kill("SIGHUP"), "SIGHUP sent to n1 by PID");
+        await waitFor(
+          "n1 logged the reload",
+          async () => (n1.process?.logs ?? "").split("certificates reloaded (SIGHUP)").length > reloads,
+          10_000,
+        );
+        finish();
+        const written = await slow;
+        assert.equal(written.status, 204, `the request in flight across the reload: ${written.body}`);
+
+        // The connection opened before the reload is still served (with the certificate it began with).
+        const reused = await onAgent("/kv/reload-key");
+        assert.equal(reused.reusedSocket, true, "the keep-alive connection survived the reload");
+        assert.equal(reused.status, 200);
+        assert.equal(reused.body, body);
+        assert.equal(reused.serial, oldSerial);
+
+        // A new connection gets the new certificate, and the peers still talk to n1 (w=3 through n2).
+        const fresh = await httpsAnswer({
+          host,
+          port,
+          path: "/kv/reload-key",
+          ca,
+          agent: false,
+          headers: bearer(adminToken),
+        });
+        assert.equal(fresh.status, 200);
+        assert.notEqual(fresh.serial, oldSerial, "a new connection is served the rotated certificate");
+        assert.equal(
+          (await call(n2, "PUT", "/kv/reload-after?w=3", { token: adminToken, body: "x" })).status,
+          204,
+        );
+        assert.equal((await call(n3, "GET", "/kv/reload-after?r=3", { token: adminToken })).body, "x");
+      } finally {
+        agent.destroy();
+      }
+    }));
 
   it("spreads a token to every node within 5 s, revokes it everywhere, keeps tokens across a full restart and gives them to a later joiner", () =>
     withLogs(async () => {
