@@ -11,9 +11,17 @@ import type { TestCluster } from "../support/cluster.js";
  * - `slow`: one node's traffic to and from every peer delayed by 50..300 ms each way.
  * A network fault is sometimes combined with a kill or a pause of a node (a node that crashes or
  * stalls while the network is split), as Jepsen's composed nemeses do.
+ *
+ * The membership faults (not in the default set; `npm run jepsen -- --membership`) change the
+ * ring while the workload runs, and are not healed: the next fault may come mid-change.
+ * - `join`: start a new node (ids j1, j2, ...) that joins through the first node;
+ * - `remove`: SIGKILL one node (never the first, which seeds every launch) and remove it for good
+ *   through another node (`POST /cluster/remove/ID`), as an operator replaces a dead machine.
+ * The member count stays within [membersMin, membersMax]: at a bound the other one is done.
  */
 export const NEMESIS_FAULTS = ["kill", "kill-two", "pause", "partition", "bridge", "slow"] as const;
-export type NemesisFault = (typeof NEMESIS_FAULTS)[number];
+export const MEMBERSHIP_FAULTS = ["join", "remove"] as const;
+export type NemesisFault = (typeof NEMESIS_FAULTS)[number] | (typeof MEMBERSHIP_FAULTS)[number];
 
 export interface NemesisOptions {
   faults: readonly NemesisFault[];
@@ -25,6 +33,9 @@ export interface NemesisOptions {
   calmMsMax: number;
   /** Chance (0..1) that a network fault also gets a kill or pause of one node. */
   combineProbability: number;
+  /** Bounds on the member count for `join` and `remove`. */
+  membersMin: number;
+  membersMax: number;
 }
 
 export const defaultNemesisOptions: NemesisOptions = {
@@ -34,6 +45,8 @@ export const defaultNemesisOptions: NemesisOptions = {
   calmMsMin: 1000,
   calmMsMax: 3000,
   combineProbability: 0.3,
+  membersMin: 4,
+  membersMax: 6,
 };
 
 const NETWORK_FAULTS: ReadonlySet<NemesisFault> = new Set(["partition", "bridge", "slow"]);
@@ -63,6 +76,7 @@ export class Nemesis {
   private readonly paused = new Set<string>();
   private readonly faulted = new Set<string>();
   private stopping = false;
+  private joined = 0;
 
   constructor(
     private readonly cluster: TestCluster,
@@ -77,7 +91,7 @@ export class Nemesis {
       await this.sleep(this.between(this.options.calmMsMin, this.options.calmMsMax));
       // With no faults configured the nemesis only idles: a baseline run of the workload alone.
       if (this.stopping || this.options.faults.length === 0) continue;
-      const faults = [this.choose(this.options.faults)];
+      const faults = [this.bounded(this.choose(this.options.faults))];
       if (
         NETWORK_FAULTS.has(faults[0] as NemesisFault) &&
         this.random.uint32() / 2 ** 32 < this.options.combineProbability
@@ -115,9 +129,33 @@ export class Nemesis {
     }
   }
 
+  /** `join` at the largest member count becomes `remove`, and the other way round. */
+  private bounded(fault: NemesisFault): NemesisFault {
+    const count = this.cluster.nodes.length;
+    if (fault === "join" && count >= this.options.membersMax) return "remove";
+    if (fault === "remove" && count <= this.options.membersMin) return "join";
+    return fault;
+  }
+
   private async inject(fault: NemesisFault): Promise<string[]> {
     const ids = this.shuffled(this.cluster.nodes.map((n) => n.id));
     switch (fault) {
+      case "join": {
+        this.joined += 1;
+        const id = `j${this.joined}`;
+        await this.cluster.addNode(id);
+        return [id];
+      }
+      case "remove": {
+        const first = this.cluster.nodes[0]?.id;
+        const victim = ids.find((id) => id !== first);
+        const via = this.cluster.nodes.find((n) => n.id !== victim);
+        if (victim === undefined || via === undefined) return [];
+        await this.cluster.kill(victim, "SIGKILL");
+        await this.removeMember(via.url, victim);
+        this.cluster.forget(victim);
+        return [victim];
+      }
       case "kill":
       case "kill-two": {
         const victims = ids.slice(0, fault === "kill" ? 1 : 2);
@@ -193,6 +231,26 @@ export class Nemesis {
       await this.sleepUninterrupted(200);
     }
     throw new Error(`could not set fault rules on ${id}: ${String(lastError)}`);
+  }
+
+  /** `POST /cluster/remove/ID` until it is accepted (202); a node it cannot remove fails the run. */
+  private async removeMember(url: string, id: string): Promise<void> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 30; attempt++) {
+      try {
+        const res = await fetch(`${url}/cluster/remove/${encodeURIComponent(id)}`, {
+          method: "POST",
+          signal: AbortSignal.timeout(3000),
+        });
+        const body = await res.text();
+        if (res.status === 202) return;
+        lastError = new Error(`${res.status} ${body}`);
+      } catch (error) {
+        lastError = error;
+      }
+      await this.sleepUninterrupted(500);
+    }
+    throw new Error(`could not remove ${id}: ${String(lastError)}`);
   }
 
   private between(min: number, max: number): number {

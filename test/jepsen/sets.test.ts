@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { testSeed } from "../support/test-seed.js";
+import { defaultNemesisOptions, MEMBERSHIP_FAULTS } from "./nemesis.js";
 import { formatRunLine, runSetsTest, type SetsRunResult } from "./sets-run.js";
 
 // One short run per mode keeps `npm test` near a minute for this file; `npm run jepsen` runs
@@ -42,6 +43,24 @@ describe("Jepsen-style sets on 5 real processes under kills, pauses and partitio
     assert.ok(r.acknowledged > 100, `the workload should have made progress: ${explain(r)}`);
     assert.equal(r.phantom, 0, `elements that were never written appeared: ${explain(r)}`);
     assert.equal(r.finalSiblings, 0, "an lww read never returns siblings");
+    assert.ok(r.replicasIdentical, `replicas did not converge: ${explain(r)}`);
+    assert.ok(r.finalReadsAgree, `final reads disagreed: ${explain(r)}`);
+  });
+
+  test("causal mode while nodes join and are removed: no acknowledged add is lost, replicas converge", async (t) => {
+    const r = await runSetsTest({
+      mode: "causal",
+      seed,
+      durationMs: DURATION_MS,
+      nemesis: { ...defaultNemesisOptions, faults: MEMBERSHIP_FAULTS },
+    });
+    t.diagnostic(formatRunLine(1, 1, r));
+    assert.ok(r.acknowledged > 100, `the workload should have made progress: ${explain(r)}`);
+    // Starting at 5 members between bounds 4 and 6, any two membership events include a join and a remove.
+    const kinds = new Set(r.nemesis.flatMap((e) => e.faults));
+    assert.ok(kinds.has("join") && kinds.has("remove"), `a join and a removal happened: ${explain(r)}`);
+    assert.equal(r.lost, 0, `acknowledged adds were lost: ${explain(r)}`);
+    assert.equal(r.phantom, 0, `elements that were never written appeared: ${explain(r)}`);
     assert.ok(r.replicasIdentical, `replicas did not converge: ${explain(r)}`);
     assert.ok(r.finalReadsAgree, `final reads disagreed: ${explain(r)}`);
   });

@@ -38,6 +38,8 @@ export class TestCluster {
   readonly nodes: ClusterNode[] = [];
   private readonly root = mkdtempSync(join(tmpdir(), "ringkv-cluster-"));
   private readonly all: NodeProcess[] = [];
+  /** Ids taken out of the cluster for good (`forget`): members that may still be listed as left. */
+  private readonly removed = new Set<string>();
 
   constructor(private readonly options: ClusterOptions) {}
 
@@ -71,6 +73,18 @@ export class TestCluster {
     this.nodes.push(node);
     await this.launch(node);
     return node;
+  }
+
+  /**
+   * Takes a node out of `nodes` for good, once the cluster removed it: it is no longer launched,
+   * restarted or waited for. Its process (already killed) is still stopped in `destroy()`.
+   */
+  forget(id: string): void {
+    const at = this.nodes.findIndex((n) => n.id === id);
+    if (at < 0) throw new Error(`no node ${id}`);
+    if (at === 0) throw new Error("the first node seeds every launch and cannot be forgotten");
+    this.nodes.splice(at, 1);
+    this.removed.add(id);
   }
 
   node(id: string): ClusterNode {
@@ -126,10 +140,12 @@ export class TestCluster {
       async () => {
         const versions = new Set<string>();
         for (const node of this.nodes) {
-          const members = await getJson<MembersBody>(`${node.url}/cluster/members`);
+          const members = (await getJson<MembersBody>(`${node.url}/cluster/members`)).members.filter(
+            (m) => !(this.removed.has(m.id) && m.state === "left"),
+          );
           const ok =
-            members.members.length === this.nodes.length &&
-            members.members.every((m) => m.state === "active" && m.status === "up");
+            members.length === this.nodes.length &&
+            members.every((m) => m.state === "active" && m.status === "up");
           if (!ok) return false;
           versions.add(
             JSON.stringify((await getJson<{ owners: string[][] }>(`${node.url}/cluster/ring`)).owners),
