@@ -79,8 +79,8 @@ async function setup(options: { refuse?: string; ring?: RingState }) {
     replicate: async (nodeId, partition, key, object) => {
       await hooks.onReplicate?.(partition, key);
       if (nodeId === options.refuse) throw new Error(`${nodeId} is unreachable`);
-      let mine = received.get(nodeId);
-      if (mine === undefined) received.set(nodeId, (mine = new Map()));
+      const mine = received.get(nodeId) ?? new Map<string, StoredObject>();
+      received.set(nodeId, mine);
       mine.set(`${partition}/${new TextDecoder().decode(key)}`, object);
     },
     hint: () => Promise.reject(new Error("unused")),
