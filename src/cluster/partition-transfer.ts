@@ -40,7 +40,8 @@ export interface TransferDeps {
   updateSelf: (change: (self: MemberRecord) => MemberRecord) => Promise<void>;
   storage: StorageEngine;
   replica: LocalReplica;
-  peers: MemberClient;
+  /** Only `request` is used (a test hands a fake). */
+  peers: Pick<MemberClient, "request">;
   view: ClusterView;
   clock: Clock;
   logger: Logger;
