@@ -191,6 +191,7 @@ export class PartitionTransfer {
         if (received && !missed) {
           await this.cursors.finish(job.version, p, sources);
           job.done.add(p);
+          this.deps.logger.info({ partition: p, version: job.version }, "partition received");
         }
       }
     };
