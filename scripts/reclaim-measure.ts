@@ -4,7 +4,7 @@
  * with each node's keys (ringkv_storage_entries) and LMDB data file size (data.mdb). Once reclaim
  * has dropped what n1..n3 gave away, their keys fall to about 3/5 and their files stop growing:
  * LMDB reuses the freed pages for the new writes.
- * Run: `npm run build && node dist/scripts/reclaim-measure.js [--keys 20000] [--seconds 90]`.
+ * Run: `npm run build && node dist/scripts/reclaim-measure.js [--keys 20000] [--seconds 150]`.
  */
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import { LocalCluster } from "./repair-bench/local-cluster.js";
 
 const BIN = fileURLToPath(new URL("../../bin/ringkv.js", import.meta.url));
 const { values } = parseArgs({
-  options: { keys: { type: "string", default: "20000" }, seconds: { type: "string", default: "90" } },
+  options: { keys: { type: "string", default: "20000" }, seconds: { type: "string", default: "150" } },
 });
 const KEYS = Number(values.keys);
 const SECONDS = Number(values.seconds);
@@ -41,7 +41,10 @@ function fileMiB(cluster: LocalCluster, id: string): string {
 
 async function sample(cluster: LocalCluster, label: string): Promise<void> {
   const cells = await Promise.all(
-    cluster.nodes.map(async (n) => `${n.id}=${await cluster.keysOn(n.id)}k/${fileMiB(cluster, n.id)}MiB`),
+    cluster.nodes.map(
+      async (n) =>
+        `${n.id} ${String(await cluster.keysOn(n.id)).padStart(6)} keys ${fileMiB(cluster, n.id).padStart(5)} MiB`,
+    ),
   );
   say(`${label.padEnd(10)} ${cells.join(" ")}`);
 }
@@ -60,8 +63,8 @@ async function main(): Promise<void> {
   await cluster.start(3);
   const urls = () => cluster.nodes.map((n) => cluster.url(n.id));
   const loaded = await writeKeys(urls(), "base", KEYS, 1024, 32, 3);
-  process.stdout.write(
-    `${`loaded ${loaded.acked} keys of 1 KiB in ${loaded.seconds.toFixed(1)} s (keys/data.mdb per node)`}\n`,
+  say(
+    `loaded ${loaded.acked} keys of 1 KiB in ${loaded.seconds.toFixed(1)} s; per node: keys, data.mdb size`,
   );
   await sample(cluster, "t=0");
   const startedMs = performance.now();
