@@ -57,6 +57,18 @@ export class LocalCluster {
     );
   }
 
+  /** Adds one node that joins through the first; resolves once it serves. */
+  async add(id: string): Promise<void> {
+    this.nodes.push({
+      id,
+      listen: `127.0.0.1:${await freePort()}`,
+      http: `127.0.0.1:${await freePort()}`,
+      dataDir: join(this.root, id),
+      process: undefined,
+    });
+    await this.launch(id);
+  }
+
   url(id: string): string {
     return `http://${this.node(id).http}`;
   }

@@ -103,6 +103,16 @@ export class AntiEntropy {
     return keys;
   }
 
+  /**
+   * Forgets what this node keeps about a partition it no longer holds (reclaim emptied it): its
+   * tree and exchange times, so a partition that later returns here starts from an empty range.
+   */
+  forgetPartition(partition: number): void {
+    this.trees.delete(partition);
+    this.lastExchangeMs.delete(partition);
+    for (const times of this.comparedMs.values()) times.delete(partition);
+  }
+
   /** Seconds since each home partition was last found in sync with, or exchanged with, a peer. */
   exchangeAges(): Map<number, number> {
     const now = this.deps.clock.nowMs();

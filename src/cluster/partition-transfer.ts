@@ -17,6 +17,7 @@ import {
 import type { StorageEngine } from "../storage/engine.js";
 import { objectKey, partitionRange } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
+import { TransferCursors } from "./transfer-cursor.js";
 
 /** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface TransferOptions {
@@ -39,7 +40,8 @@ export interface TransferDeps {
   updateSelf: (change: (self: MemberRecord) => MemberRecord) => Promise<void>;
   storage: StorageEngine;
   replica: LocalReplica;
-  peers: MemberClient;
+  /** Only `request` is used (a test hands a fake). */
+  peers: Pick<MemberClient, "request">;
   view: ClusterView;
   clock: Clock;
   logger: Logger;
@@ -49,21 +51,29 @@ export interface TransferDeps {
  * Ownership transfer: when the ring has a pending `next`, this node streams every partition it
  * gains from the partition's current home replicas (all that are up, merging, so one missing
  * write on one source is covered by another), then reports the ring version it is ready for.
- * Partitions already received for a version are not fetched again after a failed round; a
- * restarted node starts the version over (merging is idempotent).
+ * Partitions already received for a version are not fetched again after a failed round, nor
+ * after a restart: the partitions received and, per partition and source, the last key merged
+ * are persisted (transfer-cursor.ts), so a restarted node resumes where it stopped. What it
+ * missed while down behind a cursor reaches it as hints and through anti-entropy.
  */
 export class PartitionTransfer {
   private readonly task: PeriodicTask;
-  private job: { version: number; done: Set<number> } | undefined;
+  private job: { version: number; done: Set<number>; cursors: Map<string, Uint8Array> } | undefined;
+  private readonly cursors: TransferCursors;
+  /** Whether the stored cursors were cleared since the last change completed. */
+  private cleared = false;
   private keys = 0;
   private bytes = 0;
   /** Objects that did not decode and were skipped, since this node started. */
   skipped = 0;
+  /** Partitions this node resumed from a persisted cursor (or found received) after a restart. */
+  resumed = 0;
 
   constructor(
     private readonly deps: TransferDeps,
     private readonly options: TransferOptions,
   ) {
+    this.cursors = new TransferCursors(this.deps.storage);
     this.task = new PeriodicTask(
       this.deps.clock,
       this.options.intervalMs,
@@ -109,14 +119,30 @@ export class PartitionTransfer {
     const state = this.deps.view.state();
     const ring = state.ring;
     const self = state.members.find((m) => m.id === this.deps.selfId);
-    if (ring === null || ring.next === null || self === undefined) return;
+    if (ring === null || self === undefined) return;
+    if (ring.next === null) {
+      if (!this.cleared) {
+        this.cleared = true;
+        await this.cursors.clear();
+      }
+      return;
+    }
+    this.cleared = false;
     if (self.transfer.version >= ring.version) return;
     const next = ring.next;
     const n = this.deps.view.ring()?.n ?? this.deps.n;
     if (this.job?.version !== ring.version) {
-      this.job = { version: ring.version, done: new Set() };
+      const stored = await this.cursors.load(ring.version);
+      this.job = stored;
       this.keys = 0;
       this.bytes = 0;
+      if (stored.done.size > 0 || stored.cursors.size > 0) {
+        this.resumed += stored.done.size;
+        this.deps.logger.info(
+          { version: ring.version, partitionsDone: stored.done.size, cursors: stored.cursors.size },
+          "partition transfer resumed from persisted cursors",
+        );
+      }
     }
     const job = this.job;
     const gained = partitionsGained(ring.owners, ring.next, n, this.deps.selfId).filter(
@@ -152,7 +178,7 @@ export class PartitionTransfer {
         let missed = false;
         for (const source of sources) {
           try {
-            await this.pull(p, source);
+            await this.pull(p, source, job);
             received = true;
           } catch (error) {
             missed ||= losing.includes(source);
@@ -162,7 +188,11 @@ export class PartitionTransfer {
             );
           }
         }
-        if (received && !missed) job.done.add(p);
+        if (received && !missed) {
+          await this.cursors.finish(job.version, p, sources);
+          job.done.add(p);
+          this.deps.logger.info({ partition: p, version: job.version }, "partition received");
+        }
       }
     };
     await Promise.all(Array.from({ length: this.options.partitionsConcurrentMax }, worker));
@@ -184,8 +214,20 @@ export class PartitionTransfer {
   }
 
   /** Streams one partition from one source and merges every key into this replica. */
-  private async pull(partition: number, source: string): Promise<void> {
-    let after: Uint8Array | null = null;
+  private async pull(
+    partition: number,
+    source: string,
+    job: { version: number; cursors: Map<string, Uint8Array> },
+  ): Promise<void> {
+    const id = TransferCursors.cursorId(partition, source);
+    let after: Uint8Array | null = job.cursors.get(id) ?? null;
+    if (after !== null) {
+      this.resumed += 1;
+      this.deps.logger.info(
+        { partition, source, version: job.version },
+        "partition transfer resumes a partition from its cursor",
+      );
+    }
     for (;;) {
       const reply: ReplyOut<typeof peerMessages.xferScan> = await this.deps.peers.request(
         source,
@@ -213,6 +255,11 @@ export class PartitionTransfer {
         await this.deps.replica.merge(partition, key, object);
         this.keys += 1;
         this.bytes += bytes.length;
+      }
+      // Every merge above is durable: a restart may begin after the last of them.
+      if (after !== null && reply.items.length > 0) {
+        await this.cursors.advance(job.version, partition, source, after);
+        job.cursors.set(id, after);
       }
       if (reply.done) return;
       if (reply.items.length === 0) throw new Error(`empty batch that is not the end from ${source}`);

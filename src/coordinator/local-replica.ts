@@ -189,6 +189,26 @@ export class LocalReplica {
   }
 
   /**
+   * Deletes the key's object if its stored bytes still are exactly `expected`, whatever it holds
+   * (a write that arrived meanwhile keeps it). Only partition reclaim calls this, for a partition
+   * this node is no home replica of, once every home replica acknowledged that very object.
+   */
+  async drop(partition: number, key: Uint8Array, expected: Uint8Array): Promise<boolean> {
+    const dropped = await this.storage.update<StoredObject | undefined>(
+      "objects",
+      objectKey(partition, key),
+      (old) => {
+        if (old === undefined || !Buffer.from(old).equals(Buffer.from(expected)))
+          return { write: undefined, result: undefined };
+        return { write: null, result: decodeStoredObject(old) };
+      },
+    );
+    if (dropped !== undefined)
+      for (const listener of this.listeners) listener(partition, key, dropped, undefined);
+    return dropped !== undefined;
+  }
+
+  /**
    * A write that leaves more siblings than the limit is refused; one that reduces their number
    * (a resolving write) always passes, so a key over the limit can still be repaired.
    */

@@ -64,6 +64,7 @@ export class NodeMetrics {
   readonly objectsRefused: Counter;
   readonly aaeExchanges: Counter;
   readonly tombstonesReaped: Counter;
+  readonly keysReclaimed: Counter;
   readonly aaeKeysRepaired: Counter;
   readonly peerFactsRefused: Counter<"reason">;
   readonly peerMessagesRefused: Counter<"type">;
@@ -191,6 +192,11 @@ export class NodeMetrics {
     this.tombstonesReaped = new Counter({
       name: "ringkv_tombstones_reaped_total",
       help: "Tombstones deleted for good: past the grace period and held by every home replica",
+      registers,
+    });
+    this.keysReclaimed = new Counter({
+      name: "ringkv_reclaimed_keys_total",
+      help: "Keys of partitions this node gave away, deleted here once every home replica acknowledged them",
       registers,
     });
     this.aaeExchanges = new Counter({

@@ -4,6 +4,7 @@ import { Gossiper } from "../cluster/gossiper.js";
 import { HintedHandoff } from "../cluster/hinted-handoff.js";
 import { kvHandlers } from "../cluster/kv-handlers.js";
 import { ClusterMetadata } from "../cluster/metadata/index.js";
+import { PartitionReclaim } from "../cluster/partition-reclaim.js";
 import { PartitionTransfer } from "../cluster/partition-transfer.js";
 import { TombstoneReaper } from "../cluster/tombstone-reaper.js";
 import { TransportReplicaAccess } from "../cluster/transport-replica-access.js";
@@ -174,6 +175,22 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     },
     options.transfer,
   );
+  const reclaim = new PartitionReclaim(
+    {
+      selfId,
+      n: settings.n,
+      partitions: settings.partitions,
+      storage,
+      replica,
+      access,
+      view,
+      clock,
+      logger,
+      onReclaimed: (keys) => metrics.keysReclaimed.inc(keys),
+      onPartitionEmptied: (partition) => antiEntropy.forgetPartition(partition),
+    },
+    options.reclaim,
+  );
   const reaper = new TombstoneReaper(
     {
       selfId,
@@ -220,7 +237,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
   const treeKeys = antiEntropy.rebuild();
   logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
   watchWithMetrics(metrics, selfId, gossiper, hints, antiEntropy);
-  const tasks = [gossiper, metadata, handoff, antiEntropy, reaper, transfer, departure];
+  const tasks = [gossiper, metadata, handoff, antiEntropy, reaper, transfer, reclaim, departure];
   return {
     settings,
     limits,

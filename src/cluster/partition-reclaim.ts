@@ -1,0 +1,196 @@
+import type { Clock } from "../clock/clock.js";
+import { PeriodicTask } from "../clock/periodic-task.js";
+import type { LocalReplica } from "../coordinator/local-replica.js";
+import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import { homeOf } from "../core/ring/index.js";
+import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
+import type { Logger } from "../log/logger.js";
+import type { StorageEngine } from "../storage/engine.js";
+import { objectKey, partitionRange } from "../storage/object-key.js";
+import type { ClusterView } from "./cluster-view.js";
+import { mayDrop, stalePartitions } from "./reclaim-decision.js";
+
+/** A node's values are in the option table (src/config/tunable-table.ts). */
+export interface ReclaimOptions {
+  /** How often the node looks for stale copies (partitions it holds but is no home replica of). */
+  intervalMs: number;
+  /** Keys handed over and deleted per batch. */
+  batchKeysMax: number;
+  /** Keys of a batch handed over at once (each to every home replica). */
+  keysInFlightMax: number;
+  /** Wait between two batches, so a large reclaim leaves room for client requests. */
+  batchPauseMs: number;
+  /** Keys one round reclaims at most; the next round goes on. */
+  keysPerRoundMax: number;
+  requestTimeoutMs: number;
+}
+
+export interface ReclaimDeps {
+  selfId: string;
+  /** The cluster's N, for a ring of fewer distinct owners the ring's own. */
+  n: number;
+  partitions: number;
+  storage: StorageEngine;
+  replica: LocalReplica;
+  access: ReplicaAccess;
+  view: ClusterView;
+  clock: Clock;
+  logger: Logger;
+  onReclaimed: (keys: number) => void;
+  /** A partition this node no longer holds any object of: its derived state is dropped. */
+  onPartitionEmptied: (partition: number) => void;
+}
+
+/**
+ * Reclaim: once no ring change is pending, a partition this node still holds but is no home
+ * replica of (it gave it away) is deleted here, batch by batch. Each key is first handed to every
+ * current home replica (an idempotent merge) and deleted only once all of them acknowledged it and
+ * only if it did not change meanwhile, so no version is lost even if a transfer missed one. A home
+ * replica that cannot be reached stops the partition for this round.
+ */
+export class PartitionReclaim {
+  private readonly task: PeriodicTask;
+  /** Keys deleted since this node started. */
+  reclaimed = 0;
+
+  constructor(
+    private readonly deps: ReclaimDeps,
+    private readonly options: ReclaimOptions,
+  ) {
+    this.task = new PeriodicTask(
+      this.deps.clock,
+      this.options.intervalMs,
+      async () => {
+        await this.round();
+      },
+      (error: unknown) => this.deps.logger.warn({ err: error }, "partition reclaim round failed"),
+    );
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  stop(): void {
+    this.task.stop();
+  }
+
+  /** The partitions this node holds at least one object of. */
+  heldPartitions(): number[] {
+    const held: number[] = [];
+    for (let p = 0; p < this.deps.partitions; p++) {
+      for (const _ of this.deps.storage.scan("objects", { ...partitionRange(p), limit: 1 })) {
+        held.push(p);
+        break;
+      }
+    }
+    return held;
+  }
+
+  /** One round; resolves with the keys deleted (exposed for tests). */
+  async round(): Promise<number> {
+    const ring = this.deps.view.state().ring;
+    const n = this.deps.view.ring()?.n ?? this.deps.n;
+    const stale = stalePartitions(ring, n, this.deps.selfId, this.heldPartitions());
+    if (ring === null || stale.length === 0) return 0;
+    const version = ring.version;
+    let budget = this.options.keysPerRoundMax;
+    let total = 0;
+    for (const p of stale) {
+      if (budget <= 0) break;
+      const homes = homeOf(ring.owners, p, n);
+      let emptied = false;
+      while (budget > 0) {
+        // A change that began meanwhile may make this node a home replica again, or a source.
+        const now = this.deps.view.state().ring;
+        if (now === null || now.version !== version || now.next !== null) return total;
+        if (!homes.every((id) => this.deps.view.status(id) === "up")) break;
+        const batch = this.batch(p, Math.min(budget, this.options.batchKeysMax));
+        if (batch.length === 0) {
+          emptied = true;
+          break;
+        }
+        const dropped = await this.handOver(p, homes, batch);
+        budget -= batch.length;
+        total += dropped;
+        if (dropped > 0) {
+          this.reclaimed += dropped;
+          this.deps.onReclaimed(dropped);
+        }
+        // Nothing deleted: a home replica refused or keys keep changing; try again next round.
+        if (dropped === 0) break;
+        await this.pause();
+      }
+      if (emptied) {
+        this.deps.onPartitionEmptied(p);
+        this.deps.logger.info({ partition: p, version }, "stale partition copy reclaimed");
+      }
+    }
+    return total;
+  }
+
+  private batch(partition: number, limit: number): { key: Uint8Array; bytes: Uint8Array }[] {
+    const out: { key: Uint8Array; bytes: Uint8Array }[] = [];
+    for (const [storageKey, bytes] of this.deps.storage.scan("objects", {
+      ...partitionRange(partition),
+      limit,
+    }))
+      out.push({ key: storageKey.slice(4), bytes });
+    return out;
+  }
+
+  /** Hands every key of the batch to every home replica; deletes the acknowledged, unchanged ones. */
+  private async handOver(
+    partition: number,
+    homes: readonly string[],
+    batch: readonly { key: Uint8Array; bytes: Uint8Array }[],
+  ): Promise<number> {
+    let dropped = 0;
+    for (let i = 0; i < batch.length; i += this.options.keysInFlightMax) {
+      const slice = batch.slice(i, i + this.options.keysInFlightMax);
+      const results = await Promise.all(slice.map((item) => this.handOverOne(partition, homes, item)));
+      dropped += results.filter(Boolean).length;
+    }
+    return dropped;
+  }
+
+  private async handOverOne(
+    partition: number,
+    homes: readonly string[],
+    item: { key: Uint8Array; bytes: Uint8Array },
+  ): Promise<boolean> {
+    let object: StoredObject;
+    try {
+      object = decodeStoredObject(item.bytes);
+    } catch (error) {
+      // Kept: anti-entropy and the operator see it; deleting it unread could lose a version.
+      this.deps.logger.warn(
+        { partition, err: error },
+        "partition reclaim: an object that does not decode is kept",
+      );
+      return false;
+    }
+    const acked = new Set<string>();
+    await Promise.all(
+      homes.map(async (id) => {
+        try {
+          await this.deps.access.replicate(id, partition, item.key, object, this.options.requestTimeoutMs);
+          acked.add(id);
+        } catch (error) {
+          this.deps.logger.debug(
+            { partition, target: id, err: error },
+            "partition reclaim: hand-over failed",
+          );
+        }
+      }),
+    );
+    const current = this.deps.storage.get("objects", objectKey(partition, item.key));
+    if (!mayDrop(homes, acked, item.bytes, current)) return false;
+    return this.deps.replica.drop(partition, item.key, item.bytes);
+  }
+
+  private pause(): Promise<void> {
+    if (this.options.batchPauseMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.deps.clock.setTimeout(resolve, this.options.batchPauseMs));
+  }
+}
