@@ -11,6 +11,8 @@ export interface MemberInfo {
   id: string;
   listen: string;
   http: string;
+  /** The member's --zone (failure domain), or null when it has none. */
+  zone: string | null;
   state: MembershipState;
   status: MemberStatus;
   /** Keys, hints and disk bytes the member last reported through gossip. */

@@ -34,11 +34,13 @@ export async function runStatus(flags: ParsedFlags<typeof statusSpec>, out: Outp
     `cluster: ${members.length} members, Q=${ring.partitions} N=${ring.n} R=${ring.r} W=${ring.w}\n\n`,
   );
   const rows = [
-    ["ID", "STATE", "STATUS", "PARTITIONS", "RECEIVING", "MOVED", "KEYS", "HINTS", "LISTEN", "HTTP"],
+    ["ID", "ZONE", "STATE", "STATUS", "PARTITIONS", "RECEIVING", "MOVED", "KEYS", "HINTS", "LISTEN", "HTTP"],
   ];
   for (const m of members) {
     rows.push([
       m.id,
+      // A node that predates zones sends no zone field at all.
+      m.zone ?? "-",
       m.state,
       m.status,
       String(owned.get(m.id) ?? 0),

@@ -1,3 +1,4 @@
+import { ZONE_PATTERN } from "../core/membership/zone.js";
 import { ConfigError } from "../errors.js";
 import { formatAddress, isWildcardHost } from "./address.js";
 import { defaultClusterSettings, validateClusterSettings } from "./cluster-settings.js";
@@ -75,6 +76,9 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(o.clusterName)) {
     throw new ConfigError(`--cluster-name "${o.clusterName}" must be 1..64 characters of A-Z a-z 0-9 . _ -`);
+  }
+  if (o.zone !== undefined && !ZONE_PATTERN.test(o.zone)) {
+    throw new ConfigError(`--zone "${o.zone}" must be 1..64 characters of A-Z a-z 0-9 . _ -`);
   }
   if (o.dataDir.trim() === "") throw new ConfigError("--data-dir must not be empty");
   checkAdvertised(o);

@@ -67,6 +67,11 @@ export const optionTable = {
     default: "ringkv",
     help: "nodes only join nodes of the same cluster name",
   }),
+  /** The node's failure domain; the claim keeps a partition's home replicas in distinct zones. */
+  zone: optionalText({
+    flag: "zone",
+    help: "failure domain of this node (rack, machine, availability zone; 1..64 of A-Z a-z 0-9 . _ -); home replicas go to distinct zones",
+  }),
   seeds: addressList({ flag: "seeds", help: "comma-separated inter-node addresses of existing members" }),
   /**
    * Cluster settings given on the command line; unset ones are adopted from the stored (or the

@@ -19,6 +19,7 @@ export function membersOf(services: NodeServices, selfId: string, selfHttp: stri
     id: m.id,
     listen: m.listen,
     http: m.id === selfId ? selfHttp : m.http,
+    zone: m.zone ?? null,
     state: m.state,
     status: gossiper.status(m.id),
     load: m.id === selfId ? services.load.current() : m.load,

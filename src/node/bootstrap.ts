@@ -90,6 +90,7 @@ export async function resolveCluster(input: ResolveClusterInput): Promise<Cluste
     transfer: NO_TRANSFER,
     ringVersion: 0,
     infoVersion: 0,
+    ...(options.zone === undefined ? {} : { zone: options.zone }),
   };
   const storedSettings = meta.settings();
   if (storedSettings !== undefined) {
@@ -97,7 +98,10 @@ export async function resolveCluster(input: ResolveClusterInput): Promise<Cluste
     const stored = meta.clusterState(storedSettings.partitions);
     const mine = stored === undefined ? undefined : findMember(stored, self.id);
     const base = stored ?? { members: [], ring: null };
-    const record = mine === undefined ? self : { ...mine, listen, http, generation, heartbeat: 0 };
+    const record =
+      mine === undefined
+        ? self
+        : { ...withoutZone(mine), listen, http, ...zoneField(self), generation, heartbeat: 0 };
     return { settings: storedSettings, state: withMember(base, record) };
   }
   const seeds = options.seeds
@@ -138,4 +142,14 @@ export async function resolveCluster(input: ResolveClusterInput): Promise<Cluste
     settings: info.settings,
     state: mergeClusterStates(info.state, { members: [record], ring: null }),
   };
+}
+
+/** A restarted node takes the zone it was started with now, not the stored one. */
+function withoutZone(record: MemberRecord): MemberRecord {
+  const { zone: _stored, ...rest } = record;
+  return rest;
+}
+
+function zoneField(record: MemberRecord): { zone?: string } {
+  return record.zone === undefined ? {} : { zone: record.zone };
 }

@@ -10,6 +10,7 @@ import {
   type RingState,
   type TransferProgress,
 } from "../core/membership/cluster-state.js";
+import { ZONE_PATTERN } from "../core/membership/zone.js";
 
 export { BadClusterStateError };
 
@@ -67,6 +68,7 @@ export function parseMember(value: unknown): MemberRecord {
     id,
     listen,
     http,
+    ...parseZone(value.zone, id),
     state: state as MembershipState,
     stateVersion: stateVersion as number,
     generation: generation as number,
@@ -76,6 +78,14 @@ export function parseMember(value: unknown): MemberRecord {
     ringVersion: parseCount(value.ringVersion, id, "ringVersion"),
     infoVersion: parseCount(value.infoVersion, id, "infoVersion"),
   };
+}
+
+/** A record without a zone (no --zone, or a node that predates zones) has none. */
+function parseZone(value: unknown, id: string): { zone?: string } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "string" || !ZONE_PATTERN.test(value))
+    throw new BadClusterStateError(`member ${id}: bad zone (1..64 of A-Z a-z 0-9 . _ -)`);
+  return { zone: value };
 }
 
 /** Load is informational; a record from an older node without it reads as zero load. */

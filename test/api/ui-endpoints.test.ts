@@ -108,6 +108,7 @@ describe("fetching members' stats", () => {
     id,
     listen: "127.0.0.1:1",
     http: `127.0.0.1:${port}`,
+    zone: null,
     state: "active",
     status: "up",
     load: { keys: 0, hints: 0, diskBytes: 0 },

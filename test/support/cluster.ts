@@ -23,6 +23,8 @@ export interface ClusterOptions {
   w?: number;
   partitions?: number;
   extraArgs?: string[];
+  /** Flags for one node only (e.g. its --zone), after extraArgs. */
+  nodeArgs?: (id: string) => string[];
 }
 
 interface MembersBody {
@@ -105,6 +107,7 @@ export class TestCluster {
     if (o.w !== undefined) args.push("--w", String(o.w));
     if (o.partitions !== undefined) args.push("--partitions", String(o.partitions));
     args.push(...(o.extraArgs ?? []));
+    args.push(...(o.nodeArgs?.(node.id) ?? []));
     const p = new NodeProcess(args);
     this.all.push(p);
     node.process = p;

@@ -1,5 +1,6 @@
 import { claim, gainingNodes } from "../ring/index.js";
 import type { ClusterState, MemberRecord, RingState } from "./cluster-state.js";
+import { zonesOf } from "./zone.js";
 
 export interface RingDecision {
   ring: RingState;
@@ -55,7 +56,12 @@ export function decideRing(
       .map((m) => m.id);
     if (owners.length === 0) return undefined;
     return {
-      ring: { version: 1, claimant: selfId, owners: claim(undefined, owners, partitions, n), next: null },
+      ring: {
+        version: 1,
+        claimant: selfId,
+        owners: claim(undefined, owners, partitions, n, zonesOf(state.members)),
+        next: null,
+      },
       memberUpdates: activate(state, new Set(owners)),
     };
   }
@@ -63,7 +69,7 @@ export function decideRing(
   if (desired.length === 0) return undefined;
   const planned = ring.next ?? ring.owners;
   if (!sameSet(planned, desired)) {
-    const next = claim(ring.owners, desired, partitions, n);
+    const next = claim(ring.owners, desired, partitions, n, zonesOf(state.members));
     const unchanged = next.every((id, p) => id === ring.owners[p]);
     return {
       ring: {

@@ -24,6 +24,11 @@ export interface MemberRecord {
   readonly listen: string;
   /** Client HTTP address ("host:port"). */
   readonly http: string;
+  /**
+   * The node's --zone (failure domain), set when it starts like its addresses; absent in records
+   * of nodes without a zone or that predate zones.
+   */
+  readonly zone?: string;
   readonly state: MembershipState;
   /** Bumped by whoever changes `state` (the node itself or the claimant); the higher version wins. */
   readonly stateVersion: number;
@@ -110,8 +115,10 @@ export function mergeMember(a: MemberRecord, b: MemberRecord): MemberRecord {
   const info = compareInfo(a, b);
   const infoSource = info > 0 ? a : info < 0 ? b : liveSource;
   if (stateSource === liveSource && liveSource === infoSource) return stateSource;
+  const { zone: _stateZone, ...stateFields } = stateSource;
   return {
-    ...stateSource,
+    ...stateFields,
+    ...(infoSource.zone === undefined ? {} : { zone: infoSource.zone }),
     generation: liveSource.generation,
     heartbeat: liveSource.heartbeat,
     listen: infoSource.listen,

@@ -187,8 +187,8 @@ export class FactScreen {
     const info = compareInfo(theirs, ours);
     const tieFromLiveness = info === 0 && theirs.heartbeat > ours.heartbeat;
     if (info > 0 || tieFromLiveness) {
-      // Within one generation a node never changes its addresses (they are set when it starts).
-      if (theirs.listen !== ours.listen || theirs.http !== ours.http) {
+      // Within one generation a node never changes its addresses or zone (set when it starts).
+      if (theirs.listen !== ours.listen || theirs.http !== ours.http || theirs.zone !== ours.zone) {
         this.refuse("relayed_address", id);
       } else {
         next = withInfo(next, theirs);
@@ -228,8 +228,10 @@ function changed(next: MemberRecord, ours: MemberRecord): MemberRecord | undefin
 }
 
 function withInfo(record: MemberRecord, from: MemberRecord): MemberRecord {
+  const { zone: _ours, ...fields } = record;
   return {
-    ...record,
+    ...fields,
+    ...(from.zone === undefined ? {} : { zone: from.zone }),
     listen: from.listen,
     http: from.http,
     load: from.load,

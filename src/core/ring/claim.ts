@@ -5,18 +5,26 @@ import { Placement, UNASSIGNED } from "./placement.js";
 import { rebalance } from "./rebalance.js";
 import { repairWindows } from "./repair.js";
 import { stripe } from "./stripe.js";
+import { zoneClaim } from "./zone-claim.js";
 
 /**
  * Ownership after a membership change. `previous` is the current owners array (undefined when
  * the cluster is created); `members` the node ids that must own partitions afterwards (a set:
  * order and duplicates do not matter). Deterministic: a pure function of its arguments, so every
  * node that runs it on the same gossiped ring gets the same answer. See docs/ring.md.
+ *
+ * `zones` maps member ids to their zone (--zone); a member not in it has no zone and counts as
+ * a zone of its own. When the members span at least n zones and some zone holds two or more of
+ * them, the claim is zone-aware (zone-claim.ts): every partition's n home replicas are in n
+ * distinct zones, and balance is as even as that allows (zone-targets.ts). Otherwise, or when
+ * zones cannot give that with every member owning a partition, it is the claim without zones.
  */
 export function claim(
   previous: readonly string[] | undefined,
   members: readonly string[],
   partitions: number,
   n: number,
+  zones?: ReadonlyMap<string, string>,
 ): string[] {
   if (!isValidPartitionCount(partitions)) throw new RangeError(`invalid partition count ${partitions}`);
   if (!Number.isInteger(n) || n < 1)
@@ -29,10 +37,40 @@ export function claim(
   if (ids.length < 1 || ids.length > partitions) {
     throw new RangeError(`${ids.length} members cannot own ${partitions} partitions`);
   }
+  const zoned = zones === undefined ? undefined : zonedClaim(previous, ids, partitions, n, zones);
+  if (zoned !== undefined) return zoned;
   const owners =
     previous === undefined ? created(ids.length, partitions, n) : changed(previous, ids, partitions, n);
   const result = Array.from(owners, (m) => ids[m] as string);
   assertBalanced(result, ids);
+  return result;
+}
+
+/** A zone-less member's own zone key: no --zone value can contain a NUL, so keys never clash. */
+function zoneKey(id: string, zones: ReadonlyMap<string, string>): string {
+  return zones.get(id) ?? `\u0000${id}`;
+}
+
+function zonedClaim(
+  previous: readonly string[] | undefined,
+  ids: readonly string[],
+  partitions: number,
+  n: number,
+  zones: ReadonlyMap<string, string>,
+): string[] | undefined {
+  const keys = [...new Set(ids.map((id) => zoneKey(id, zones)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  // Every member its own zone is the claim without zones, which already keeps replicas apart.
+  if (n < 2 || keys.length < n || keys.length === ids.length) return undefined;
+  const zoneIndex = new Map(keys.map((k, i) => [k, i]));
+  const zoneOfMember = Int32Array.from(ids, (id) => zoneIndex.get(zoneKey(id, zones)) as number);
+  const indexOf = new Map(ids.map((id, i) => [id, i]));
+  const before =
+    previous === undefined ? undefined : Int32Array.from(previous, (id) => indexOf.get(id) ?? UNASSIGNED);
+  const owners = zoneClaim(before, zoneOfMember, partitions, n);
+  if (owners === undefined) return undefined;
+  const result = Array.from(owners, (m) => ids[m] as string);
+  const owning = new Set(result);
+  for (const id of ids) if (!owning.has(id)) throw new Error(`member ${id} owns no partition`);
   return result;
 }
 

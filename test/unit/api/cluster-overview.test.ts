@@ -63,6 +63,7 @@ function member(id: string, over: Partial<MemberInfo> = {}): MemberInfo {
     id,
     listen: "10.0.0.1:7001",
     http: "10.0.0.1:8001",
+    zone: null,
     state: "active",
     status: "up",
     load: { keys: 0, hints: 0, diskBytes: 0 },

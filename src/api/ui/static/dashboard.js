@@ -158,6 +158,7 @@ function renderMembers(overview) {
       const row = el("tr");
       row.dataset.member = m.id;
       cell(row, m.id, { field: "id" });
+      cell(row, m.zone ?? "–", { field: "zone" });
       cell(row, m.state, { field: "state" });
       const status = cell(row, undefined, { field: "status", value: m.status });
       status.append(el("span", m.status, `badge ${m.status}`));
