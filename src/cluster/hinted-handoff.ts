@@ -3,6 +3,7 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { decodeStoredObject } from "../core/stored-object.js";
+import { NotOwnerError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { ClusterView } from "./cluster-view.js";
 
@@ -189,7 +190,10 @@ export class HintedHandoff {
       );
       await this.deps.hints.removeIfUnchanged(target, record);
       return true;
-    } catch {
+    } catch (error) {
+      // The target is no replica of the partition any more (the ring moved while the hint
+      // waited): the key's current home replicas take it instead.
+      if (error instanceof NotOwnerError) return this.redirect(target, record);
       return false;
     }
   }

@@ -11,6 +11,8 @@ export class TransportReplicaAccess implements ReplicaAccess {
     private readonly local: LocalReplica,
     private readonly hints: HintStore,
     private readonly peers: MemberClient,
+    /** This node's ring version, sent with every write so a replica can fence on it (core/ring/ownership.ts). */
+    private readonly ringVersion: () => number | undefined = () => undefined,
   ) {}
 
   async read(
@@ -28,7 +30,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
     const reply = await this.peers.request(
       nodeId,
       peerMessages.kvRead,
-      { partition, key, hintFor },
+      { partition, key, hintFor, ringVersion: this.ringVersion() },
       { timeoutMs },
     );
     return reply.object ?? undefined;
@@ -45,7 +47,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
       await this.local.merge(partition, key, object);
       return;
     }
-    const body = { partition, key, object: encodeStoredObject(object) };
+    const body = { partition, key, object: encodeStoredObject(object), ringVersion: this.ringVersion() };
     await this.peers.request(nodeId, peerMessages.kvReplicate, body, { timeoutMs });
   }
 
@@ -61,7 +63,13 @@ export class TransportReplicaAccess implements ReplicaAccess {
       await this.hints.add(target, partition, key, object);
       return;
     }
-    const body = { target, partition, key, object: encodeStoredObject(object) };
+    const body = {
+      target,
+      partition,
+      key,
+      object: encodeStoredObject(object),
+      ringVersion: this.ringVersion(),
+    };
     await this.peers.request(nodeId, peerMessages.kvHint, body, { timeoutMs });
   }
 
@@ -71,7 +79,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
   ): Promise<StoredObject> {
     const { sibling, ...rest } = request;
     const { value, contentType, deleted, writtenAtMs } = sibling;
-    const body = { ...rest, value, contentType, deleted, writtenAtMs };
+    const body = { ...rest, value, contentType, deleted, writtenAtMs, ringVersion: this.ringVersion() };
     // The coordinator answers within the client's timeout; allow a little more for the hop back.
     const reply = await this.peers.request(nodeId, peerMessages.kvPut, body, {
       timeoutMs: request.timeoutMs + 500,

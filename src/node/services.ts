@@ -134,7 +134,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     onRefused: (target) => metrics.hintRefused(target),
   });
   const members = new MemberClient(peers, (id) => view.addressOf(id));
-  const access = new TransportReplicaAccess(selfId, replica, hints, members);
+  const access = new TransportReplicaAccess(selfId, replica, hints, members, () => view.ring()?.version);
   const coordinator = new Coordinator({
     nodeId: selfId,
     replica,
@@ -144,6 +144,9 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     logger,
     onReadRepair: () => metrics.readRepaired(),
     onForward: () => metrics.writesForwarded.inc(),
+    learnRing: (peer) => gossiper.pullFrom(peer),
+    reroutesMax: options.fencing.reroutesMax,
+    onReroute: () => metrics.writesRerouted.inc(),
   });
   const antiEntropy = new AntiEntropy(
     {
@@ -211,7 +214,12 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     ...gossiper.handlers(),
     ...metadata.handlers(),
     handler(peerMessages.joinInfo, () => ({ settings, state: gossiper.current })),
-    ...kvHandlers(replica, hints, coordinator),
+    ...kvHandlers(replica, hints, coordinator, {
+      selfId,
+      ring: () => view.ring(),
+      onRefused: (kind) => metrics.ownershipRefusals.inc({ kind }),
+      onNewerSender: (peer) => void gossiper.pullFrom(peer),
+    }),
     ...antiEntropy.handlers(),
     ...transfer.handlers(),
   ];
