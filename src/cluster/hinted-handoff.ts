@@ -161,12 +161,13 @@ export class HintedHandoff {
    * lost with the node it was meant for.
    */
   private async redirect(target: string, record: HintRecord): Promise<boolean> {
+    const ringVersion = this.deps.view.ring()?.version;
     const home = this.homeOf(record.partition).filter((id) => this.deps.view.status(id) === "up");
     const object = decodeStoredObject(record.object);
     const results = await Promise.all(
       home.map((id) =>
         this.deps.access
-          .replicate(id, record.partition, record.key, object, this.options.requestTimeoutMs)
+          .replicate(id, record.partition, record.key, object, this.options.requestTimeoutMs, ringVersion)
           .then(
             () => true,
             () => false,
@@ -181,6 +182,7 @@ export class HintedHandoff {
   private async deliverOne(target: string, record: HintRecord): Promise<boolean> {
     try {
       const object = decodeStoredObject(record.object);
+      // No ring version: the target judges by its own ring alone whether it still owns the key.
       await this.deps.access.replicate(
         target,
         record.partition,

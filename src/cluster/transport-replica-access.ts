@@ -11,8 +11,6 @@ export class TransportReplicaAccess implements ReplicaAccess {
     private readonly local: LocalReplica,
     private readonly hints: HintStore,
     private readonly peers: MemberClient,
-    /** This node's ring version, sent with every write so a replica can fence on it (core/ring/ownership.ts). */
-    private readonly ringVersion: () => number | undefined = () => undefined,
   ) {}
 
   async read(
@@ -30,7 +28,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
     const reply = await this.peers.request(
       nodeId,
       peerMessages.kvRead,
-      { partition, key, hintFor, ringVersion: this.ringVersion() },
+      { partition, key, hintFor },
       { timeoutMs },
     );
     return reply.object ?? undefined;
@@ -42,12 +40,13 @@ export class TransportReplicaAccess implements ReplicaAccess {
     key: Uint8Array,
     object: StoredObject,
     timeoutMs: number,
+    ringVersion?: number,
   ): Promise<void> {
     if (nodeId === this.selfId) {
       await this.local.merge(partition, key, object);
       return;
     }
-    const body = { partition, key, object: encodeStoredObject(object), ringVersion: this.ringVersion() };
+    const body = { partition, key, object: encodeStoredObject(object), ringVersion };
     await this.peers.request(nodeId, peerMessages.kvReplicate, body, { timeoutMs });
   }
 
@@ -58,6 +57,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
     key: Uint8Array,
     object: StoredObject,
     timeoutMs: number,
+    ringVersion?: number,
   ): Promise<void> {
     if (nodeId === this.selfId) {
       await this.hints.add(target, partition, key, object);
@@ -68,7 +68,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
       partition,
       key,
       object: encodeStoredObject(object),
-      ringVersion: this.ringVersion(),
+      ringVersion,
     };
     await this.peers.request(nodeId, peerMessages.kvHint, body, { timeoutMs });
   }
@@ -79,7 +79,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
   ): Promise<StoredObject> {
     const { sibling, ...rest } = request;
     const { value, contentType, deleted, writtenAtMs } = sibling;
-    const body = { ...rest, value, contentType, deleted, writtenAtMs, ringVersion: this.ringVersion() };
+    const body = { ...rest, value, contentType, deleted, writtenAtMs };
     // The coordinator answers within the client's timeout; allow a little more for the hop back.
     const reply = await this.peers.request(nodeId, peerMessages.kvPut, body, {
       timeoutMs: request.timeoutMs + 500,

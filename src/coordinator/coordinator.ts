@@ -91,16 +91,14 @@ export class Coordinator {
     return ring.preferenceList(partition).slice(0, ring.n);
   }
 
-  private fallbacks(partition: number): readonly string[] {
-    const ring = this.currentRing();
-    return ring.preferenceList(partition).slice(ring.n);
-  }
-
   /** The merged history of the key from `r` slots, or undefined when none holds it. */
   async get(key: Uint8Array, options: RequestOptions): Promise<StoredObject | undefined> {
-    const partition = this.partitionOf(key);
-    const home = this.homeReplicas(partition);
-    const pool = new FallbackPool(this.fallbacks(partition), (id) => this.deps.view.status(id));
+    const ring = this.currentRing();
+    const partition = partitionOf(key, ring.partitions);
+    const home = ring.preferenceList(partition).slice(0, ring.n);
+    const pool = new FallbackPool(ring.preferenceList(partition).slice(ring.n), (id) =>
+      this.deps.view.status(id),
+    );
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     const slots = home.map((id) =>
       this.slot(
@@ -126,7 +124,7 @@ export class Coordinator {
       this.deps.replica.conflicts,
       replies.map((r) => r.value),
     );
-    this.readRepair(partition, key, slots, deadlineMs);
+    this.readRepair(ring.version, partition, key, slots, deadlineMs);
     return merged;
   }
 
@@ -135,6 +133,7 @@ export class Coordinator {
    * the merged history to every home replica whose reply was behind it.
    */
   private readRepair(
+    ringVersion: number,
     partition: number,
     key: Uint8Array,
     slots: readonly Promise<SlotReply<StoredObject | undefined>>[],
@@ -159,7 +158,7 @@ export class Coordinator {
         if (!reply.primary || (reply.value !== undefined && conflicts.same(reply.value, merged))) continue;
         this.deps.onReadRepair();
         this.deps.access
-          .replicate(reply.nodeId, partition, key, merged, Math.max(1000, remainingMs))
+          .replicate(reply.nodeId, partition, key, merged, Math.max(1000, remainingMs), ringVersion)
           .catch((error: unknown) => {
             this.deps.logger.debug({ replica: reply.nodeId, err: error }, "read repair failed");
           });
@@ -186,7 +185,7 @@ export class Coordinator {
       if (reroute === 0) this.deps.onForward?.();
       const refusals: Refusal[] = [];
       try {
-        return await this.forward(home, key, sibling, context, attempt, refusals);
+        return await this.forward(home, ring.version, key, sibling, context, attempt, refusals);
       } catch (error) {
         // A refusal means the replica did not apply the write: routing it again makes no duplicate.
         if (!(await this.learnedNewerRing(ring, refusals, reroute, deadlineMs))) throw error;
@@ -300,8 +299,8 @@ export class Coordinator {
         id,
         pool,
         deadlineMs,
-        (t) => this.deps.access.replicate(id, partition, key, object, t),
-        (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t),
+        (t) => this.deps.access.replicate(id, partition, key, object, t, ring.version),
+        (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t, ring.version),
         refusals,
       );
       // A home replica that took neither the write nor a hint on a fallback (down, too slow,
@@ -320,7 +319,7 @@ export class Coordinator {
     // has it or a hint for it is durable here: no acknowledged write is missing after the move.
     const incoming = ring.incoming(partition).map((id) =>
       this.deps.access
-        .replicate(id, partition, key, object, remainingMs)
+        .replicate(id, partition, key, object, remainingMs, ring.version)
         .catch((error: unknown) => {
           if (error instanceof NotOwnerError) refusals.push({ nodeId: id, ringVersion: error.ringVersion });
           return this.deps.access.hint(this.deps.nodeId, id, partition, key, object, remainingMs);
@@ -391,6 +390,7 @@ export class Coordinator {
    */
   private async forward(
     home: readonly string[],
+    ringVersion: number,
     key: Uint8Array,
     sibling: Sibling,
     context: VersionVector,
@@ -409,6 +409,7 @@ export class Coordinator {
           w: options.w,
           pw: options.pw,
           timeoutMs: options.timeoutMs,
+          ringVersion,
         });
       } catch (error) {
         // A refusal (ownership fencing) is made before anything is applied: the next may take it.

@@ -134,7 +134,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     onRefused: (target) => metrics.hintRefused(target),
   });
   const members = new MemberClient(peers, (id) => view.addressOf(id));
-  const access = new TransportReplicaAccess(selfId, replica, hints, members, () => view.ring()?.version);
+  const access = new TransportReplicaAccess(selfId, replica, hints, members);
   const coordinator = new Coordinator({
     nodeId: selfId,
     replica,

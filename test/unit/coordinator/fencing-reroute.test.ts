@@ -40,6 +40,8 @@ class FakeCluster implements ReplicaAccess {
   readonly forwarded: string[] = [];
   readonly refusedBy: string[] = [];
   readonly learnedFrom: string[] = [];
+  /** "node@version": the ring version each replicate carried. */
+  readonly sentVersions: string[] = [];
 
   constructor(
     initial: RingView,
@@ -82,7 +84,15 @@ class FakeCluster implements ReplicaAccess {
   async read(): Promise<StoredObject | undefined> {
     return undefined;
   }
-  async replicate(nodeId: string): Promise<void> {
+  async replicate(
+    nodeId: string,
+    _partition: number,
+    _key: Uint8Array,
+    _object: StoredObject,
+    _timeoutMs: number,
+    ringVersion?: number,
+  ): Promise<void> {
+    this.sentVersions.push(`${nodeId}@${ringVersion}`);
     this.fence(nodeId);
     this.replicated.push(nodeId);
   }
@@ -142,6 +152,11 @@ test("a coordinator whose replicas refuse under a newer ring learns it and repli
   assert.deepEqual(cluster.replicated.sort(), ["d", "e"], "the write reached the new home replicas");
   assert.equal(reroutes(), 1);
   assert.deepEqual(cluster.hinted, [], "no hint is left for a replica that refused");
+  assert.deepEqual(
+    cluster.sentVersions.sort(),
+    ["b@5", "c@5", "d@7", "e@7"],
+    "each replicate carries the version of the ring its replica was chosen from",
+  );
 });
 
 test("refusals never count as acks: without a way to learn the ring the write fails", async () => {
