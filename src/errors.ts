@@ -105,6 +105,24 @@ export class QuorumError extends RingkvError {
   }
 }
 
+/**
+ * A replica refused a replicated write, hint or coordination request for a partition its ring
+ * says it neither owns, receives, nor stands in for (ownership fencing). Carries the receiver's
+ * ring version, so a sender with an older ring knows to learn the newer one and route again.
+ */
+export class NotOwnerError extends RingkvError {
+  readonly code = "not_owner";
+  constructor(
+    readonly partition: number,
+    readonly ringVersion: number,
+  ) {
+    super(`not a replica of partition ${partition} under ring version ${ringVersion}`);
+  }
+  override details(): Record<string, unknown> {
+    return { partition: this.partition, ringVersion: this.ringVersion };
+  }
+}
+
 export class NotReadyError extends RingkvError {
   readonly code = "unavailable";
   override details(): Record<string, unknown> {

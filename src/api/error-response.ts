@@ -7,6 +7,7 @@ import {
   KeyTooLongError,
   MethodNotAllowedError,
   NotFoundError,
+  NotOwnerError,
   NotReadyError,
   ObjectTooLargeError,
   OverloadedError,
@@ -40,6 +41,8 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [ValueTooLargeError, 413],
   [QuorumError, 503],
   [NotReadyError, 503],
+  // A write whose re-routes ran out: the ring is moving faster than it can follow; retry.
+  [NotOwnerError, 503],
   [OverloadedError, 503],
   [ShuttingDownError, 503],
   [StorageClosedError, 503],

@@ -58,6 +58,8 @@ export class Gossiper {
   /** The newest own stateVersion and ring version a peer is known to hold (see peerKnowsSelf). */
   private confirmedStateVersion = 0;
   private confirmedRingVersion = 0;
+  /** Out-of-turn exchanges in flight, by peer id (pullFrom). */
+  private readonly pulls = new Map<string, Promise<void>>();
   /** When a refusal of each reason was last logged as a warning. */
   private readonly refusalWarnedMs = new Map<FactRefusalReason, number>();
 
@@ -123,6 +125,22 @@ export class Gossiper {
     const claimant = claimantOf(this.state, (id) => this.status(id) === "up");
     const address = claimant === undefined ? undefined : findMember(this.state, claimant)?.listen;
     if (claimant !== this.deps.selfId && address !== undefined) void this.exchange(address);
+  }
+
+  /**
+   * One gossip exchange with a member now, out of turn: how a node learns a newer ring a peer
+   * told of (ownership fencing, a refusal carrying the peer's ring version). At most one pull per
+   * peer is in flight (later callers share it), so a burst of refusals costs one round trip each.
+   * Resolves when done; an unreachable or unknown peer just ends it (exchange logs what matters).
+   */
+  pullFrom(nodeId: string): Promise<void> {
+    const inFlight = this.pulls.get(nodeId);
+    if (inFlight !== undefined) return inFlight;
+    const address = findMember(this.state, nodeId)?.listen;
+    if (address === undefined || nodeId === this.deps.selfId) return Promise.resolve();
+    const pull = this.exchange(address).finally(() => this.pulls.delete(nodeId));
+    this.pulls.set(nodeId, pull);
+    return pull;
   }
 
   /** Changes another member's membership state (removing a dead node) and spreads it. */

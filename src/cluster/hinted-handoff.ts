@@ -3,6 +3,7 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { decodeStoredObject } from "../core/stored-object.js";
+import { NotOwnerError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import type { ClusterView } from "./cluster-view.js";
 
@@ -160,12 +161,13 @@ export class HintedHandoff {
    * lost with the node it was meant for.
    */
   private async redirect(target: string, record: HintRecord): Promise<boolean> {
+    const ringVersion = this.deps.view.ring()?.version;
     const home = this.homeOf(record.partition).filter((id) => this.deps.view.status(id) === "up");
     const object = decodeStoredObject(record.object);
     const results = await Promise.all(
       home.map((id) =>
         this.deps.access
-          .replicate(id, record.partition, record.key, object, this.options.requestTimeoutMs)
+          .replicate(id, record.partition, record.key, object, this.options.requestTimeoutMs, ringVersion)
           .then(
             () => true,
             () => false,
@@ -180,6 +182,7 @@ export class HintedHandoff {
   private async deliverOne(target: string, record: HintRecord): Promise<boolean> {
     try {
       const object = decodeStoredObject(record.object);
+      // No ring version: the target judges by its own ring alone whether it still owns the key.
       await this.deps.access.replicate(
         target,
         record.partition,
@@ -189,7 +192,10 @@ export class HintedHandoff {
       );
       await this.deps.hints.removeIfUnchanged(target, record);
       return true;
-    } catch {
+    } catch (error) {
+      // The target is no replica of the partition any more (the ring moved while the hint
+      // waited): the key's current home replicas take it instead.
+      if (error instanceof NotOwnerError) return this.redirect(target, record);
       return false;
     }
   }

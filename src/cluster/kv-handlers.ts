@@ -1,8 +1,21 @@
 import type { Coordinator } from "../coordinator/coordinator.js";
 import type { HintStore } from "../coordinator/hint-store.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
+import { type OwnershipRequest, ownershipVerdict } from "../core/ring/ownership.js";
+import type { RingView } from "../core/ring/ring-view.js";
 import { encodeStoredObject } from "../core/stored-object.js";
+import { NotOwnerError } from "../errors.js";
 import { type HandlerEntry, handler, peerMessages } from "../protocol/index.js";
+
+/** What the ownership check of the kv handlers needs (core/ring/ownership.ts decides). */
+export interface OwnershipFence {
+  selfId: string;
+  ring: () => RingView | undefined;
+  /** Counts a refusal, by message kind. */
+  onRefused: (kind: "replicate" | "hint" | "put") => void;
+  /** A sender's ring is newer than ours: learn it (in the background; never awaited on the write path). */
+  onNewerSender: (senderId: string) => void;
+}
 
 /**
  * How this node answers other nodes about keys it holds: reads, replicated writes, hints, and
@@ -12,7 +25,22 @@ export function kvHandlers(
   replica: LocalReplica,
   hints: HintStore,
   coordinator: Coordinator,
+  fence: OwnershipFence,
 ): HandlerEntry[] {
+  /** Throws NotOwnerError unless this node may take the request (see ownershipVerdict). */
+  const check = (
+    kind: "replicate" | "hint" | "put",
+    request: OwnershipRequest,
+    senderRingVersion: number | undefined,
+    senderId: string,
+  ): void => {
+    const ring = fence.ring();
+    const verdict = ownershipVerdict(ring, fence.selfId, request, senderRingVersion);
+    if (verdict === "accept-newer-sender") fence.onNewerSender(senderId);
+    if (verdict !== "refuse" || ring === undefined) return;
+    fence.onRefused(kind);
+    throw new NotOwnerError(request.partition, ring.version);
+  };
   return [
     handler(peerMessages.kvRead, (r) => {
       const object =
@@ -21,16 +49,19 @@ export function kvHandlers(
           : hints.read(r.hintFor, r.partition, r.key);
       return { object: object === undefined ? null : encodeStoredObject(object) };
     }),
-    handler(peerMessages.kvReplicate, async (r) => {
+    handler(peerMessages.kvReplicate, async (r, from) => {
+      check("replicate", { kind: "replica", partition: r.partition }, r.ringVersion, from.id);
       await replica.merge(r.partition, r.key, r.object);
       return {};
     }),
-    handler(peerMessages.kvHint, async (r) => {
+    handler(peerMessages.kvHint, async (r, from) => {
+      check("hint", { kind: "hint", partition: r.partition, target: r.target }, r.ringVersion, from.id);
       await hints.add(r.target, r.partition, r.key, r.object);
       return {};
     }),
-    handler(peerMessages.kvPut, async (r) => {
+    handler(peerMessages.kvPut, async (r, from) => {
       const partition = coordinator.partitionOf(r.key);
+      check("put", { kind: "replica", partition }, r.ringVersion, from.id);
       const sibling = {
         value: r.value,
         contentType: r.contentType,

@@ -40,12 +40,13 @@ export class TransportReplicaAccess implements ReplicaAccess {
     key: Uint8Array,
     object: StoredObject,
     timeoutMs: number,
+    ringVersion?: number,
   ): Promise<void> {
     if (nodeId === this.selfId) {
       await this.local.merge(partition, key, object);
       return;
     }
-    const body = { partition, key, object: encodeStoredObject(object) };
+    const body = { partition, key, object: encodeStoredObject(object), ringVersion };
     await this.peers.request(nodeId, peerMessages.kvReplicate, body, { timeoutMs });
   }
 
@@ -56,12 +57,19 @@ export class TransportReplicaAccess implements ReplicaAccess {
     key: Uint8Array,
     object: StoredObject,
     timeoutMs: number,
+    ringVersion?: number,
   ): Promise<void> {
     if (nodeId === this.selfId) {
       await this.hints.add(target, partition, key, object);
       return;
     }
-    const body = { target, partition, key, object: encodeStoredObject(object) };
+    const body = {
+      target,
+      partition,
+      key,
+      object: encodeStoredObject(object),
+      ringVersion,
+    };
     await this.peers.request(nodeId, peerMessages.kvHint, body, { timeoutMs });
   }
 

@@ -120,6 +120,15 @@ export const tunableTable = {
       help: "hints the expiry sweep looks at per round",
     }),
   },
+  /**
+   * Ownership fencing (core/ring/ownership.ts): a write refused under a newer ring is routed again
+   * after this node learns that ring. A ring moves by a version or two per change, so two
+   * re-routes follow a change that lands while the write is in flight; a ring moving faster than
+   * that fails the write (503) rather than chasing it.
+   */
+  fencing: {
+    reroutesMax: integer({ default: 2, min: 0, max: 16, help: "re-routes of one refused write" }),
+  },
   join: {
     timeoutMs: integer({ default: 60_000, min: 1, max: 24 * HOUR_MS, help: "no seed answered: give up" }),
     retryIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "between rounds of seeds" }),

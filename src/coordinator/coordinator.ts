@@ -6,7 +6,7 @@ import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
 import { type Sibling, type StoredObject, tombstone } from "../core/stored-object.js";
-import { NotReadyError, QuorumError, RingkvError } from "../errors.js";
+import { NotOwnerError, NotReadyError, QuorumError, RingkvError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { awaitSlots, type SlotReply } from "./await-slots.js";
 import type { LocalReplica } from "./local-replica.js";
@@ -25,7 +25,24 @@ export interface CoordinatorDeps {
   onReadRepair: () => void;
   /** A write this node received but is not a home replica of, sent on to one that is. */
   onForward?: () => void;
+  /**
+   * Pulls the ring from a peer that refused a request with a newer ring version (a gossip
+   * exchange with it); resolves when done or failed. Without it, refusals are never re-routed.
+   */
+  learnRing?: (fromNodeId: string) => Promise<void>;
+  /** How many times one write is routed again after refusals under a newer ring (default 2). */
+  reroutesMax?: number;
+  /** Counts a write routed again under a newer ring learned from a refusal. */
+  onReroute?: () => void;
 }
+
+/** A replica's refusal (ownership fencing): who refused, and its ring version. */
+interface Refusal {
+  nodeId: string;
+  ringVersion: number;
+}
+
+const REROUTES_MAX_DEFAULT = 2;
 
 /** A local hint is a write to this node's own storage; it waits at most this long. */
 const LOCAL_HINT_TIMEOUT_MS = 10_000;
@@ -74,16 +91,14 @@ export class Coordinator {
     return ring.preferenceList(partition).slice(0, ring.n);
   }
 
-  private fallbacks(partition: number): readonly string[] {
-    const ring = this.currentRing();
-    return ring.preferenceList(partition).slice(ring.n);
-  }
-
   /** The merged history of the key from `r` slots, or undefined when none holds it. */
   async get(key: Uint8Array, options: RequestOptions): Promise<StoredObject | undefined> {
-    const partition = this.partitionOf(key);
-    const home = this.homeReplicas(partition);
-    const pool = new FallbackPool(this.fallbacks(partition), (id) => this.deps.view.status(id));
+    const ring = this.currentRing();
+    const partition = partitionOf(key, ring.partitions);
+    const home = ring.preferenceList(partition).slice(0, ring.n);
+    const pool = new FallbackPool(ring.preferenceList(partition).slice(ring.n), (id) =>
+      this.deps.view.status(id),
+    );
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     const slots = home.map((id) =>
       this.slot(
@@ -109,7 +124,7 @@ export class Coordinator {
       this.deps.replica.conflicts,
       replies.map((r) => r.value),
     );
-    this.readRepair(partition, key, slots, deadlineMs);
+    this.readRepair(ring.version, partition, key, slots, deadlineMs);
     return merged;
   }
 
@@ -118,6 +133,7 @@ export class Coordinator {
    * the merged history to every home replica whose reply was behind it.
    */
   private readRepair(
+    ringVersion: number,
     partition: number,
     key: Uint8Array,
     slots: readonly Promise<SlotReply<StoredObject | undefined>>[],
@@ -142,7 +158,7 @@ export class Coordinator {
         if (!reply.primary || (reply.value !== undefined && conflicts.same(reply.value, merged))) continue;
         this.deps.onReadRepair();
         this.deps.access
-          .replicate(reply.nodeId, partition, key, merged, Math.max(1000, remainingMs))
+          .replicate(reply.nodeId, partition, key, merged, Math.max(1000, remainingMs), ringVersion)
           .catch((error: unknown) => {
             this.deps.logger.debug({ replica: reply.nodeId, err: error }, "read repair failed");
           });
@@ -151,17 +167,59 @@ export class Coordinator {
   }
 
   /** Writes `sibling` superseding what `context` covers; resolves with the key's new history. */
-  put(
+  async put(
     key: Uint8Array,
     sibling: Sibling,
     context: VersionVector,
     options: RequestOptions,
   ): Promise<StoredObject> {
-    const partition = this.partitionOf(key);
-    const home = this.homeReplicas(partition);
-    if (home.includes(this.deps.nodeId)) return this.coordinatePut(partition, key, sibling, context, options);
-    this.deps.onForward?.();
-    return this.forward(home, key, sibling, context, options);
+    const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
+    for (let reroute = 0; ; reroute++) {
+      const ring = this.currentRing();
+      const partition = partitionOf(key, ring.partitions);
+      const home = ring.preferenceList(partition).slice(0, ring.n);
+      const timeoutMs = Math.max(1, deadlineMs - this.deps.clock.nowMs());
+      const attempt = { ...options, timeoutMs };
+      if (home.includes(this.deps.nodeId))
+        return this.coordinatePut(partition, key, sibling, context, attempt);
+      if (reroute === 0) this.deps.onForward?.();
+      const refusals: Refusal[] = [];
+      try {
+        return await this.forward(home, ring.version, key, sibling, context, attempt, refusals);
+      } catch (error) {
+        // A refusal means the replica did not apply the write: routing it again makes no duplicate.
+        if (!(await this.learnedNewerRing(ring, refusals, reroute, deadlineMs))) throw error;
+        this.deps.onReroute?.();
+      }
+    }
+  }
+
+  /**
+   * After a refusal under a newer ring: pulls that ring from the refusing replica (within the
+   * re-route bound and the deadline) and says whether this node now holds a newer ring.
+   */
+  private async learnedNewerRing(
+    ring: RingView,
+    refusals: readonly Refusal[],
+    reroute: number,
+    deadlineMs: number,
+  ): Promise<boolean> {
+    const newer = refusals.find((r) => r.ringVersion > ring.version);
+    const learn = this.deps.learnRing;
+    if (newer === undefined || learn === undefined) return false;
+    if (reroute >= (this.deps.reroutesMax ?? REROUTES_MAX_DEFAULT)) return false;
+    if (this.deps.clock.nowMs() >= deadlineMs) return false;
+    await learn(newer.nodeId);
+    return this.currentRing().version > ring.version;
+  }
+
+  /** Learns a newer ring a refusal told of, in the background (the write itself succeeded). */
+  private learnInBackground(ring: RingView, refusals: readonly Refusal[]): void {
+    const newer = refusals.find((r) => r.ringVersion > ring.version);
+    if (newer === undefined || this.deps.learnRing === undefined) return;
+    this.deps.learnRing(newer.nodeId).catch((error: unknown) => {
+      this.deps.logger.debug({ peer: newer.nodeId, err: error }, "ring pull after a refusal failed");
+    });
   }
 
   /**
@@ -180,7 +238,8 @@ export class Coordinator {
     options: RequestOptions,
   ): Promise<StoredObject> {
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
-    const home = this.homeReplicas(partition);
+    let ring = this.currentRing();
+    const home = ring.preferenceList(partition).slice(0, ring.n);
     if (home.length < options.w || home.length < options.pw)
       throw new QuorumError(Math.max(options.w, options.pw), 0, "write", "replicas", home.length);
     let sendOn: (object: StoredObject) => void = () => undefined;
@@ -197,40 +256,80 @@ export class Coordinator {
       this.deps.clock,
       () => new QuorumError(options.w, 0, "write"),
     );
-    const pool = new FallbackPool(this.fallbacks(partition), (id) => this.deps.view.status(id));
+    for (let reroute = 0; ; reroute++) {
+      const refusals: Refusal[] = [];
+      try {
+        await this.replicateWrite(ring, partition, key, object, local, deadlineMs, options, refusals);
+        this.learnInBackground(ring, refusals);
+        return object;
+      } catch (error) {
+        // The same object (same dot) goes to the replicas of the newer ring: no second version.
+        if (!(await this.learnedNewerRing(ring, refusals, reroute, deadlineMs))) throw error;
+        this.deps.onReroute?.();
+        ring = this.currentRing();
+      }
+    }
+  }
+
+  /**
+   * Sends a coordinated write to the home replicas of `ring` (and its incoming ones) and waits
+   * for the quorum. A replica that refuses (NotOwnerError) fails its slot at once: no fallback
+   * takes a hint for a node that will not keep the data, no refusal counts towards W, and the
+   * refusal is recorded so the caller can route again under the newer ring.
+   */
+  private async replicateWrite(
+    ring: RingView,
+    partition: number,
+    key: Uint8Array,
+    object: StoredObject,
+    local: Promise<unknown>,
+    deadlineMs: number,
+    options: RequestOptions,
+    refusals: Refusal[],
+  ): Promise<void> {
+    const home = ring.preferenceList(partition).slice(0, ring.n);
+    if (home.length < options.w || home.length < options.pw)
+      throw new QuorumError(Math.max(options.w, options.pw), 0, "write", "replicas", home.length);
+    const pool = new FallbackPool(ring.preferenceList(partition).slice(ring.n), (id) =>
+      this.deps.view.status(id),
+    );
     const slots = home.map((id) => {
       if (id === this.deps.nodeId) return local.then(() => ({ nodeId: id, primary: true, value: undefined }));
       const slot = this.slot(
         id,
         pool,
         deadlineMs,
-        (t) => this.deps.access.replicate(id, partition, key, object, t),
-        (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t),
+        (t) => this.deps.access.replicate(id, partition, key, object, t, ring.version),
+        (fallback, t) => this.deps.access.hint(fallback, id, partition, key, object, t, ring.version),
+        refusals,
       );
       // A home replica that took neither the write nor a hint on a fallback (down, too slow,
-      // refusing, or no fallback exists, as with N equal to the cluster size) gets a hint here,
-      // so it catches up as soon as it is back rather than at anti-entropy's pace (Cassandra
-      // hints every replica that did not acknowledge). It does not count towards W.
-      slot.catch(() => this.hintHere(id, partition, key, object));
+      // or no fallback exists, as with N equal to the cluster size) gets a hint here, so it
+      // catches up as soon as it is back rather than at anti-entropy's pace (Cassandra hints
+      // every replica that did not acknowledge). It does not count towards W. One that refused
+      // gets none: it said it will not keep the partition.
+      slot.catch((error: unknown) => {
+        if (!(error instanceof NotOwnerError)) this.hintHere(id, partition, key, object);
+      });
       return slot;
     });
     const remainingMs = Math.max(1, deadlineMs - this.deps.clock.nowMs());
     // While the partition moves, its future home replicas get the write too. They do not count
     // towards W (they may not hold the rest yet), but the client is answered only once each one
     // has it or a hint for it is durable here: no acknowledged write is missing after the move.
-    const incoming = this.currentRing()
-      .incoming(partition)
-      .map((id) =>
-        this.deps.access
-          .replicate(id, partition, key, object, remainingMs)
-          .catch(() => this.deps.access.hint(this.deps.nodeId, id, partition, key, object, remainingMs))
-          .catch((error: unknown) =>
-            this.deps.logger.warn({ target: id, err: error }, "write to an incoming owner failed"),
-          ),
-      );
+    const incoming = ring.incoming(partition).map((id) =>
+      this.deps.access
+        .replicate(id, partition, key, object, remainingMs, ring.version)
+        .catch((error: unknown) => {
+          if (error instanceof NotOwnerError) refusals.push({ nodeId: id, ringVersion: error.ringVersion });
+          return this.deps.access.hint(this.deps.nodeId, id, partition, key, object, remainingMs);
+        })
+        .catch((error: unknown) =>
+          this.deps.logger.warn({ target: id, err: error }, "write to an incoming owner failed"),
+        ),
+    );
     await awaitSlots(slots, options.w, options.pw, remainingMs, this.deps.clock, "write");
     await Promise.all(incoming);
-    return object;
   }
 
   /** Stores a hint for `target` on this node, in the background; a refusal (hint store full) is logged. */
@@ -252,6 +351,7 @@ export class Coordinator {
     deadlineMs: number,
     primary: (timeoutMs: number) => Promise<T>,
     fallback: (nodeId: string, timeoutMs: number) => Promise<T>,
+    refusals?: Refusal[],
   ): Promise<SlotReply<T>> {
     const remaining = (): number => Math.max(1, deadlineMs - this.deps.clock.nowMs());
     if (home === this.deps.nodeId || this.deps.view.status(home) !== "down") {
@@ -259,7 +359,11 @@ export class Coordinator {
         home === this.deps.nodeId || pool.remaining === 0 ? remaining() : Math.ceil(remaining() / 2);
       try {
         return { nodeId: home, primary: true, value: await primary(budget) };
-      } catch {
+      } catch (error) {
+        if (error instanceof NotOwnerError && refusals !== undefined) {
+          refusals.push({ nodeId: home, ringVersion: error.ringVersion });
+          throw error;
+        }
         // Fall through to a fallback.
       }
     }
@@ -267,7 +371,10 @@ export class Coordinator {
       if (this.deps.clock.nowMs() >= deadlineMs) break;
       try {
         return { nodeId: fallbackId, primary: false, value: await fallback(fallbackId, remaining()) };
-      } catch {
+      } catch (error) {
+        // A fallback refusing the hint (its ring says the target is no replica) tells of a newer ring too.
+        if (error instanceof NotOwnerError)
+          refusals?.push({ nodeId: fallbackId, ringVersion: error.ringVersion });
         // Try the next one.
       }
     }
@@ -276,16 +383,19 @@ export class Coordinator {
 
   /**
    * Forwards a write to one home replica, preferring those the failure detector sees up. Only a
-   * replica that could not be reached at all is skipped for the next; once one may have applied
+   * replica that could not be reached at all, or that refused the write as no replica of the key
+   * (recorded in `refusals`), is skipped for the next; once one may have applied
    * the write, retrying elsewhere would make a duplicate sibling. Fallbacks never coordinate: a
    * fallback's actor could reissue a dot it already handed off.
    */
   private async forward(
     home: readonly string[],
+    ringVersion: number,
     key: Uint8Array,
     sibling: Sibling,
     context: VersionVector,
     options: RequestOptions,
+    refusals: Refusal[],
   ): Promise<StoredObject> {
     const rank = { up: 0, suspect: 1, down: 2 } as const;
     const ordered = [...home].sort((a, b) => rank[this.deps.view.status(a)] - rank[this.deps.view.status(b)]);
@@ -299,8 +409,14 @@ export class Coordinator {
           w: options.w,
           pw: options.pw,
           timeoutMs: options.timeoutMs,
+          ringVersion,
         });
       } catch (error) {
+        // A refusal (ownership fencing) is made before anything is applied: the next may take it.
+        if (error instanceof NotOwnerError) {
+          refusals.push({ nodeId: id, ringVersion: error.ringVersion });
+          continue;
+        }
         if (!(error instanceof RingkvError) || error.code !== "peer_unreachable") throw error;
       }
     }

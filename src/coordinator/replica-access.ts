@@ -1,7 +1,11 @@
 import type { VersionVector } from "../core/causality/index.js";
 import type { Sibling, StoredObject } from "../core/stored-object.js";
 
-/** How a coordinator reaches one replica, local or remote; each call rejects on failure or timeout. */
+/**
+ * How a coordinator reaches one replica, local or remote; each call rejects on failure or timeout.
+ * `ringVersion` is the version of the ring the replica was chosen from: a remote replica fences
+ * on it (core/ring/ownership.ts), so it must be that ring's, not whatever the node holds by now.
+ */
 export interface ReplicaAccess {
   /** The replica's history of a key; with `hintFor`, what that node holds as hints for `hintFor`. */
   read(
@@ -18,6 +22,7 @@ export interface ReplicaAccess {
     key: Uint8Array,
     object: StoredObject,
     timeoutMs: number,
+    ringVersion?: number,
   ): Promise<void>;
   /** Stores `object` on `nodeId` as a hint for the home replica `target`; resolves once durable. */
   hint(
@@ -27,6 +32,7 @@ export interface ReplicaAccess {
     key: Uint8Array,
     object: StoredObject,
     timeoutMs: number,
+    ringVersion?: number,
   ): Promise<void>;
   /** Asks a replica to coordinate a client write; resolves with the key's new history. */
   forwardPut(
@@ -38,6 +44,7 @@ export interface ReplicaAccess {
       w: number;
       pw: number;
       timeoutMs: number;
+      ringVersion?: number;
     },
   ): Promise<StoredObject>;
 }

@@ -58,6 +58,8 @@ export class NodeMetrics {
   readonly writesForwarded: Counter;
   readonly readRepairs: Counter;
   readonly hintsStored: Counter<"target">;
+  readonly ownershipRefusals: Counter<"kind">;
+  readonly writesRerouted: Counter;
   readonly hintsDelivered: Counter<"target">;
   readonly hintsRefused: Counter<"target">;
   readonly hintsExpired: Counter<"target">;
@@ -158,6 +160,17 @@ export class NodeMetrics {
     this.writesForwarded = new Counter({
       name: "ringkv_writes_forwarded_total",
       help: "Writes received by a node that is not a home replica of the key and forwarded to one (a ring-aware client avoids this hop)",
+      registers,
+    });
+    this.ownershipRefusals = new Counter({
+      name: "ringkv_ownership_refusals_total",
+      help: "Replicated writes, hints and forwarded writes this node refused because its ring says it is no replica of the partition (or the hint's target is none), by kind",
+      labelNames: ["kind"],
+      registers,
+    });
+    this.writesRerouted = new Counter({
+      name: "ringkv_writes_rerouted_total",
+      help: "Writes this node routed again after a replica refused them under a newer ring, which this node then learned",
       registers,
     });
     this.hintsStored = new Counter({

@@ -145,6 +145,9 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     logger,
     onReadRepair: () => metrics.readRepaired(),
     onForward: () => metrics.writesForwarded.inc(),
+    learnRing: (peer) => gossiper.pullFrom(peer),
+    reroutesMax: options.fencing.reroutesMax,
+    onReroute: () => metrics.writesRerouted.inc(),
   });
   const antiEntropy = new AntiEntropy(
     {
@@ -228,7 +231,12 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     ...gossiper.handlers(),
     ...metadata.handlers(),
     handler(peerMessages.joinInfo, () => ({ settings, state: gossiper.current })),
-    ...kvHandlers(replica, hints, coordinator),
+    ...kvHandlers(replica, hints, coordinator, {
+      selfId,
+      ring: () => view.ring(),
+      onRefused: (kind) => metrics.ownershipRefusals.inc({ kind }),
+      onNewerSender: (peer) => void gossiper.pullFrom(peer),
+    }),
     ...antiEntropy.handlers(),
     ...transfer.handlers(),
   ];

@@ -74,6 +74,11 @@ const partition = int(0, (l) => l.partitions - 1);
 const key = bytes(1, (l) => l.keyBytesMax);
 const storedKey = bytes(1, STORED_KEY_BYTES_MAX);
 const treeId = int(0, (l) => l.treeSegments - 1);
+/**
+ * The sender's ring version (ownership fencing, core/ring/ownership.ts); optional, so a node that
+ * predates fencing still talks to one that has it (its requests are checked as if it were behind).
+ */
+const ringVersion = optional(int(0, PEER_COUNTER_MAX));
 
 /** A stored object travels as its own encoding (core/stored-object.ts), decoded and checked on arrival. */
 const storedObject: Schema<StoredObject, Uint8Array> = custom((value) => {
@@ -145,21 +150,21 @@ export const peerMessages = {
   /** A replica's copy of a key, or (hintFor) the hints it holds of the key for that home replica. */
   kvRead: define(
     "kv_read",
-    refine(object({ partition, key, hintFor: optional(nodeId) }), keyInPartition),
+    refine(object({ partition, key, hintFor: optional(nodeId), ringVersion }), keyInPartition),
     "kv_read_ok",
     object({ object: nullable(storedObject) }),
   ),
   /** Merges a history into a replica's copy; answered once durable. */
   kvReplicate: define(
     "kv_replicate",
-    refine(object({ partition, key, object: storedObject }), keyInPartition),
+    refine(object({ partition, key, object: storedObject, ringVersion }), keyInPartition),
     "kv_replicate_ok",
     nothing,
   ),
   /** Stores a history as a hint for a home replica that did not take it; answered once durable. */
   kvHint: define(
     "kv_hint",
-    refine(object({ target: nodeId, partition, key, object: storedObject }), keyInPartition),
+    refine(object({ target: nodeId, partition, key, object: storedObject, ringVersion }), keyInPartition),
     "kv_hint_ok",
     nothing,
   ),
@@ -176,6 +181,7 @@ export const peerMessages = {
       w: int(1, (l) => l.n),
       pw: int(0, (l) => l.n),
       timeoutMs: int(1, (l) => l.timeoutMsMax),
+      ringVersion,
     }),
     "kv_put_ok",
     object({ object: storedObject }),

@@ -6,12 +6,14 @@
  * had asked the node that failed. A code not in the table stays a RemoteError.
  */
 import { HintStoreFullError } from "../coordinator/hint-store.js";
+import { PEER_COUNTER_MAX } from "../core/counter-ceiling.js";
 import { BadClusterStateError } from "../core/membership/cluster-state.js";
 import { MerkleMessageError } from "../core/merkle/merkle-message-error.js";
 import {
   BadContextError,
   BadRequestError,
   KeyTooLongError,
+  NotOwnerError,
   NotReadyError,
   ObjectTooLargeError,
   OverloadedError,
@@ -63,6 +65,11 @@ const WIRE_ERRORS: readonly WireErrorEntry[] = [
       ),
   ),
   entry("not_ready", NotReadyError, (m) => new NotReadyError(m)),
+  entry(
+    "not_owner",
+    NotOwnerError,
+    (_m, d) => new NotOwnerError(count(d, "partition"), Math.min(count(d, "ringVersion"), PEER_COUNTER_MAX)),
+  ),
   entry(
     "too_many_siblings",
     TooManySiblingsError,
