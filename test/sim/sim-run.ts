@@ -1,7 +1,7 @@
 import { partitionOf } from "../../src/core/partition.js";
 import { preferenceList } from "../../src/core/ring/preference-list.js";
 import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../../src/core/stored-object.js";
-import { objectKey } from "../../src/storage/object-key.js";
+import { objectKey, partitionRange } from "../../src/storage/object-key.js";
 import { defaultFaultWeights, type FaultKind, Nemesis } from "./faults.js";
 import { History } from "./history.js";
 import { checkHistory } from "./invariants.js";
@@ -316,6 +316,14 @@ function convergence(
     if (hints > 0) return `${m.id} still holds ${hints} hints`;
   }
   const n = Math.min(N, new Set(ring.owners).size);
+  // Reclaim: once the change completed, no member keeps a copy of a partition it gave away.
+  for (const m of members) {
+    for (let p = 0; p < ring.owners.length; p++) {
+      if (preferenceList(ring.owners, p).slice(0, n).includes(m.id)) continue;
+      const [held] = m.storage.scan("objects", { ...partitionRange(p), limit: 1 });
+      if (held !== undefined) return `${m.id} still holds a copy of partition ${p}, which it gave away`;
+    }
+  }
   const finals = new Map<string, StoredObject | undefined>();
   for (const key of keys) {
     const partition = partitionOf(bytes(key), ring.owners.length);
