@@ -1,3 +1,6 @@
+/** How far below floor(L/n) a zone's collapsed entries may be held when the densest fails. */
+const SLACK_MAX = 2;
+
 /**
  * A fresh zone-aware layout: owners (member indexes) for Q partitions such that every
  * partition's n home replicas are in n distinct zones, each zone owning exactly its target.
@@ -10,10 +13,8 @@
  * Q = 2^k work over exactly n = 3 zones, where no sequence of Q entries can have every window
  * distinct. A zone can hold at most floor(L/n) collapsed entries; the smallest number of doubles
  * D = Q - L that lets every zone reach its target is tried first, then D + 1, ... The collapsed
- * sequence is laid greedily (the zone with most entries left that does not repeat within n - 1
- * on either side, wrapping around), which is the classic schedule for spaced repeats.
- * Within a zone, occurrences go to the zone's nodes heaviest first, each to the least loaded
- * node, so a zone's nodes differ by at most one partition as long as doubles are not piled up.
+ * sequence is laid greedily (among the zones that do not repeat within n - 1 on either side, earliest deadline first: a zone whose remaining entries must start soonest to fit before the ring wraps back to its first entry goes first.
+ * Within a zone, nodes own floor or ceil of the zone's share.
  */
 export function zoneLayout(
   zoneTargets: readonly number[],
@@ -21,12 +22,16 @@ export function zoneLayout(
   partitions: number,
   n: number,
 ): Int32Array | undefined {
-  for (let doubles = 0; doubles < partitions; doubles++) {
-    const collapsed = collapsedCounts(zoneTargets, nodesOfZone, partitions, n, doubles);
-    if (collapsed === undefined) continue;
-    const sequence = spacedSequence(collapsed, n);
-    if (sequence === undefined) continue;
-    return expand(sequence, collapsed, zoneTargets, nodesOfZone, partitions);
+  // Several zones at exactly the densest spacing leave the greedy no room: allow a little slack
+  // below floor(L/n) before giving up (each try is O(L * zones * n)).
+  for (let slack = 0; slack <= SLACK_MAX; slack++) {
+    for (let doubles = 0; doubles < partitions; doubles++) {
+      const collapsed = collapsedCounts(zoneTargets, nodesOfZone, partitions, n, doubles, slack);
+      if (collapsed === undefined) continue;
+      const sequence = spacedSequence(collapsed, n, true) ?? spacedSequence(collapsed, n, false);
+      if (sequence === undefined) continue;
+      return expand(sequence, collapsed, zoneTargets, nodesOfZone, partitions);
+    }
   }
   return undefined;
 }
@@ -37,8 +42,9 @@ function collapsedCounts(
   partitions: number,
   n: number,
   doubles: number,
+  slack: number,
 ): number[] | undefined {
-  const perZoneMax = Math.floor((partitions - doubles) / n);
+  const perZoneMax = Math.floor((partitions - doubles) / n) - slack;
   const counts = zoneTargets.map((t) => Math.min(t, perZoneMax));
   let needed = zoneTargets.reduce((sum, t, k) => sum + t - (counts[k] as number), 0);
   if (needed > doubles) return undefined;
@@ -60,19 +66,37 @@ function collapsedCounts(
 }
 
 /** A cyclic sequence with `counts[k]` entries of zone k and no zone twice within n - 1. */
-function spacedSequence(counts: readonly number[], n: number): Int32Array | undefined {
+function spacedSequence(counts: readonly number[], n: number, byDeadline: boolean): Int32Array | undefined {
   const length = counts.reduce((sum, c) => sum + c, 0);
   const left = counts.slice();
   const sequence = new Int32Array(length).fill(-1);
+  // Earliest deadline first: a zone's last entry must stay n before its first one (the ring
+  // wraps), so each zone has a latest position for its next entry; the allowed zone with the
+  // least slack goes next, ties to the one with most entries left, then the lower index.
+  const firstAt = new Array<number>(counts.length).fill(-1);
+  const lastAt = new Array<number>(counts.length).fill(-1);
+  const slack = (k: number, i: number): number => {
+    const lastAllowed = (firstAt[k] as number) >= 0 ? (firstAt[k] as number) + length - n : length - 1;
+    return lastAllowed - ((left[k] as number) - 1) * n - i;
+  };
   for (let i = 0; i < length; i++) {
     let best = -1;
     for (let k = 0; k < left.length; k++) {
-      if ((left[k] as number) === 0 || (best >= 0 && (left[k] as number) <= (left[best] as number))) continue;
-      if (nearby(sequence, i, k, n)) continue;
-      best = k;
+      if ((left[k] as number) === 0 || nearby(sequence, i, k, n)) continue;
+      if (best < 0) {
+        best = k;
+        continue;
+      }
+      // Without deadlines (the second try): most entries left first, the longest waiting on ties.
+      const d = byDeadline
+        ? slack(k, i) - slack(best, i)
+        : (left[best] as number) - (left[k] as number) || (lastAt[k] as number) - (lastAt[best] as number);
+      if (d < 0 || (d === 0 && (left[k] as number) > (left[best] as number))) best = k;
     }
     if (best < 0) return undefined;
     sequence[i] = best;
+    if ((firstAt[best] as number) < 0) firstAt[best] = i;
+    lastAt[best] = i;
     left[best] = (left[best] as number) - 1;
   }
   return sequence;
@@ -100,23 +124,25 @@ function expand(
     sequence.forEach((z, i) => {
       if (z === zone) occurrences.push(i);
     });
-    const c = occurrences.length;
-    const extra = (zoneTargets[zone] as number) - c;
-    // Spread the zone's doubles evenly over its occurrences.
-    occurrences.forEach((i, j) => {
-      weight[i] = 1 + Math.floor(((j + 1) * extra) / c) - Math.floor((j * extra) / c);
-    });
+    // Occurrences go round robin to the zone's nodes (node j gets floor or ceil of c/k, the
+    // larger counts first), then each node's total is floor or ceil of the zone's target (again
+    // the larger first, so a total is never below the node's occurrences) and its extra
+    // partitions are spread evenly over its own occurrences as doubles.
     const nodes = nodesOfZone[zone] as readonly number[];
-    const load = new Array<number>(nodes.length).fill(0);
-    const heaviestFirst = [...occurrences].sort(
-      (a, b) => (weight[b] as number) - (weight[a] as number) || a - b,
-    );
-    for (const i of heaviestFirst) {
-      let least = 0;
-      for (let j = 1; j < nodes.length; j++) if ((load[j] as number) < (load[least] as number)) least = j;
-      load[least] = (load[least] as number) + (weight[i] as number);
-      nodeAt[i] = nodes[least] as number;
-    }
+    const k = nodes.length;
+    const target = zoneTargets[zone] as number;
+    const mine: number[][] = nodes.map(() => []);
+    occurrences.forEach((i, j) => {
+      (mine[j % k] as number[]).push(i);
+    });
+    mine.forEach((list, j) => {
+      const total = Math.floor(target / k) + (j < target % k ? 1 : 0);
+      const extra = total - list.length;
+      list.forEach((i, x) => {
+        nodeAt[i] = nodes[j] as number;
+        weight[i] = 1 + Math.floor(((x + 1) * extra) / list.length) - Math.floor((x * extra) / list.length);
+      });
+    });
   }
   const owners = new Int32Array(partitions);
   let p = 0;
