@@ -128,6 +128,11 @@ export class RingkvNode implements ApiNode {
     return this.running.coordinator;
   }
 
+  /** The running node's parts, for tests that drive one directly (e.g. a coordinator with a stale ring). */
+  get parts(): NodeServices {
+    return this.running;
+  }
+
   /** The client API address actually bound (a port of 0 in the options picks a free one). */
   get httpAddress(): Address {
     if (this.boundHttp === undefined) throw new Error("node is not started");

@@ -187,7 +187,9 @@ export class Coordinator {
       try {
         return await this.forward(home, ring.version, key, sibling, context, attempt, refusals);
       } catch (error) {
-        // A refusal means the replica did not apply the write: routing it again makes no duplicate.
+        // Only a NotOwnerError from forward says no replica applied the write (each one tried
+        // refused it or could not be reached): routing it again then makes no duplicate sibling.
+        if (!(error instanceof NotOwnerError)) throw error;
         if (!(await this.learnedNewerRing(ring, refusals, reroute, deadlineMs))) throw error;
         this.deps.onReroute?.();
       }
@@ -420,6 +422,10 @@ export class Coordinator {
         if (!(error instanceof RingkvError) || error.code !== "peer_unreachable") throw error;
       }
     }
+    // Every home replica refused or was unreachable, so none applied it: a refusal says so.
+    const last = refusals[refusals.length - 1];
+    if (last !== undefined)
+      throw new NotOwnerError(partitionOf(key, this.currentRing().partitions), last.ringVersion);
     throw new QuorumError(options.w, 0, "write");
   }
 

@@ -40,6 +40,8 @@ class FakeCluster implements ReplicaAccess {
   readonly forwarded: string[] = [];
   readonly refusedBy: string[] = [];
   readonly learnedFrom: string[] = [];
+  /** Home replicas that take a forwarded write and then fail its quorum (it may be applied there). */
+  readonly failingAfterApply = new Set<string>();
   /** "node@version": the ring version each replicate carried. */
   readonly sentVersions: string[] = [];
 
@@ -101,6 +103,10 @@ class FakeCluster implements ReplicaAccess {
   }
   async forwardPut(nodeId: string): Promise<StoredObject> {
     this.fence(nodeId);
+    if (this.failingAfterApply.has(nodeId)) {
+      this.forwarded.push(`${nodeId} (failed)`);
+      throw new QuorumError(2, 1, "write");
+    }
     this.forwarded.push(nodeId);
     return { entries: [] };
   }
@@ -195,9 +201,21 @@ test("re-routes are bounded: a ring that keeps moving fails the write after rero
   rings.push(ringOf(10, ["p", "q", "r"]));
   const cluster = new FakeCluster(ringOf(5, ["a", "b", "c"]), rings);
   const { coordinator, reroutes } = coordinatorFor("x", cluster, true);
-  await assert.rejects(coordinator.put(key, sibling, [], options), QuorumError);
+  // Refused to the end: a NotOwnerError (503 to the client), nothing applied anywhere.
+  await assert.rejects(coordinator.put(key, sibling, [], options), NotOwnerError);
   assert.equal(reroutes(), 2);
   assert.equal(cluster.learnedFrom.length, 2, "one pull per re-route, none once the bound is reached");
   assert.equal(cluster.refusedBy.length, 9, "three rounds of three home replicas, each refusing");
   assert.deepEqual(cluster.forwarded, []);
+});
+
+test("a forwarded write that one replica refused and another may have applied is not forwarded again", async () => {
+  // Under the newest ring, b alone of a, b, c is still a home replica; it takes the write and
+  // fails its quorum: routing the write again could apply it twice (a duplicate sibling).
+  const cluster = new FakeCluster(ringOf(5, ["a", "b", "c"]), [ringOf(7, ["b", "d", "e"])]);
+  cluster.failingAfterApply.add("b");
+  const { coordinator, reroutes } = coordinatorFor("x", cluster, true);
+  await assert.rejects(coordinator.put(key, sibling, [], options), QuorumError);
+  assert.equal(reroutes(), 0);
+  assert.deepEqual(cluster.forwarded, ["b (failed)"]);
 });

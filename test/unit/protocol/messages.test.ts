@@ -121,3 +121,21 @@ test("peer message type names are spelled in src/protocol/messages.ts only", () 
     ["src/protocol/messages.ts"],
   );
 });
+
+test("the sender's ring version is optional on writes and hints, and bounded by the counter ceiling", () => {
+  const body = { partition, key, object: encodeStoredObject(object) };
+  const without = decodeRequest(encodeRequest(peerMessages.kvReplicate, body), limits).request;
+  assert.ok(without.type === "kv_replicate" && without.ringVersion === undefined);
+  const withVersion = decodeRequest(
+    encodeRequest(peerMessages.kvHint, { ...body, target: "n2", ringVersion: 2 ** 40 }),
+    limits,
+  ).request;
+  assert.ok(withVersion.type === "kv_hint" && withVersion.ringVersion === 2 ** 40);
+  for (const ringVersion of [2 ** 40 + 1, -1, 1.5]) {
+    assert.throws(
+      () => decodeRequest(encodeRequest(peerMessages.kvReplicate, { ...body, ringVersion }), limits),
+      (e: unknown) => e instanceof PeerMessageError && /ringVersion/.test(e.message),
+      `ringVersion ${ringVersion} is refused`,
+    );
+  }
+});

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { HintStoreFullError } from "../../../src/coordinator/hint-store.js";
 import {
+  NotOwnerError,
   NotReadyError,
   QuorumError,
   type RingkvError,
@@ -28,6 +29,7 @@ test("each error a handler throws crosses the wire as the same class, message an
     new QuorumError(2, 1, "write"),
     new QuorumError(3, 0, "write", "home"),
     new NotReadyError("the node is still starting; retry shortly"),
+    new NotOwnerError(7, 42),
     new TooManySiblingsError(101, 100),
     new StorageFullError("the map is full"),
     new StorageFailedError("a local commit failed"),
@@ -64,4 +66,17 @@ test("an error that is not ours (a bug) crosses as 'internal' without its messag
 test("a remote code this node does not know stays a RemoteError with that code", () => {
   const remote = new RemoteError("peer:7000", "fault_injected", "dropped by a fault rule", {});
   assert.equal(fromRemoteError(remote), remote);
+});
+
+test("a refusal under ownership fencing crosses the wire with the refusing node's ring version", () => {
+  const rebuilt = acrossTheWire(new NotOwnerError(3, 2 ** 40));
+  assert.ok(rebuilt instanceof NotOwnerError);
+  assert.equal(rebuilt.partition, 3);
+  assert.equal(rebuilt.ringVersion, 2 ** 40);
+  // A peer claiming a version past the counter ceiling is clamped to it, never believed beyond.
+  const claimed = fromRemoteError(
+    new RemoteError("peer:7000", "not_owner", "not a replica", { partition: 3, ringVersion: 2 ** 50 }),
+  );
+  assert.ok(claimed instanceof NotOwnerError);
+  assert.equal(claimed.ringVersion, 2 ** 40);
 });
