@@ -171,6 +171,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       view,
       clock,
       logger,
+      joinTimeoutMs: options.gossip.joinTimeoutMs,
     },
     options.transfer,
   );
