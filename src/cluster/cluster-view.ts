@@ -13,6 +13,8 @@ export interface ClusterView {
   member(id: string): MemberRecord | undefined;
   /** This node's failure-detector view of a member (always "up" for itself). */
   status(id: string): LivenessStatus;
+  /** How long a member has been down as this node sees it: 0 while up or suspect (and for itself). */
+  downForMs(id: string): number;
   /** The inter-node address of a member, or undefined if unknown. */
   addressOf(id: string): string | undefined;
   /** The current ring, or undefined while the cluster has none yet. */

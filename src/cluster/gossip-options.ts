@@ -11,6 +11,12 @@ export interface GossipOptions {
   requestTimeoutMs: number;
   /** The claimant changes the ring at most this often, so joins arriving together share one change. */
   ringChangeIntervalMs: number;
+  /**
+   * A joining member down for this long is dropped from a pending ring change (it stays joining
+   * and is planned in afresh once up); partition transfer reads around a losing replica down this
+   * long. Longer than failureDetector.downAfterMs.
+   */
+  joinTimeoutMs: number;
   /** A fresh node waits this long for gossip before it may create the first ring. */
   formationDelayMs: number;
   /**

@@ -106,6 +106,12 @@ export class Gossiper {
     return this.failureDetector.status(id, this.deps.clock.nowMs());
   }
 
+  /** How long a member has been down as this node sees it (0 while up or suspect; 0 for itself). */
+  downForMs(id: string): number {
+    if (id === this.deps.selfId) return 0;
+    return this.failureDetector.downForMs(id, this.deps.clock.nowMs());
+  }
+
   start(): void {
     this.running = true;
     this.schedule();
@@ -297,6 +303,7 @@ export class Gossiper {
       (id) => this.status(id) === "up",
       this.deps.partitions,
       this.deps.n,
+      (id) => this.downForMs(id) >= this.deps.options.joinTimeoutMs,
     );
     if (decision === undefined) return;
     this.lastRingChangeMs = now;

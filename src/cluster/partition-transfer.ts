@@ -18,6 +18,7 @@ import type { StorageEngine } from "../storage/engine.js";
 import { objectKey, partitionRange } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
 import { TransferCursors } from "./transfer-cursor.js";
+import { chooseSources } from "./transfer-sources.js";
 
 /** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface TransferOptions {
@@ -45,6 +46,8 @@ export interface TransferDeps {
   view: ClusterView;
   clock: Clock;
   logger: Logger;
+  /** A losing replica down this long is read around (--join-timeout-ms, transfer-sources.ts). */
+  joinTimeoutMs: number;
 }
 
 /**
@@ -161,19 +164,23 @@ export class PartitionTransfer {
         const home = homeOf(ring.owners, p, n);
         const staying = homeOf(next, p, n);
         const member = (id: string) => this.deps.view.state().members.find((m) => m.id === id);
-        const sources = home.filter((id) => id !== this.deps.selfId && this.deps.view.status(id) === "up");
-        // A replica that loses the partition may hold writes no other replica has (one a W=1
-        // client acknowledged, or one a network partition kept from the others), and nothing
-        // copies them once it is no longer a home replica: each one must be read, so wait for
-        // one that is unreachable. Only a member removed as dead (left) is given up on.
-        const losing = home.filter(
-          (id) => id !== this.deps.selfId && !staying.includes(id) && member(id)?.state !== "left",
-        );
-        if (!losing.every((id) => sources.includes(id))) continue;
+        const { sources, losing, readAround, ready } = chooseSources(home, staying, {
+          selfId: this.deps.selfId,
+          member,
+          status: (id) => this.deps.view.status(id),
+          downForMs: (id) => this.deps.view.downForMs(id),
+          joinTimeoutMs: this.deps.joinTimeoutMs,
+        });
+        if (!ready) continue;
         // A source that has not adopted the pending ring yet could still take writes it does not
         // copy to this node: wait for it (next round) rather than miss them.
         const knows = (id: string): boolean => (member(id)?.ringVersion ?? 0) >= job.version;
         if (!sources.every(knows)) continue;
+        if (readAround.length > 0)
+          this.deps.logger.warn(
+            { partition: p, dead: readAround, sources, joinTimeoutMs: this.deps.joinTimeoutMs },
+            "partition transfer reads around a losing replica down for the join timeout; hints and anti-entropy bring the rest",
+          );
         let received = false;
         let missed = false;
         for (const source of sources) {

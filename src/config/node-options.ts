@@ -105,6 +105,12 @@ export function validateNodeOptions(o: NodeOptions): NodeOptions {
         "a hint older than a reaped tombstone could bring its delete back",
     );
   }
+  if (o.gossip.joinTimeoutMs <= o.gossip.failureDetector.downAfterMs) {
+    throw new ConfigError(
+      `--join-timeout-ms ${o.gossip.joinTimeoutMs} must be above the failure detector's down time (${o.gossip.failureDetector.downAfterMs} ms): ` +
+        "a member must be seen down before it can have been down that long",
+    );
+  }
   checkSecurity(o);
   return o;
 }

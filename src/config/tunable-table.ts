@@ -14,6 +14,15 @@ export const tunableTable = {
     fanout: integer({ default: 3, min: 1, max: 64, help: "peers contacted per round" }),
     requestTimeoutMs: integer({ default: 1000, min: 1, max: 60_000, help: "a slower exchange is abandoned" }),
     ringChangeIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "the claimant's pace" }),
+    // A restart or a short network cut comes back well within a minute; a joiner gone for longer
+    // is more likely dead than slow, and a pending change must not wait on it for ever.
+    joinTimeoutMs: integer({
+      flag: "join-timeout-ms",
+      default: 60_000,
+      min: 1000,
+      max: 24 * HOUR_MS,
+      help: "a joining node down this long is dropped from the pending ring change (it joins afresh when back), and a replica losing a partition down this long is read around; above the failure detector's down time",
+    }),
     formationDelayMs: integer({ default: 1000, min: 0, max: HOUR_MS, help: "wait before a first ring" }),
     loadReportIntervalMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "load re-announced" }),
     /**

@@ -34,6 +34,10 @@ export class GossipClusterView implements ClusterView {
     return this.gossiper.status(id);
   }
 
+  downForMs(id: string): number {
+    return this.gossiper.downForMs(id);
+  }
+
   addressOf(id: string): string | undefined {
     return this.member(id)?.listen;
   }

@@ -175,6 +175,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       view,
       clock,
       logger,
+      joinTimeoutMs: options.gossip.joinTimeoutMs,
     },
     options.transfer,
   );

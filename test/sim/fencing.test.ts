@@ -38,6 +38,9 @@ class FrozenRingView implements ClusterView {
   status(id: string): LivenessStatus {
     return this.real.status(id);
   }
+  downForMs(id: string): number {
+    return this.real.downForMs(id);
+  }
   addressOf(id: string): string | undefined {
     return this.real.addressOf(id);
   }

@@ -23,13 +23,24 @@ export function claimantOf(state: ClusterState, isUp: (id: string) => boolean): 
 
 /**
  * The members that should own partitions: active ones (up or not: failure detection never
- * changes ownership, outages are transient) and joining ones that are up or already planned in.
+ * changes ownership, outages are transient) and joining ones that are up or already planned in,
+ * unless a joining one has been down for the join timeout (`isDead`): a change must not wait for
+ * ever on a joiner that died, so it is planned out again. It stays joining (it owns nothing
+ * yet, so there is nothing to hand over), and once up it is desired again and planned in afresh.
  * Leaving and left members are planned out.
  */
-function desiredOwners(state: ClusterState, isUp: (id: string) => boolean): string[] {
+function desiredOwners(
+  state: ClusterState,
+  isUp: (id: string) => boolean,
+  isDead: (id: string) => boolean,
+): string[] {
   const planned = new Set([...(state.ring?.owners ?? []), ...(state.ring?.next ?? [])]);
   return state.members
-    .filter((m) => m.state === "active" || (m.state === "joining" && (isUp(m.id) || planned.has(m.id))))
+    .filter(
+      (m) =>
+        m.state === "active" ||
+        (m.state === "joining" && (isUp(m.id) || (planned.has(m.id) && !isDead(m.id)))),
+    )
     .map((m) => m.id);
 }
 
@@ -40,6 +51,8 @@ function desiredOwners(state: ClusterState, isUp: (id: string) => boolean): stri
  * 2. while `next` is pending, nothing, until every node that gains a partition reported holding
  *    its new partitions for this version;
  * 3. then `next` becomes the owners: joiners become active, leaving nodes left.
+ * A joiner that dies while planned in is planned out once `isDead` says so (down for the join
+ * timeout, as this node's failure detector sees it), and step 1 re-plans without it.
  */
 export function decideRing(
   state: ClusterState,
@@ -47,6 +60,7 @@ export function decideRing(
   isUp: (id: string) => boolean,
   partitions: number,
   n: number,
+  isDead: (id: string) => boolean = () => false,
 ): RingDecision | undefined {
   if (claimantOf(state, isUp) !== selfId) return undefined;
   const ring = state.ring;
@@ -65,7 +79,7 @@ export function decideRing(
       memberUpdates: activate(state, new Set(owners)),
     };
   }
-  const desired = desiredOwners(state, isUp);
+  const desired = desiredOwners(state, isUp, isDead);
   if (desired.length === 0) return undefined;
   const planned = ring.next ?? ring.owners;
   if (!sameSet(planned, desired)) {

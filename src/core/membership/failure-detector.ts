@@ -67,6 +67,19 @@ export class FailureDetector {
     return "up";
   }
 
+  /**
+   * How long a member has been down: the time since it was last heard from once that is past
+   * downAfterMs, 0 while it is up or suspect. A member never observed counts 0: there is no time
+   * to measure from, and dropping a member from a ring change must rest on an observed silence.
+   * A local pause restarts it, like the silence timer.
+   */
+  downForMs(id: string, nowMs: number): number {
+    const observation = this.seen.get(id);
+    if (observation === undefined) return 0;
+    const silentMs = nowMs - observation.lastProgressMs;
+    return silentMs >= this.options.downAfterMs ? silentMs : 0;
+  }
+
   /** When this member's liveness counters last advanced, as observed (undefined: never seen). */
   advancedAtMs(id: string): number | undefined {
     return this.seen.get(id)?.advancedAtMs;

@@ -90,6 +90,7 @@ async function setup(options: { refuse?: string; ring?: RingState }) {
   const view: ClusterView = {
     state: () => ({ members: [], ring }),
     member: () => undefined,
+    downForMs: () => 0,
     status: () => "up",
     addressOf: () => undefined,
     ring: () => ringView(ring.owners, N, ring.version, ring.next),

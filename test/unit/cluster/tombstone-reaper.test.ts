@@ -46,6 +46,7 @@ test("the reaper looks at every key: 250 old tombstones are gone after exactly 3
         state: () => ({ members: [], ring: null }),
         member: () => undefined,
         status: () => "up",
+        downForMs: () => 0,
         addressOf: () => undefined,
         ring: () => ringView(["n1"], 1, 1),
       },

@@ -85,6 +85,7 @@ async function world() {
     state,
     member: (id) => state().members.find((m) => m.id === id),
     status: () => "up",
+    downForMs: () => 0,
     addressOf: (id) => `${id}:7000`,
     ring: () => ringView(ring.current.owners, 1, ring.current.version, ring.current.next),
   };
@@ -95,7 +96,7 @@ async function world() {
     batchBytesMax: 1 << 20,
     requestTimeoutMs: 100,
   };
-  const baseDeps = { n: 1, partitions: 1, view, clock, logger: silentLogger() };
+  const baseDeps = { n: 1, partitions: 1, joinTimeoutMs: 60_000, view, clock, logger: silentLogger() };
   const serving = new PartitionTransfer(
     {
       ...baseDeps,

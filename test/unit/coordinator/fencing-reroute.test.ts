@@ -78,6 +78,7 @@ class FakeCluster implements ReplicaAccess {
       state: (): ClusterState => ({ members: [], ring: null }),
       member: () => undefined,
       status: () => "up",
+      downForMs: () => 0,
       addressOf: () => undefined,
       ring: () => this.ring,
     };
