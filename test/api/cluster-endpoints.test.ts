@@ -35,6 +35,7 @@ describe("cluster and operations endpoints of a one-node cluster", () => {
         load: undefined,
         partitions: 64,
         transfer: { version: 0, remaining: 0, keys: 0, bytes: 0 },
+        zone: null,
       },
     );
   });

@@ -202,7 +202,7 @@ describe("a node process: RINGKV_* environment, CLI commands, restart and clean 
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /node n1 at .*: ok/);
     assert.match(r.stdout, /Q=256 N=1 R=1 W=1/);
-    assert.match(r.stdout, /n1\s+active\s+up\s+256/);
+    assert.match(r.stdout, /n1\s+-\s+active\s+up\s+256/);
   });
 
   test("an unreachable --node is one clear line and exit 1", async () => {
