@@ -142,7 +142,7 @@ export class FactScreen {
     const planted =
       ours.generation > theirs.generation ||
       (ours.generation === theirs.generation &&
-        ours.heartbeat > theirs.heartbeat + this.ctx.bounds.heartbeatSlack);
+        ours.heartbeat > theirs.heartbeat + OWN_HEARTBEAT_REORDER_MAX);
     if (!planted) return merged === ours ? undefined : merged;
     this.livenessReset.push(ours.id);
     return withLivenessAndInfo(merged, theirs);
