@@ -156,6 +156,14 @@ export class AuthRateLimitedError extends RingkvError {
   }
 }
 
+/**
+ * A conditional write (If-None-Match: *, If-Match: <context>) whose condition the key's current
+ * versions, read at the write's r, do not meet; nothing was written.
+ */
+export class ConditionFailedError extends RingkvError {
+  readonly code = "precondition_failed";
+}
+
 export class NotFoundError extends RingkvError {
   readonly code = "not_found";
 }

@@ -5,6 +5,7 @@ import { faultRoutes } from "./api/fault-routes.js";
 import { ApiServer } from "./api/http-server.js";
 import type { ApiNode, DebugReplicasInfo, MemberInfo, RingInfo } from "./api/interface.js";
 import { kvRoutes } from "./api/kv-routes.js";
+import { listRoutes } from "./api/list-routes.js";
 import { Router } from "./api/router.js";
 import { tokenRoutes } from "./api/token-routes.js";
 import { uiRoutes } from "./api/ui-routes.js";
@@ -25,6 +26,7 @@ import {
 import type { Coordinator } from "./coordinator/coordinator.js";
 import type { ClusterState } from "./core/membership/cluster-state.js";
 import { NotReadyError } from "./errors.js";
+import type { ListPage, ListPageRequest } from "./listing/index.js";
 import type { Logger } from "./log/logger.js";
 import { NodeMetrics } from "./metrics/node-metrics.js";
 import type { FaultController } from "./net/index.js";
@@ -193,6 +195,7 @@ export class RingkvNode implements ApiNode {
     this.api = new ApiServer({
       router: new Router([
         ...kvRoutes(this),
+        ...listRoutes(this),
         ...clusterRoutes(this),
         ...uiRoutes(this),
         ...tokenRoutes({
@@ -302,5 +305,9 @@ export class RingkvNode implements ApiNode {
 
   debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo> {
     return debugReplicasOf(this.running, key);
+  }
+
+  listKeys(request: ListPageRequest): Promise<ListPage> {
+    return this.running.lister.page(request);
   }
 }

@@ -2,6 +2,7 @@ import {
   AuthRateLimitedError,
   BadContextError,
   BadRequestError,
+  ConditionFailedError,
   ConflictError,
   ForbiddenError,
   KeyTooLongError,
@@ -39,6 +40,7 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [ObjectTooLargeError, 409],
   [ConflictError, 409],
   [ValueTooLargeError, 413],
+  [ConditionFailedError, 412],
   [QuorumError, 503],
   [NotReadyError, 503],
   // A write whose re-routes ran out: the ring is moving faster than it can follow; retry.

@@ -33,6 +33,12 @@ export interface RingInfo {
   /** Ring version: increases on every ownership change. */
   version: number;
   owners: string[][];
+  /**
+   * The pending ring change, if one is planned: each partition's home replicas (N) in the ring
+   * being moved to; `null` when no change is pending. Shown so an operator (and a test) can see
+   * what a change waits for and when it completed.
+   */
+  next?: string[][] | null;
 }
 
 /** What one node holds locally for a key, as /debug/replicas shows it. */

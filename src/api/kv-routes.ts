@@ -1,8 +1,10 @@
 import type { IncomingMessage } from "node:http";
+import { deleteIf, putIf } from "../coordinator/conditional-write.js";
 import { decodeContext, encodeContext, join, type VersionVector } from "../core/causality/index.js";
 import { HEADER_SAFE_PATTERN, liveSiblings, type StoredObject } from "../core/stored-object.js";
 import { BadRequestError } from "../errors.js";
 import type { KvOperation } from "../metrics/node-metrics.js";
+import { writeCondition } from "./condition-headers.js";
 import type { ApiNode } from "./interface.js";
 import { decodeKeySegment } from "./key-segment.js";
 import { parseRequestOptions } from "./query-params.js";
@@ -14,6 +16,8 @@ export const CONTEXT_HEADER = "x-ringkv-context";
 export const RING_VERSION_HEADER = "x-ringkv-ring-version";
 /** On a PUT's answer: how many live versions the key has on the coordinator after the write (over 1: concurrent writes). */
 export const SIBLINGS_HEADER = "x-ringkv-siblings";
+/** On a read of one live value that expires: its deadline, epoch milliseconds (core/expiry.ts). */
+export const EXPIRES_AT_HEADER = "x-ringkv-expires-at";
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
 /** GET, PUT and DELETE of one key, as API.md describes them. */
@@ -71,6 +75,7 @@ async function timed(node: ApiNode, op: KvOperation, run: () => Promise<Reply>):
 
 async function getKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+  refuseTtl(ctx.query, "GET");
   const options = parseRequestOptions(ctx.query, node.settings, node.limits);
   const object = await node.coordinator.get(key, options);
   return readReply(object);
@@ -87,11 +92,18 @@ export function readReply(object: StoredObject | undefined): Reply {
     return jsonReply(404, { error: "not_found", message: "key not found" }, contextHeader);
   }
   if (live.length === 1) {
-    return { status: 200, headers: { "content-type": only.contentType, ...contextHeader }, body: only.value };
+    const expiresHeader: Record<string, string> =
+      only.expiresAtMs === undefined ? {} : { [EXPIRES_AT_HEADER]: String(only.expiresAtMs) };
+    return {
+      status: 200,
+      headers: { "content-type": only.contentType, ...contextHeader, ...expiresHeader },
+      body: only.value,
+    };
   }
   const siblings = live.map((s) => ({
     value: Buffer.from(s.value).toString("base64"),
     contentType: s.contentType,
+    ...(s.expiresAtMs === undefined ? {} : { expiresAtMs: s.expiresAtMs }),
   }));
   return jsonReply(300, { context, siblings }, contextHeader);
 }
@@ -99,11 +111,16 @@ export function readReply(object: StoredObject | undefined): Reply {
 async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
   const options = parseRequestOptions(ctx.query, node.settings, node.limits);
-  const context = requestContext(ctx.req, node.limits.contextBytesMax) ?? [];
+  const given = requestContext(ctx.req, node.limits.contextBytesMax);
+  const condition = writeCondition(ctx.req, "PUT", given, node.limits.contextBytesMax);
+  const context = given ?? [];
   const contentType = requestContentType(ctx.req, node.limits.contentTypeBytesMax);
   const value = await readBody(ctx.req, node.limits.valueBytesMax);
   const sibling = { value: new Uint8Array(value), contentType, deleted: false, writtenAtMs: node.nowMs() };
-  const object = await node.coordinator.put(key, sibling, context, options);
+  const object =
+    condition === undefined
+      ? await node.coordinator.put(key, sibling, context, options)
+      : await putIf(node.coordinator, key, sibling, condition, options, () => node.nowMs());
   return {
     status: 204,
     headers: {
@@ -115,14 +132,25 @@ async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
 
 async function deleteKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+  refuseTtl(ctx.query, "DELETE");
   const options = parseRequestOptions(ctx.query, node.settings, node.limits);
   const context = requestContext(ctx.req, node.limits.contextBytesMax);
-  const object = await node.coordinator.delete(key, context, options);
+  const condition = writeCondition(ctx.req, "DELETE", context, node.limits.contextBytesMax);
+  const object =
+    condition === undefined
+      ? await node.coordinator.delete(key, context, options)
+      : await deleteIf(node.coordinator, key, condition, options, () => node.nowMs());
   const headers =
     object === undefined || object.entries.length === 0
       ? {}
       : { [CONTEXT_HEADER]: encodeContext(join(object)) };
   return { status: 204, headers };
+}
+
+/** `ttl_s` sets the expiry of a written version: on a read or a delete it would mean nothing. */
+function refuseTtl(query: string, method: string): void {
+  if (new URLSearchParams(query).has("ttl_s"))
+    throw new BadRequestError(`ttl_s applies to PUT only, not to ${method}`);
 }
 
 /** The client's causal context; an absent or empty header means "no context". */

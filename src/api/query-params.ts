@@ -1,11 +1,12 @@
 import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
 import type { RequestOptions } from "../coordinator/request-options.js";
+import { TTL_S_MAX } from "../core/expiry.js";
 import { BadRequestError } from "../errors.js";
 
-const KNOWN_PARAMS = new Set(["r", "w", "pr", "pw", "timeout_ms"]);
+const KNOWN_PARAMS = new Set(["r", "w", "pr", "pw", "timeout_ms", "ttl_s"]);
 
 /**
- * Parses `r`, `w`, `pr`, `pw` and `timeout_ms`. Unknown or repeated parameters are refused: a typo like `W=3`
+ * Parses `r`, `w`, `pr`, `pw`, `timeout_ms` and `ttl_s` (PUT only: kv-routes refuses it elsewhere). Unknown or repeated parameters are refused: a typo like `W=3`
  * silently ignored would give a weaker write than the client asked for. `r`/`w` also take the
  * symbolic `one`, `quorum` and `all`, as in Riak.
  */
@@ -19,7 +20,7 @@ export function parseRequestOptions(
   for (const name of params.keys()) {
     if (!KNOWN_PARAMS.has(name)) {
       throw new BadRequestError(
-        `unknown query parameter "${truncate(name)}"; known: r, w, pr, pw, timeout_ms`,
+        `unknown query parameter "${truncate(name)}"; known: r, w, pr, pw, timeout_ms, ttl_s`,
       );
     }
     if (seen.has(name)) throw new BadRequestError(`query parameter "${name}" is given more than once`);
@@ -30,6 +31,7 @@ export function parseRequestOptions(
   const pr = params.get("pr");
   const pw = params.get("pw");
   const timeout = params.get("timeout_ms");
+  const ttl = params.get("ttl_s");
   const options = {
     r: r === null ? settings.r : parseQuorum("r", r, settings.n),
     w: w === null ? settings.w : parseQuorum("w", w, settings.n),
@@ -39,6 +41,7 @@ export function parseRequestOptions(
       timeout === null
         ? limits.timeoutMsDefault
         : parseInteger("timeout_ms", timeout, 1, limits.timeoutMsMax),
+    ...(ttl === null ? {} : { ttlS: parseInteger("ttl_s", ttl, 1, TTL_S_MAX) }),
   };
   // A strict count above the plain one would be met only by waiting for more acks than asked.
   return { ...options, r: Math.max(options.r, options.pr), w: Math.max(options.w, options.pw) };
@@ -50,17 +53,20 @@ function parseStrict(name: string, text: string, n: number): number {
   return parseQuorum(name, text, n);
 }
 
-function parseQuorum(name: string, text: string, n: number): number {
+export function parseQuorum(name: string, text: string, n: number): number {
   if (text === "one") return 1;
   if (text === "quorum") return Math.floor(n / 2) + 1;
   if (text === "all") return n;
   return parseInteger(name, text, 1, n);
 }
 
-function parseInteger(name: string, text: string, min: number, max: number): number {
+export function parseInteger(name: string, text: string, min: number, max: number): number {
   const value = /^[0-9]{1,10}$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min || value > max) {
-    const range = name === "timeout_ms" ? `${min}..${max}` : `${min}..${max} (N=${max}), one, quorum or all`;
+    const range =
+      name === "timeout_ms" || name === "ttl_s"
+        ? `${min}..${max}`
+        : `${min}..${max} (N=${max}), one, quorum or all`;
     throw new BadRequestError(`${name} must be an integer in ${range}, got "${truncate(text)}"`);
   }
   return value;

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Client } from "../client/client.js";
 import type { GetResult } from "../client/http-client.js";
+import { TTL_S_MAX } from "../core/expiry.js";
 import { ConfigError } from "../errors.js";
 import { CLIENT_FLAGS, kvClientFromFlags, type NodeFlags, TIMEOUT_FLAG } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
@@ -16,6 +17,13 @@ function quorumFlag<N extends "r" | "w">(
     description: `${name === "r" ? "read" : "write"} quorum: 1..N, one, quorum or all (default: the cluster's)`,
   };
 }
+
+/** A conditional write: applied only if the key's current context is this one. */
+const IF_MATCH_FLAG = {
+  name: "if-match",
+  type: "string",
+  description: "write only if the key's current context (read at --r) is exactly this one (else 412, exit 1)",
+} as const;
 
 export const getSpec = {
   name: "get",
@@ -40,7 +48,8 @@ export const putSpec = {
   name: "put",
   summary:
     "Write a key. The value comes from the argument, --file (- for stdin) or piped stdin. Prints the new context.",
-  usage: "ringkv put <key> [value] [--file path|-] [--content-type T] [--context C] [--node URL] [--w N]",
+  usage:
+    "ringkv put <key> [value] [--file path|-] [--content-type T] [--context C] [--ttl SECONDS] [--if-none-match | --if-match C] [--node URL] [--w N] [--r N]",
   positionals: [1, 2],
   flags: [
     ...CLIENT_FLAGS,
@@ -59,6 +68,18 @@ export const putSpec = {
       type: "string",
       description: "causal context from a read (supersedes what it covers)",
     },
+    {
+      name: "ttl",
+      type: "integer",
+      description: "expire the value this many seconds after the write (ttl_s; 1..315360000)",
+    },
+    quorumFlag("r"),
+    {
+      name: "if-none-match",
+      type: "boolean",
+      description: "create only: write only if a read at --r finds no live value (else 412, exit 1)",
+    },
+    IF_MATCH_FLAG,
   ],
 } as const satisfies CommandSpec;
 
@@ -66,13 +87,15 @@ export const deleteSpec = {
   name: "delete",
   summary:
     "Delete a key (with --context, only the versions that context covers). Prints the tombstone's context.",
-  usage: "ringkv delete <key> [--context C] [--node URL] [--w N]",
+  usage: "ringkv delete <key> [--context C] [--if-match C] [--node URL] [--w N] [--r N]",
   positionals: [1, 1],
   flags: [
     ...CLIENT_FLAGS,
     quorumFlag("w"),
     TIMEOUT_FLAG,
     { name: "context", short: "c", type: "string", description: "causal context from a read" },
+    quorumFlag("r"),
+    IF_MATCH_FLAG,
   ],
 } as const satisfies CommandSpec;
 
@@ -97,7 +120,11 @@ export async function runGet(flags: ParsedFlags<typeof getSpec>, out: Output): P
     return 1;
   }
   if (result.status === 200) {
-    if (flags.get("verbose")) out.stderr(`200 ${result.contentType}\ncontext: ${result.context}\n`);
+    if (flags.get("verbose")) {
+      out.stderr(`200 ${result.contentType}\ncontext: ${result.context}\n`);
+      if (result.expiresAtMs !== undefined)
+        out.stderr(`expires at: ${new Date(result.expiresAtMs).toISOString()} (${result.expiresAtMs})\n`);
+    }
     out.stdout(result.value);
     if (out.stdoutIsTTY && !endsWithNewline(result.value)) out.stdout("\n");
     return 0;
@@ -120,6 +147,7 @@ function getResultJson(result: GetResult): Record<string, unknown> {
       context: result.context,
       contentType: result.contentType,
       value: Buffer.from(result.value).toString("base64"),
+      ...(result.expiresAtMs === undefined ? {} : { expiresAtMs: result.expiresAtMs }),
     };
   }
   if (result.status === 300) {
@@ -129,6 +157,7 @@ function getResultJson(result: GetResult): Record<string, unknown> {
       siblings: result.siblings.map((s) => ({
         contentType: s.contentType,
         value: Buffer.from(s.value).toString("base64"),
+        ...(s.expiresAtMs === undefined ? {} : { expiresAtMs: s.expiresAtMs }),
       })),
     };
   }
@@ -147,10 +176,24 @@ export async function runPut(flags: ParsedFlags<typeof putSpec>, out: Output): P
     timeoutMs: flags.get("timeout-ms"),
     context: flags.get("context"),
     contentType: flags.get("content-type"),
+    ttlS: ttlSeconds(flags.get("ttl")),
+    r: quorum(flags.get("r"), "r"),
+    ifNoneMatch: flags.get("if-none-match"),
+    ifMatch: flags.get("if-match"),
   };
+  if (options.ifNoneMatch === true && options.ifMatch !== undefined)
+    throw new ConfigError("put: give --if-none-match or --if-match, not both");
   const written = await withKvClient(flags, (client) => client.put(key, value, options));
   out.stdout(`${written.context}\n`);
   return 0;
+}
+
+/** `--ttl`: checked here too, so a typo is a usage error before anything is sent. */
+function ttlSeconds(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (value < 1 || value > TTL_S_MAX)
+    throw new ConfigError(`put: --ttl must be 1..${TTL_S_MAX} seconds, got ${value}`);
+  return value;
 }
 
 async function putValue(flags: ParsedFlags<typeof putSpec>, out: Output): Promise<Uint8Array> {
@@ -179,6 +222,8 @@ export async function runDelete(flags: ParsedFlags<typeof deleteSpec>, out: Outp
     w: quorum(flags.get("w"), "w"),
     timeoutMs: flags.get("timeout-ms"),
     context: flags.get("context"),
+    r: quorum(flags.get("r"), "r"),
+    ifMatch: flags.get("if-match"),
   };
   const context = await withKvClient(flags, (client) => client.delete(key, options));
   out.stdout(`${context ?? ""}\n`);

@@ -5,6 +5,7 @@ import { certsSpec, runCerts } from "./certs-command.js";
 import { demoSpec, runDemo } from "./demo-command.js";
 import { devSpec, runDev } from "./dev-command.js";
 import { type CommandSpec, helpText, type ParsedFlags, parseFlags } from "./flags.js";
+import { keysSpec, runKeys } from "./keys-command.js";
 import { deleteSpec, getSpec, putSpec, runDelete, runGet, runPut } from "./kv-commands.js";
 import { leaveSpec, removeSpec, runLeave, runRemove } from "./membership-commands.js";
 import { type Output, processOutput } from "./output.js";
@@ -41,6 +42,7 @@ const COMMANDS: readonly Command[] = [
   command(getSpec, runGet),
   command(putSpec, runPut),
   command(deleteSpec, runDelete),
+  command(keysSpec, runKeys),
   command(statusSpec, runStatus),
   command(ringSpec, runRing),
   command(leaveSpec, runLeave),

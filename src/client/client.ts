@@ -10,6 +10,7 @@ import {
 import { NoNodeAvailableError, UnresolvedSiblingsError } from "./errors.js";
 import { caOption } from "./http-client.js";
 import { answerError, ExchangeFailedError, exchange, type HttpAnswer } from "./http-exchange.js";
+import { type KeysOptions, type KeysPage, keysPage, keysPath } from "./key-listing.js";
 import {
   type DeleteOptions,
   deleteResult,
@@ -33,6 +34,8 @@ export type ResolveSiblings = (siblings: Sibling[]) => Value;
 
 export interface UpdateOptions extends QuorumParams {
   contentType?: string;
+  /** Expiry of the version written (see PutOptions.ttlS). */
+  ttlS?: number;
 }
 
 /**
@@ -152,6 +155,27 @@ export class Client {
     return written;
   }
 
+  /**
+   * Every live key of a namespace (with a prefix), in UTF-8 byte order, page by page as the
+   * loop consumes them: memory stays at one page. A node that cannot be reached is skipped for
+   * another; an error answer (503 when too few replicas are up) is thrown where the loop stands.
+   */
+  async *keys(options: KeysOptions = {}): AsyncGenerator<string, void, undefined> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.keysPage(options, after);
+      yield* page.keys;
+      if (page.next === null) return;
+      after = page.next;
+    }
+  }
+
+  /** One page of keys after `after` (exclusive); `next` says where the following page starts. */
+  async keysPage(options: KeysOptions = {}, after?: string): Promise<KeysPage> {
+    const answer = await this.send(undefined, "GET", keysPath(options, after), {}, undefined, true);
+    return keysPage(answer);
+  }
+
   /** Re-reads the ring and the members' addresses now (one refresh at a time). */
   refreshRing(): Promise<void> {
     this.refreshing ??= this.readRing().finally(() => {
@@ -202,7 +226,7 @@ export class Client {
    * a retry cannot store it twice.
    */
   private async send(
-    key: Value,
+    key: Value | undefined,
     method: string,
     path: string,
     headers: Record<string, string>,
@@ -210,6 +234,7 @@ export class Client {
     idempotent: boolean,
   ): Promise<HttpAnswer> {
     if (this.closed) throw new NoNodeAvailableError("the client is closed");
+    // No key (a listing): any node will do, in the usual order.
     const keyBytes = typeof key === "string" ? Buffer.from(key, "utf8") : key;
     let lastError: unknown;
     let attempts = 0;
@@ -231,7 +256,8 @@ export class Client {
     // The nodes we know may all have moved: try again with a fresh ring next time.
     void this.refreshRing().catch(() => undefined);
     const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
-    throw new NoNodeAvailableError(`no node answered for ${keyText(key)}${reason}`, { cause: lastError });
+    const what = key === undefined ? "the listing" : keyText(key);
+    throw new NoNodeAvailableError(`no node answered for ${what}${reason}`, { cause: lastError });
   }
 
   /** Nodes to try, in order: the key's home replicas (rotating), then the rest; recently failed ones last. */

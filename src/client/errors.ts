@@ -29,6 +29,16 @@ export class UnavailableError extends RingkvHttpError {
   }
 }
 
+/**
+ * 412: a conditional write (`ifNoneMatch`, `ifMatch`) whose condition the key did not meet;
+ * nothing was written. Read the key again to see what is there.
+ */
+export class PreconditionFailedError extends RingkvHttpError {
+  constructor(message: string, body: Record<string, unknown>) {
+    super(412, "precondition_failed", message, body);
+  }
+}
+
 /** The node could not be reached at all (refused, reset, timed out). */
 export class NodeUnreachableError extends RingkvError {
   readonly code = "unreachable";

@@ -1,6 +1,11 @@
 import { type Agent, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { NodeUnreachableError, RingkvHttpError, UnavailableError } from "./errors.js";
+import {
+  NodeUnreachableError,
+  PreconditionFailedError,
+  RingkvHttpError,
+  UnavailableError,
+} from "./errors.js";
 
 /** A whole HTTP answer, body included. */
 export interface HttpAnswer {
@@ -108,6 +113,7 @@ export function answerError(answer: HttpAnswer): RingkvHttpError {
   }
   const message = typeof body.message === "string" ? body.message : `HTTP ${answer.status}`;
   if (answer.status === 503) return new UnavailableError(message, body);
+  if (answer.status === 412) return new PreconditionFailedError(message, body);
   const code = typeof body.error === "string" ? body.error : `http_${answer.status}`;
   return new RingkvHttpError(answer.status, code, message, body);
 }

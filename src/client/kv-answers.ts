@@ -3,14 +3,17 @@ import { answerError, type HttpAnswer } from "./http-exchange.js";
 export const CONTEXT_HEADER = "x-ringkv-context";
 export const RING_VERSION_HEADER = "x-ringkv-ring-version";
 export const SIBLINGS_HEADER = "x-ringkv-siblings";
+export const EXPIRES_AT_HEADER = "x-ringkv-expires-at";
 
 export interface Sibling {
   value: Uint8Array;
   contentType: string;
+  /** When the version expires (epoch ms), if it was written with a ttl. */
+  expiresAtMs?: number;
 }
 
 export type GetResult =
-  | { status: 200; context: string; value: Uint8Array; contentType: string }
+  | { status: 200; context: string; value: Uint8Array; contentType: string; expiresAtMs?: number }
   | { status: 300; context: string; siblings: Sibling[] }
   | { status: 404; context: string | undefined };
 
@@ -32,10 +35,18 @@ export interface QuorumParams {
 export interface PutOptions extends QuorumParams {
   context?: string;
   contentType?: string;
+  /** Expiry: the version reads as deleted this many seconds after the write (`ttl_s`, 1..10 years). */
+  ttlS?: number;
+  /** Create only: stored only if a read at `r` finds no live value, else a PreconditionFailedError. */
+  ifNoneMatch?: boolean;
+  /** Stored only if the key's current context (read at `r`) is exactly this one, else a PreconditionFailedError. */
+  ifMatch?: string;
 }
 
 export interface DeleteOptions extends QuorumParams {
   context?: string;
+  /** Deleted only if the key's current context (read at `r`) is exactly this one, else a PreconditionFailedError. */
+  ifMatch?: string;
 }
 
 function header(answer: HttpAnswer, name: string): string | undefined {
@@ -49,7 +60,7 @@ export function ringVersionOf(answer: HttpAnswer): number | undefined {
   return Number.isSafeInteger(version) ? version : undefined;
 }
 
-export function kvPath(key: string | Uint8Array, params: QuorumParams): string {
+export function kvPath(key: string | Uint8Array, params: QuorumParams & { ttlS?: number }): string {
   const text = typeof key === "string" ? key : Buffer.from(key).toString("utf8");
   const query = new URLSearchParams();
   if (params.r !== undefined) query.set("r", String(params.r));
@@ -57,6 +68,7 @@ export function kvPath(key: string | Uint8Array, params: QuorumParams): string {
   if (params.pr !== undefined) query.set("pr", String(params.pr));
   if (params.pw !== undefined) query.set("pw", String(params.pw));
   if (params.timeoutMs !== undefined) query.set("timeout_ms", String(params.timeoutMs));
+  if (params.ttlS !== undefined) query.set("ttl_s", String(params.ttlS));
   const qs = query.toString();
   return `/kv/${encodeURIComponent(text)}${qs === "" ? "" : `?${qs}`}`;
 }
@@ -65,6 +77,8 @@ export function putHeaders(options: PutOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   if (options.context !== undefined) headers[CONTEXT_HEADER] = options.context;
   if (options.contentType !== undefined) headers["content-type"] = options.contentType;
+  if (options.ifNoneMatch === true) headers["if-none-match"] = "*";
+  if (options.ifMatch !== undefined) headers["if-match"] = options.ifMatch;
   return headers;
 }
 
@@ -72,21 +86,24 @@ export function getResult(answer: HttpAnswer): GetResult {
   const context = header(answer, CONTEXT_HEADER);
   if (answer.status === 404) return { status: 404, context };
   if (answer.status === 200) {
+    const expiresAtMs = Number(header(answer, EXPIRES_AT_HEADER) ?? Number.NaN);
     return {
       status: 200,
       context: context ?? "",
       value: new Uint8Array(answer.body.buffer, answer.body.byteOffset, answer.body.length),
       contentType: header(answer, "content-type") ?? "",
+      ...(Number.isSafeInteger(expiresAtMs) ? { expiresAtMs } : {}),
     };
   }
   if (answer.status === 300) {
     const body = JSON.parse(answer.body.toString("utf8")) as {
       context: string;
-      siblings: { value: string; contentType: string }[];
+      siblings: { value: string; contentType: string; expiresAtMs?: number }[];
     };
     const siblings = body.siblings.map((s) => ({
       value: new Uint8Array(Buffer.from(s.value, "base64")),
       contentType: s.contentType,
+      ...(typeof s.expiresAtMs === "number" ? { expiresAtMs: s.expiresAtMs } : {}),
     }));
     return { status: 300, context: body.context, siblings };
   }

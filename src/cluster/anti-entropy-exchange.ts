@@ -2,6 +2,7 @@ import type { Clock } from "../clock/clock.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import { values } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
+import { isDeadAt } from "../core/expiry.js";
 import {
   causalDigest,
   differingBranches,
@@ -13,7 +14,6 @@ import {
   decodePeerObject,
   decodeStoredObject,
   encodeStoredObject,
-  isTombstoneOnly,
   type StoredObject,
 } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
@@ -149,10 +149,11 @@ async function repairBatch(
     // reaping, and the reaper on the other side would then chase it forever. A side that holds
     // an older version still gets the tombstone, however old: it is what supersedes that version
     // (a replica that was away longer than the hint window learns of the delete this way).
+    // An expired version counts as a tombstone here, as it does for the reaper.
     const oneSideLacksIt = ours === undefined || theirs === undefined;
     if (
       oneSideLacksIt &&
-      isTombstoneOnly(merged) &&
+      isDeadAt(merged, deps.clock.nowMs()) &&
       values(merged).every((s) => s.writtenAtMs <= graceStartMs)
     )
       continue;

@@ -11,6 +11,8 @@ import {
 import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
 import { answerDigest, applyAnswer, applyPush, digestOf, pushFor } from "../core/membership/gossip-digest.js";
 import { type FactRefusalReason, FactScreen } from "../core/membership/peer-facts.js";
+import { zonesOf } from "../core/membership/zone.js";
+import { zoneSharedPartitions } from "../core/ring/index.js";
 import type { Logger } from "../log/logger.js";
 import type { PeerInfo } from "../net/transport.js";
 import {
@@ -318,6 +320,24 @@ export class Gossiper {
       },
       "ring changed",
     );
+    const planned = decision.ring.next ?? decision.ring.owners;
+    const zoneShared = zoneSharedPartitions(planned, this.deps.n, zonesOf(this.state.members));
+    if (zoneShared > 0) {
+      this.deps.logger.warn(
+        { version: decision.ring.version, partitions: zoneShared, n: this.deps.n },
+        "ring planned with home replicas sharing a zone: no zone-distinct layout found for these members (see docs/operations.md, laying out zones)",
+      );
+    }
+    if (decision.completedWithout !== undefined) {
+      this.deps.logger.warn(
+        {
+          version: decision.ring.version,
+          members: decision.completedWithout,
+          joinTimeoutMs: this.deps.options.joinTimeoutMs,
+        },
+        "ring change completed without members planned to gain partitions: down for the join timeout; they catch up when back",
+      );
+    }
     await this.adopt(next);
   }
 

@@ -67,6 +67,7 @@ export function kvHandlers(
         contentType: r.contentType,
         deleted: r.deleted,
         writtenAtMs: r.writtenAtMs,
+        ...(r.expiresAtMs === undefined ? {} : { expiresAtMs: r.expiresAtMs }),
       };
       const object = await coordinator.coordinatePut(partition, r.key, sibling, r.context, {
         r: 1,

@@ -3,7 +3,8 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { values } from "../core/causality/index.js";
-import { decodeStoredObject, isTombstoneOnly, type StoredObject } from "../core/stored-object.js";
+import { isDeadAt } from "../core/expiry.js";
+import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { splitObjectKey } from "../storage/object-key.js";
@@ -43,6 +44,10 @@ export interface ReaperDeps {
  * Deletes tombstones for good once the grace period passed and every home replica of the key
  * holds the same tombstone (or already reaped it). A replica that is down blocks reaping, so a
  * replica that missed the delete cannot bring the old value back: it gets the tombstone first.
+ * An expired version (core/expiry.ts) counts as a tombstone written when it was written: it
+ * superseded what the write's context covered exactly as a delete would have, so the same grace
+ * (from the write) and the same everywhere-check keep an older copy from coming back once the
+ * key is gone, and expired keys cost no tunables of their own.
  */
 export class TombstoneReaper {
   private readonly task: PeriodicTask;
@@ -70,7 +75,8 @@ export class TombstoneReaper {
 
   private async round(): Promise<void> {
     const candidates: { partition: number; key: Uint8Array; object: StoredObject }[] = [];
-    const cutoffMs = this.deps.clock.nowMs() - this.options.graceMs;
+    const nowMs = this.deps.clock.nowMs();
+    const cutoffMs = nowMs - this.options.graceMs;
     let seen = 0;
     let last: Uint8Array | undefined;
     for (const [storageKey, bytes] of this.deps.storage.scan(
@@ -82,21 +88,27 @@ export class TombstoneReaper {
       if (++seen > this.options.keysPerRoundMax) break;
       last = storageKey;
       const object = decodeStoredObject(bytes);
-      if (!isTombstoneOnly(object)) continue;
+      if (!isDeadAt(object, nowMs)) continue;
       if (values(object).some((s) => s.writtenAtMs > cutoffMs)) continue;
       candidates.push({ ...splitObjectKey(storageKey), object });
     }
     // Wrap around at the end of the store.
     this.resumeAfter = seen > this.options.keysPerRoundMax ? last : undefined;
     let reaped = 0;
-    for (const c of candidates) if (await this.reapIfEverywhere(c.partition, c.key, c.object)) reaped += 1;
+    for (const c of candidates)
+      if (await this.reapIfEverywhere(c.partition, c.key, c.object, nowMs)) reaped += 1;
     if (reaped > 0) {
       this.deps.onReaped(reaped);
       this.deps.logger.info({ keys: reaped }, "tombstones reaped");
     }
   }
 
-  private async reapIfEverywhere(partition: number, key: Uint8Array, object: StoredObject): Promise<boolean> {
+  private async reapIfEverywhere(
+    partition: number,
+    key: Uint8Array,
+    object: StoredObject,
+    nowMs: number,
+  ): Promise<boolean> {
     const ring = this.deps.view.ring();
     if (ring === undefined) return false;
     const home = ring.preferenceList(partition).slice(0, ring.n);
@@ -111,6 +123,6 @@ export class TombstoneReaper {
         return false;
       }
     }
-    return this.deps.replica.reap(partition, key, object);
+    return this.deps.replica.reap(partition, key, object, nowMs);
   }
 }

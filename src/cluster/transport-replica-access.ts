@@ -78,8 +78,15 @@ export class TransportReplicaAccess implements ReplicaAccess {
     request: Parameters<ReplicaAccess["forwardPut"]>[1],
   ): Promise<StoredObject> {
     const { sibling, ...rest } = request;
-    const { value, contentType, deleted, writtenAtMs } = sibling;
-    const body = { ...rest, value, contentType, deleted, writtenAtMs };
+    const { value, contentType, deleted, writtenAtMs, expiresAtMs } = sibling;
+    const body = {
+      ...rest,
+      value,
+      contentType,
+      deleted,
+      writtenAtMs,
+      ...(expiresAtMs === undefined ? {} : { expiresAtMs }),
+    };
     // The coordinator answers within the client's timeout; allow a little more for the hop back.
     const reply = await this.peers.request(nodeId, peerMessages.kvPut, body, {
       timeoutMs: request.timeoutMs + 500,

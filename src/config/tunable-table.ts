@@ -108,6 +108,21 @@ export const tunableTable = {
     keysPerRoundMax: integer({ default: 100_000, min: 1, max: 100_000_000, help: "keys one round reclaims" }),
     requestTimeoutMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "one hand-over request" }),
   },
+  /** Listing keys (src/listing): what one node is asked for at once, keys in doubt read at once. */
+  listing: {
+    batchKeysMax: integer({
+      default: 1000,
+      min: 1,
+      max: 10_000,
+      help: "keys one node sends per listing batch",
+    }),
+    resolveConcurrencyMax: integer({
+      default: 16,
+      min: 1,
+      max: 1024,
+      help: "keys replicas disagree on, read at once",
+    }),
+  },
   handoff: {
     intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "looks for deliverable hints" }),
     batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "hints per target per round" }),

@@ -2,6 +2,7 @@ import type { Clock } from "../clock/clock.js";
 import type { ClusterView } from "../cluster/cluster-view.js";
 import { join, type VersionVector } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
+import { expiredAsTombstones, expiryDeadlineMs } from "../core/expiry.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
@@ -125,7 +126,10 @@ export class Coordinator {
       replies.map((r) => r.value),
     );
     this.readRepair(ring.version, partition, key, slots, deadlineMs);
-    return merged;
+    // Expiry is judged here, by this node's clock, when the answer is made: an expired version
+    // reads as a tombstone whichever replicas answered and whatever they hold (core/expiry.ts).
+    // Read repair above sends the history itself, deadline included, never this view.
+    return merged === undefined ? undefined : expiredAsTombstones(merged, this.deps.clock.nowMs());
   }
 
   /**
@@ -174,6 +178,22 @@ export class Coordinator {
     options: RequestOptions,
   ): Promise<StoredObject> {
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
+    // The deadline is stamped once, here, so every replica (and a forwarded coordinator) stores
+    // the same one; a tombstone never expires.
+    const stamped =
+      options.ttlS === undefined || sibling.deleted
+        ? sibling
+        : { ...sibling, expiresAtMs: expiryDeadlineMs(this.deps.clock.nowMs(), options.ttlS) };
+    return this.putStamped(key, stamped, context, options, deadlineMs);
+  }
+
+  private async putStamped(
+    key: Uint8Array,
+    sibling: Sibling,
+    context: VersionVector,
+    options: RequestOptions,
+    deadlineMs: number,
+  ): Promise<StoredObject> {
     for (let reroute = 0; ; reroute++) {
       const ring = this.currentRing();
       const partition = partitionOf(key, ring.partitions);

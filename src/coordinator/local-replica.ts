@@ -1,5 +1,6 @@
 import { type ActorId, emptyDvvSet, join, type VersionVector, valueCount } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
+import { isDeadAt } from "../core/expiry.js";
 import {
   decodeStoredObject,
   encodeStoredObject,
@@ -175,12 +176,14 @@ export class LocalReplica {
   /**
    * Deletes the key's tombstone for good, if it still is exactly `expected` (a write that arrived
    * meanwhile keeps it). Only the tombstone reaper calls this, once every home replica holds it.
+   * With `nowMs`, versions expired by then count as tombstones (core/expiry.ts).
    */
-  async reap(partition: number, key: Uint8Array, expected: StoredObject): Promise<boolean> {
+  async reap(partition: number, key: Uint8Array, expected: StoredObject, nowMs?: number): Promise<boolean> {
     const reaped = await this.storage.update("objects", objectKey(partition, key), (old) => {
       if (old === undefined) return { write: undefined, result: false };
       const current = decodeStoredObject(old);
-      if (!this.options.conflicts.same(current, expected) || !isTombstoneOnly(current))
+      const dead = nowMs === undefined ? isTombstoneOnly(current) : isDeadAt(current, nowMs);
+      if (!this.options.conflicts.same(current, expected) || !dead)
         return { write: undefined, result: false };
       return { write: null, result: true };
     });

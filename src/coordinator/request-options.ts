@@ -7,4 +7,9 @@ export interface RequestOptions {
   /** Strict writes (Riak's PW): how many of the `w` acks must come from home replicas. */
   pw: number;
   timeoutMs: number;
+  /**
+   * Expiry: the written version reads as deleted this many seconds after the write (1..TTL_S_MAX,
+   * core/expiry.ts). Ignored for deletes; absent: the version never expires.
+   */
+  ttlS?: number;
 }

@@ -1,7 +1,9 @@
 /**
  * What one key holds on a replica: a DVV set of siblings, and its on-disk / on-wire encoding.
  * Format: format version byte 0x01 ++ MessagePack
- *   [[actor, counter, [[value (bin), contentType, deleted, writtenAtMs], ...]], ...]
+ *   [[actor, counter, [[value (bin), contentType, deleted, writtenAtMs, expiresAtMs?], ...]], ...]
+ * `expiresAtMs` (expiry, TTL) is an optional trailing element: a sibling without a deadline is
+ * encoded as the 4-tuple every earlier version wrote, so objects already on disk still decode.
  * Positional arrays rather than maps keep per-sibling overhead to a few bytes, and values are
  * raw MessagePack bin so a 1 MiB value costs 1 MiB plus 5 bytes.
  */
@@ -15,6 +17,11 @@ export interface Sibling {
   readonly contentType: string;
   readonly deleted: boolean;
   readonly writtenAtMs: number;
+  /**
+   * The version's expiry deadline (epoch ms by the clock of the node that took the write): from
+   * then on it reads as deleted (core/expiry.ts). Absent: it never expires.
+   */
+  readonly expiresAtMs?: number;
 }
 
 /** A tombstone is a Sibling with deleted: true, a value of 0 bytes and contentType "". */
@@ -59,7 +66,11 @@ export function encodeStoredObject(o: StoredObject): Uint8Array {
     o.entries.map((e) => [
       e.actor,
       e.counter,
-      e.values.map((s) => [s.value, s.contentType, s.deleted, s.writtenAtMs]),
+      e.values.map((s) =>
+        s.expiresAtMs === undefined
+          ? [s.value, s.contentType, s.deleted, s.writtenAtMs]
+          : [s.value, s.contentType, s.deleted, s.writtenAtMs, s.expiresAtMs],
+      ),
     ]),
   );
   const bytes = new Uint8Array(body.length + 1);
@@ -121,8 +132,9 @@ function toEntry(entry: unknown, index: number): DvvEntry<Sibling> {
 }
 
 function toSibling(raw: unknown): Sibling {
-  if (!Array.isArray(raw) || raw.length !== 4) throw new CorruptObjectError("sibling is not a 4-tuple");
-  const [value, contentType, deleted, writtenAtMs] = raw as unknown[];
+  if (!Array.isArray(raw) || (raw.length !== 4 && raw.length !== 5))
+    throw new CorruptObjectError("sibling is not a 4- or 5-tuple");
+  const [value, contentType, deleted, writtenAtMs, expiresAtMs] = raw as unknown[];
   if (!(value instanceof Uint8Array)) throw new CorruptObjectError("sibling value is not binary");
   if (typeof contentType !== "string") throw new CorruptObjectError("sibling content type is not a string");
   if (typeof deleted !== "boolean") throw new CorruptObjectError("sibling deleted flag is not a boolean");
@@ -132,7 +144,13 @@ function toSibling(raw: unknown): Sibling {
   // msgpackr returns a Buffer view into the input; a plain Uint8Array view of the same bytes
   // keeps values one type whatever decoded them, without a copy.
   const view = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
-  const sibling: Sibling = { value: view, contentType, deleted, writtenAtMs };
+  if (raw.length === 5 && (typeof expiresAtMs !== "number" || !Number.isFinite(expiresAtMs))) {
+    throw new CorruptObjectError("sibling expiry deadline is not a finite number");
+  }
+  const sibling: Sibling =
+    raw.length === 5
+      ? { value: view, contentType, deleted, writtenAtMs, expiresAtMs: expiresAtMs as number }
+      : { value: view, contentType, deleted, writtenAtMs };
   const problem = siblingProblem(sibling);
   if (problem !== undefined) throw new CorruptObjectError(problem);
   return sibling;
@@ -162,6 +180,9 @@ function siblingProblem(s: Sibling): string | undefined {
   if (typeof s.deleted !== "boolean") return "sibling deleted flag is not a boolean";
   if (typeof s.writtenAtMs !== "number" || !Number.isFinite(s.writtenAtMs)) {
     return "sibling write time is not a finite number";
+  }
+  if (s.expiresAtMs !== undefined && (typeof s.expiresAtMs !== "number" || !Number.isFinite(s.expiresAtMs))) {
+    return "sibling expiry deadline is not a finite number";
   }
   if (s.deleted && (s.value.length !== 0 || s.contentType !== "")) {
     return "a tombstone must have an empty value and content type";

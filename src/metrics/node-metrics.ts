@@ -27,6 +27,8 @@ export interface ClusterViewSample {
   ringVersion: number;
   partitionsOwned: number;
   transferRemaining: number;
+  /** Partitions of the current ring whose home replicas share a zone though N zones exist. */
+  zoneSharedPartitions: number;
 }
 
 export interface NodeMetricsOptions {
@@ -90,6 +92,7 @@ export class NodeMetrics {
     ringVersion: 0,
     partitionsOwned: 0,
     transferRemaining: 0,
+    zoneSharedPartitions: 0,
   });
   /** Set by the node once its hint store exists; read when /metrics is scraped. */
   hintsPending: () => Map<string, number> = () => new Map();
@@ -289,6 +292,14 @@ export class NodeMetrics {
       registers,
       collect() {
         this.set(metrics.clusterView().ringVersion);
+      },
+    });
+    new Gauge({
+      name: "ringkv_ring_zone_shared_partitions",
+      help: "Partitions of the current ring whose home replicas share a zone although the owners span at least N zones (zone-aware claim fell back; see docs/operations.md)",
+      registers,
+      collect() {
+        this.set(metrics.clusterView().zoneSharedPartitions);
       },
     });
     new Gauge({

@@ -1,6 +1,7 @@
 import type { DebugReplicasInfo, MemberInfo, ReplicaDebugInfo, RingInfo } from "../api/interface.js";
 import { keyText } from "../api/key-segment.js";
 import { encodeContext, join } from "../core/causality/index.js";
+import { preferenceList } from "../core/ring/index.js";
 import { isTombstoneOnly, liveSiblings, type StoredObject } from "../core/stored-object.js";
 import type { NodeServices } from "./services.js";
 
@@ -41,7 +42,15 @@ export function ringOf(services: NodeServices): RingInfo {
     conflictMode: s.conflictMode,
     version: view?.version ?? 0,
     owners,
+    next: pendingOf(services.gossiper.current.ring?.next ?? null, s.n),
   };
+}
+
+/** The pending ring's home replicas per partition, as `GET /cluster/ring` shows them under `next`. */
+function pendingOf(next: readonly string[] | null, n: number): string[][] | null {
+  if (next === null) return null;
+  const length = Math.min(n, new Set(next).size);
+  return next.map((_, p) => preferenceList(next, p, length));
 }
 
 /** What each home replica, and each member holding hints of the key, has stored for it. */

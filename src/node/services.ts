@@ -15,6 +15,10 @@ import { HintStore } from "../coordinator/hint-store.js";
 import { LocalReplica } from "../coordinator/local-replica.js";
 import { conflictResolution } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
+import { zonesOf } from "../core/membership/zone.js";
+import { zoneSharedPartitions } from "../core/ring/index.js";
+import { type KeyLister, listHandlers } from "../listing/index.js";
+import { nodeLister } from "../listing/node-lister.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import type { Transport } from "../net/transport.js";
@@ -85,6 +89,8 @@ export interface NodeServices {
   readonly departure: Departure;
   /** The cluster-wide metadata (tokens, namespace properties). */
   readonly metadata: ClusterMetadata;
+  /** Pages of key listings over this node's ring (src/listing). */
+  readonly lister: KeyLister;
   readonly handlers: readonly HandlerEntry[];
   /** Starts every background task, in order; `stop` stops them. */
   start(): void;
@@ -240,12 +246,17 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     }),
     ...antiEntropy.handlers(),
     ...transfer.handlers(),
+    ...listHandlers(storage),
   ];
+  const lister = nodeLister(
+    { selfId, n: settings.n, storage, gossiper, coordinator, peers: members, clock, logger },
+    options.listing,
+  );
   const missing = missingHandlers(handlers);
   if (missing.length > 0) throw new Error(`no handler for ${missing.join(", ")}`);
   const treeKeys = antiEntropy.rebuild();
   logger.info({ keys: treeKeys }, "anti-entropy trees rebuilt");
-  watchWithMetrics(metrics, selfId, gossiper, hints, antiEntropy);
+  watchWithMetrics(metrics, selfId, settings.n, gossiper, hints, antiEntropy);
   const tasks = [gossiper, metadata, handoff, antiEntropy, reaper, transfer, reclaim, departure];
   return {
     settings,
@@ -259,6 +270,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     load,
     departure,
     metadata,
+    lister,
     handlers,
     start: () => {
       for (const task of tasks) task.start();
@@ -273,6 +285,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
 function watchWithMetrics(
   metrics: NodeMetrics,
   selfId: string,
+  n: number,
   gossiper: Gossiper,
   hints: HintStore,
   antiEntropy: AntiEntropy,
@@ -288,6 +301,8 @@ function watchWithMetrics(
       ringVersion: current.ring?.version ?? 0,
       partitionsOwned: current.ring?.owners.filter((o) => o === selfId).length ?? 0,
       transferRemaining: current.ring?.next == null ? 0 : (self?.transfer.remaining ?? 0),
+      zoneSharedPartitions:
+        current.ring == null ? 0 : zoneSharedPartitions(current.ring.owners, n, zonesOf(current.members)),
     };
   };
 }

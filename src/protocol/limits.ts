@@ -26,5 +26,8 @@ export const STORED_KEY_BYTES_MAX = 1900;
 /** Keys one partition-transfer batch may carry. */
 export const TRANSFER_BATCH_KEYS_MAX = 10_000;
 
+/** Keys one listing batch (kv_list) may carry. */
+export const LIST_BATCH_KEYS_MAX = 10_000;
+
 /** Keys one anti-entropy fetch or push may carry. */
 export const AAE_BATCH_KEYS_MAX = 1024;

@@ -20,6 +20,7 @@ import { parseClusterState } from "./cluster-state-schema.js";
 import { parseAnswer, parseDigest, parsePush } from "./gossip-schema.js";
 import {
   AAE_BATCH_KEYS_MAX,
+  LIST_BATCH_KEYS_MAX,
   type ProtocolLimits,
   STORED_KEY_BYTES_MAX,
   TRANSFER_BATCH_KEYS_MAX,
@@ -177,6 +178,8 @@ export const peerMessages = {
       contentType: string((l) => l.contentTypeBytesMax, HEADER_SAFE_PATTERN),
       deleted: bool,
       writtenAtMs: finite,
+      /** The expiry deadline stamped by the node that took the write (core/expiry.ts); absent: none. */
+      expiresAtMs: optional(finite),
       context: versionVector,
       w: int(1, (l) => l.n),
       pw: int(0, (l) => l.n),
@@ -279,6 +282,19 @@ export const peerMessages = {
       items: array(tuple(storedKey, bytes(0, Number.MAX_SAFE_INTEGER)), TRANSFER_BATCH_KEYS_MAX),
       done: bool,
     }),
+  ),
+  /** Listing: the keys the receiver holds in some partitions and a range, after a cursor (src/listing). */
+  kvList: define(
+    "kv_list",
+    object({
+      partitions: array(partition, (l) => l.partitions),
+      start: bytes(0, STORED_KEY_BYTES_MAX),
+      end: nullable(storedKey),
+      after: nullable(storedKey),
+      limit: int(1, LIST_BATCH_KEYS_MAX),
+    }),
+    "kv_list_ok",
+    object({ keys: array(tuple(storedKey, bool), LIST_BATCH_KEYS_MAX), more: bool }),
   ),
 } as const;
 

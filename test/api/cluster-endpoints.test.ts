@@ -60,8 +60,10 @@ describe("cluster and operations endpoints of a one-node cluster", () => {
       r: number;
       w: number;
       owners: string[][];
+      next: string[][] | null;
     };
     assert.equal(ring.partitions, 64);
+    assert.equal(ring.next, null, "no ring change pending");
     assert.deepEqual([ring.n, ring.r, ring.w], [1, 1, 1]);
     assert.equal(ring.owners.length, 64);
     for (const list of ring.owners) assert.deepEqual(list, ["solo"]);

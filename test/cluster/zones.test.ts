@@ -34,6 +34,9 @@ describe("6 nodes in 3 zones (N=3, R=2, W=2): a whole zone down", { timeout: 150
         const home = list.slice(0, 3);
         assert.equal(new Set(home.map(zoneOf)).size, 3, `partition ${p}: ${home.join(",")}`);
       });
+      // The gauge that would show a fallback to the claim without zones agrees: none here.
+      const metrics = await (await fetch(`${url("n1")}/metrics`)).text();
+      assert.match(metrics, /^ringkv_ring_zone_shared_partitions\{node="n1"\} 0$/m);
     }));
 
   test("with rack-a killed every acknowledged key reads back and every key takes a write", () =>

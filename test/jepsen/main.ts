@@ -3,7 +3,8 @@
  * Jepsen-style set test repeatedly against fresh clusters of real processes and prints one line
  * per run. `--mixed-quorums` makes every request draw its r and w from 1..3 (stale reads, weak
  * writes); `--no-nemesis` runs the workload with no faults, as a baseline; `--membership` adds
- * the membership faults (nodes join and are removed while the workload runs, see nemesis.ts). Exits 1 when a causal run lost an acknowledged write (or any run saw a phantom element
+ * the membership faults (nodes join and are removed while the workload runs, see nemesis.ts);
+ * `--membership-only` injects those alone, so every fault of the run is a join or a removal. Exits 1 when a causal run lost an acknowledged write (or any run saw a phantom element
  * or replicas that did not converge), 2 on bad arguments. lww runs are expected to lose writes:
  * their losses are reported, not failed on.
  */
@@ -14,7 +15,7 @@ import { defaultNemesisOptions, MEMBERSHIP_FAULTS, NEMESIS_FAULTS } from "./neme
 import { formatRunLine, runSetsTest, type SetsRunResult } from "./sets-run.js";
 
 const USAGE =
-  "usage: npm run jepsen -- [--runs 10] [--mode causal|lww] [--duration-s 40] [--seed N] [--mixed-quorums] [--no-nemesis] [--membership] [--verbose]";
+  "usage: npm run jepsen -- [--runs 10] [--mode causal|lww] [--duration-s 40] [--seed N] [--mixed-quorums] [--no-nemesis] [--membership] [--membership-only] [--verbose]";
 
 function out(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -46,6 +47,7 @@ async function main(): Promise<number> {
         "mixed-quorums": { type: "boolean" },
         "no-nemesis": { type: "boolean" },
         membership: { type: "boolean" },
+        "membership-only": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -79,9 +81,11 @@ async function main(): Promise<number> {
         ...(args["mixed-quorums"] === true ? { readQuorums: [1, 2, 3], writeQuorums: [1, 2, 3] } : {}),
         ...(args["no-nemesis"] === true
           ? { nemesis: { ...defaultNemesisOptions, faults: [] } }
-          : args.membership === true
-            ? { nemesis: { ...defaultNemesisOptions, faults: [...NEMESIS_FAULTS, ...MEMBERSHIP_FAULTS] } }
-            : {}),
+          : args["membership-only"] === true
+            ? { nemesis: { ...defaultNemesisOptions, faults: MEMBERSHIP_FAULTS } }
+            : args.membership === true
+              ? { nemesis: { ...defaultNemesisOptions, faults: [...NEMESIS_FAULTS, ...MEMBERSHIP_FAULTS] } }
+              : {}),
         log: verbose
           ? (line) => out(`  [${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${line}`)
           : () => {},

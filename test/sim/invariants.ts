@@ -124,3 +124,27 @@ function covered(context: VersionVector, actor: string): number {
   for (const [a, counter] of context) if (a === actor) return counter;
   return 0;
 }
+
+/**
+ * A listing of the converged cluster against its state: each key with a live value listed once,
+ * in byte order; no key without one listed. One line per violation.
+ */
+export function listingProblems(
+  listed: readonly string[],
+  finals: ReadonlyMap<string, StoredObject | undefined>,
+): string[] {
+  const problems: string[] = [];
+  const live = new Set([...finals].filter(([, o]) => liveValues(o).length > 0).map(([k]) => k));
+  const seen = new Set<string>();
+  listed.forEach((key, i) => {
+    if (seen.has(key)) problems.push(`listing: ${key} listed twice`);
+    seen.add(key);
+    const before = listed[i - 1];
+    if (before !== undefined && Buffer.compare(Buffer.from(before), Buffer.from(key)) >= 0)
+      problems.push(`listing: ${key} listed after ${before}`);
+    if (!live.has(key)) problems.push(`listing: ${key} is listed but holds no live value`);
+  });
+  for (const key of live)
+    if (!seen.has(key)) problems.push(`listing: ${key} holds a live value but is not listed`);
+  return problems;
+}

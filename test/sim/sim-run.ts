@@ -1,10 +1,11 @@
 import { partitionOf } from "../../src/core/partition.js";
 import { preferenceList } from "../../src/core/ring/preference-list.js";
 import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../../src/core/stored-object.js";
+import { listingRange } from "../../src/listing/index.js";
 import { objectKey, partitionRange } from "../../src/storage/object-key.js";
 import { defaultFaultWeights, type FaultKind, Nemesis } from "./faults.js";
 import { History } from "./history.js";
-import { checkHistory } from "./invariants.js";
+import { checkHistory, listingProblems } from "./invariants.js";
 import { SimCluster, stackOf } from "./sim-cluster.js";
 import type { SimNode } from "./sim-node.js";
 import { SimRandom } from "./sim-random.js";
@@ -183,6 +184,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
       const finals = await quiesce(cluster, config.keys);
       if (finals !== undefined) {
         await finalReads(cluster, history, config.keys, finals);
+        await finalListing(cluster, finals);
         for (const violation of checkHistory(history, finals)) cluster.problem(violation);
       }
     }
@@ -397,4 +399,46 @@ async function finalReads(
         `final read of ${key} returned [${values.join(",")}], the replicas hold [${expected.join(",")}]`,
       );
   }
+}
+
+/**
+ * Lists every key through a coordinator, in small pages, once the cluster converged: every key
+ * whose converged state has a live value (so every acknowledged write not superseded) is listed
+ * exactly once and in order, and no key without one (deleted, never stored) is.
+ */
+async function finalListing(
+  cluster: SimCluster,
+  finals: ReadonlyMap<string, StoredObject | undefined>,
+): Promise<void> {
+  const { sim } = cluster;
+  const node = cluster.serving[0]?.serving;
+  if (node === undefined) return;
+  const listed: string[] = [];
+  let after: Uint8Array | undefined;
+  for (let page = 0; page < 10_000; page++) {
+    let result: { keys: Uint8Array[]; next: Uint8Array | null } | undefined;
+    let error: unknown;
+    let done = false;
+    node
+      .listKeys({ range: listingRange("default", new Uint8Array(0)), after, limit: 7, r: N, timeoutMs: 5000 })
+      .then(
+        (p) => {
+          result = p;
+          done = true;
+        },
+        (e: unknown) => {
+          error = e;
+          done = true;
+        },
+      );
+    await sim.runWhile(() => !done, sim.nowMs() + 10_000);
+    if (result === undefined) {
+      cluster.problem(`final listing failed on page ${page}: ${String(error ?? "no answer")}`);
+      return;
+    }
+    listed.push(...result.keys.map((k) => Buffer.from(k).toString("utf8")));
+    if (result.next === null) break;
+    after = result.next;
+  }
+  for (const problem of listingProblems(listed, finals)) cluster.problem(problem);
 }

@@ -6,6 +6,12 @@ export interface RingDecision {
   ring: RingState;
   /** Members whose state the claimant changes with this ring (joining -> active, leaving -> left). */
   memberUpdates: MemberRecord[];
+  /**
+   * Active members the completed change was planned to give partitions to but did not wait for:
+   * down for the join timeout. They catch up when back (anti-entropy, and the old owners' reclaim,
+   * which keeps a stale copy until every home replica acknowledged it). Empty otherwise.
+   */
+  completedWithout?: string[];
 }
 
 /**
@@ -52,7 +58,12 @@ function desiredOwners(
  *    its new partitions for this version;
  * 3. then `next` becomes the owners: joiners become active, leaving nodes left.
  * A joiner that dies while planned in is planned out once `isDead` says so (down for the join
- * timeout, as this node's failure detector sees it), and step 1 re-plans without it.
+ * timeout, as this node's failure detector sees it), and step 1 re-plans without it. An *active*
+ * member that dies while planned to gain partitions is not waited for either (step 2): it already
+ * owns partitions it cannot serve while down, so the change completes and it becomes an owner of
+ * the gained ones too, to be filled when it is back. Nothing is lost meanwhile: the other home
+ * replicas hold every key, and an old owner drops its copy only once every home replica
+ * acknowledged it (src/cluster/reclaim-decision.ts).
  */
 export function decideRing(
   state: ClusterState,
@@ -102,14 +113,22 @@ export function decideRing(
     return unplanned.length === 0 ? undefined : { ring, memberUpdates: unplanned };
   }
   const version = ring.version;
-  const ready = [...gainingNodes(ring.owners, ring.next, n)].every(
-    (id) => (state.members.find((m) => m.id === id)?.transfer.version ?? 0) >= version,
-  );
-  if (!ready) return undefined;
+  const completedWithout: string[] = [];
+  for (const id of gainingNodes(ring.owners, ring.next, n)) {
+    const member = state.members.find((m) => m.id === id);
+    if ((member?.transfer.version ?? 0) >= version) continue;
+    // Only an active member is completed without: a dead joiner was re-planned out in step 1.
+    if (member?.state === "active" && isDead(id)) {
+      completedWithout.push(id);
+      continue;
+    }
+    return undefined;
+  }
   const owners = new Set(ring.next);
   return {
     ring: { version: version + 1, claimant: selfId, owners: ring.next, next: null },
     memberUpdates: [...activate(state, owners), ...leftWithoutPartitions(state, ring.next)],
+    ...(completedWithout.length > 0 ? { completedWithout } : {}),
   };
 }
 

@@ -5,3 +5,4 @@ export { ownershipCounts, preferenceList } from "./preference-list.js";
 export { type RingView, ringView } from "./ring-view.js";
 export { gainingNodes, homeOf, partitionsGained } from "./transfers.js";
 export { violatingWindowStarts, windowViolations } from "./windows.js";
+export { zoneSharedPartitions } from "./zone-check.js";
