@@ -1,3 +1,4 @@
+import { expiredAsTombstones } from "../core/expiry.js";
 import { decodeStoredObject, liveSiblings } from "../core/stored-object.js";
 import { compareBytes, objectKey, partitionRange, type StorageEngine } from "../storage/index.js";
 import type { ListBatch, ListBatchRequest, ListedKey } from "./interface.js";
@@ -10,15 +11,16 @@ const PARTITION_PREFIX_BYTES = 4;
  * The keys this node holds in the given partitions and range, merged into one ascending order.
  * Each partition is read in chunks (a scan of a few keys from where it stopped) rather than by a
  * cursor held open, so memory stays near `limit` plus a chunk per partition and no read
- * transaction outlives the call. A key is live when the local copy has a value that is not a
- * tombstone; the caller decides what disagreeing replicas mean.
+ * transaction outlives the call. A key is live when the local copy has a value that is neither a
+ * tombstone nor expired at `nowMs` (expiry is judged at read time, core/expiry.ts); the caller
+ * decides what disagreeing replicas mean.
  */
-export function listLocalKeys(storage: StorageEngine, request: ListBatchRequest): ListBatch {
+export function listLocalKeys(storage: StorageEngine, request: ListBatchRequest, nowMs: number): ListBatch {
   const { range, after, limit } = request;
   const lower = after === undefined || compareBytes(after, range.start) < 0 ? range.start : successor(after);
   const chunk = Math.max(16, Math.ceil((2 * limit) / Math.max(1, request.partitions.length)));
   const cursors = request.partitions
-    .map((p) => new PartitionCursor(storage, p, lower, range.end, chunk))
+    .map((p) => new PartitionCursor(storage, p, lower, range.end, chunk, nowMs))
     .filter((c) => c.head !== undefined);
   const keys: ListedKey[] = [];
   let bytes = 0;
@@ -58,6 +60,7 @@ class PartitionCursor {
     private lower: Uint8Array,
     end: Uint8Array | undefined,
     private readonly chunk: number,
+    private readonly nowMs: number,
   ) {
     this.end = end === undefined ? partitionRange(partition).end : objectKey(partition, end);
     this.fill();
@@ -82,7 +85,8 @@ class PartitionCursor {
     this.index = 0;
     for (const [stored, bytes] of this.storage.scan("objects", range)) {
       const key = stored.slice(PARTITION_PREFIX_BYTES);
-      this.buffer.push({ key, live: liveSiblings(decodeStoredObject(bytes)).length > 0 });
+      const seen = expiredAsTombstones(decodeStoredObject(bytes), this.nowMs);
+      this.buffer.push({ key, live: liveSiblings(seen).length > 0 });
     }
     if (this.buffer.length < this.chunk) this.exhausted = true;
     const last = this.buffer[this.buffer.length - 1];

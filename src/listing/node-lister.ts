@@ -31,7 +31,7 @@ export function nodeLister(deps: NodeListerDeps, options: KeyListerOptions): Key
       isUp: (id) => deps.gossiper.status(id) === "up",
       partitionOf: (key) => deps.coordinator.partitionOf(key),
       batch: async (nodeId, request, timeoutMs) => {
-        if (nodeId === deps.selfId) return listLocalKeys(deps.storage, request);
+        if (nodeId === deps.selfId) return listLocalKeys(deps.storage, request, deps.clock.nowMs());
         const reply = await deps.peers.request(
           nodeId,
           peerMessages.kvList,

@@ -246,7 +246,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     }),
     ...antiEntropy.handlers(),
     ...transfer.handlers(),
-    ...listHandlers(storage),
+    ...listHandlers(storage, clock),
   ];
   const lister = nodeLister(
     { selfId, n: settings.n, storage, gossiper, coordinator, peers: members, clock, logger },

@@ -27,6 +27,8 @@ export interface Op {
    * read returned); null for a blind write or a delete without context.
    */
   readonly contextFrom: number | null;
+  /** put: the time to live it asked for (seconds), if any. */
+  readonly ttlS?: number;
   /** get: the live values read (sorted); undefined until it completed ok. */
   values: string[] | undefined;
   /** get: the context the read returned (encoded, as a client holds it). */
@@ -80,7 +82,7 @@ export class History {
     private readonly nowMs: () => number,
   ) {}
 
-  invoke(fields: Pick<Op, "client" | "kind" | "key" | "node" | "value" | "contextFrom">): Op {
+  invoke(fields: Pick<Op, "client" | "kind" | "key" | "node" | "value" | "contextFrom" | "ttlS">): Op {
     const op: Op = {
       ...fields,
       id: this.ops.length,
@@ -108,7 +110,7 @@ export class History {
     const what =
       op.kind === "get"
         ? `[${op.values?.join(",") ?? ""}]`
-        : `${op.value ?? "tombstone"} ctx=${op.contextFrom === null ? "-" : `#${op.contextFrom}`}`;
+        : `${op.value ?? "tombstone"} ctx=${op.contextFrom === null ? "-" : `#${op.contextFrom}`}${op.ttlS === undefined ? "" : ` ttl=${op.ttlS}s`}`;
     this.trace.add(
       `op#${op.id} c${op.client} ${op.kind} ${op.key} @${op.node} ${what} -> ${outcome}${op.error === undefined ? "" : ` (${op.error})`}`,
     );

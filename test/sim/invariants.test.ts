@@ -17,7 +17,7 @@ class Script {
   nowMs = 0;
   readonly history = new History(new Trace(() => this.nowMs, undefined), () => this.nowMs);
 
-  put(value: string, outcome: Outcome, read?: Op): Op {
+  put(value: string, outcome: Outcome, read?: Op, ttlS?: number): Op {
     const op = this.history.invoke({
       client: 0,
       kind: "put",
@@ -25,6 +25,7 @@ class Script {
       node: "n1",
       value,
       contextFrom: read?.id ?? null,
+      ...(ttlS === undefined ? {} : { ttlS }),
     });
     this.nowMs += 10;
     this.history.complete(op, outcome);
@@ -82,8 +83,51 @@ function write(
   return update(object, context, actor, value === null ? tombstone(0) : sibling(value));
 }
 
-const check = (script: Script, final: StoredObject | undefined): string[] =>
-  checkHistory(script.history, new Map([["k", final]]));
+const check = (script: Script, final: StoredObject | undefined, nowMs = 0): string[] =>
+  checkHistory(script.history, new Map([["k", final]]), nowMs);
+
+function expiring(value: string, expiresAtMs: number): Sibling {
+  return { ...sibling(value), expiresAtMs };
+}
+
+describe("checkHistory with expiry", () => {
+  test("an expired put missing from what a client sees is not a lost write; a copy with its deadline is fine", () => {
+    const s = new Script();
+    s.put("v1", "ok", undefined, 1); // invoked at 0, acknowledged at 10: deadline in [1000, 1010]
+    const final = update<Sibling>(emptyDvvSet(), [], "a", expiring("v1", 1005));
+    assert.deepEqual(check(s, final, 5000), []);
+    assert.deepEqual(check(s, undefined, 5000), [], "reaped after expiry: not lost either");
+  });
+
+  test("before its deadline an expiring put still counts as acknowledged", () => {
+    const s = new Script();
+    s.put("v1", "ok", undefined, 10);
+    assert.match(check(s, undefined, 5000)[0] ?? "", /^lost write: op#0/);
+  });
+
+  test("a read invoked after the latest deadline that returns the value is a violation", () => {
+    const s = new Script();
+    s.put("v1", "ok", undefined, 1);
+    const final = update<Sibling>(emptyDvvSet(), [], "a", expiring("v1", 1005));
+    s.nowMs = 1009;
+    s.get(final);
+    assert.deepEqual(check(s, final, 5000), [], "invoked before the latest deadline");
+    s.nowMs = 1010;
+    s.get(final);
+    const violations = check(s, final, 5000);
+    assert.equal(violations.length, 1);
+    assert.match(violations[0] ?? "", /^expired value read: op#2 .* returned v1/);
+  });
+
+  test("a copy that lost its deadline, or carries another, is a violation", () => {
+    const s = new Script();
+    s.put("v1", "ok", undefined, 1);
+    const lost = update<Sibling>(emptyDvvSet(), [], "a", sibling("v1"));
+    assert.match(check(s, lost, 500)[0] ?? "", /^expiry lost: k holds v1 .* deadline none/);
+    const moved = update<Sibling>(emptyDvvSet(), [], "a", expiring("v1", 2000));
+    assert.match(check(s, moved, 500)[0] ?? "", /^expiry lost: .* deadline 2000, outside \[1000, 1010\]/);
+  });
+});
 
 describe("checkHistory", () => {
   test("an acknowledged write in the final state is fine", () => {

@@ -1,4 +1,5 @@
 import { decodeContext, type VersionVector } from "../../src/core/causality/index.js";
+import { expiredAsTombstones } from "../../src/core/expiry.js";
 import type { StoredObject } from "../../src/core/stored-object.js";
 import type { History, Op } from "./history.js";
 import { liveValues, text } from "./workload.js";
@@ -18,14 +19,47 @@ import { liveValues, text } from "./workload.js";
  *   covered is in the final state. An acknowledged write is durable on W replicas and merging
  *   never brings back a dot a history has superseded, so such a version can only come back
  *   through a bug (a reused dot, a lost write on disk, a tombstone reaped too early...).
+ * - Expiry (puts with a time to live): the coordinator stamps the deadline between the put's
+ *   invocation and its acknowledgement, so an acknowledged put's deadline lies in
+ *   [invoke + ttl, complete + ttl]. No read invoked at or after complete + ttl returns its value
+ *   (an expired value never comes back, through any path); every stored copy of it carries a
+ *   deadline in that window (hints, repair and transfer kept it); and the final state is judged
+ *   as a client sees it at `nowMs` (expired versions read as deleted), so an expired put is not a
+ *   lost write.
  */
 export function checkHistory(
   history: History,
   finals: ReadonlyMap<string, StoredObject | undefined>,
+  nowMs: number,
 ): string[] {
   const violations: string[] = [];
   const writes = new Map<string, Op>();
   for (const op of history.ops) if (op.kind === "put" && op.value !== undefined) writes.set(op.value, op);
+  const seen = new Map([...finals].map(([k, o]) => [k, clientView(o, nowMs)]));
+
+  for (const op of history.ops) {
+    if (op.kind !== "get" || op.outcome !== "ok") continue;
+    for (const value of op.values ?? []) {
+      const write = writes.get(value);
+      const deadline = write === undefined ? undefined : latestDeadlineMs(write);
+      if (deadline !== undefined && op.invokeMs >= deadline)
+        violations.push(
+          `expired value read: op#${op.id} (get ${op.key}, invoked t=${op.invokeMs}) returned ${value}, written by op#${write?.id} with ttl ${write?.ttlS}s and acknowledged t=${write?.completeMs}`,
+        );
+    }
+  }
+  for (const [key, object] of finals) {
+    for (const { value, expiresAtMs } of dots(object)) {
+      const write = writes.get(value);
+      if (write?.ttlS === undefined) continue;
+      const earliest = write.invokeMs + write.ttlS * 1000;
+      const latest = latestDeadlineMs(write) ?? Number.POSITIVE_INFINITY;
+      if (expiresAtMs === undefined || expiresAtMs < earliest || expiresAtMs > latest)
+        violations.push(
+          `expiry lost: ${key} holds ${value} (op#${write.id}, ttl ${write.ttlS}s) with deadline ${expiresAtMs ?? "none"}, outside [${earliest}, ${latest}]`,
+        );
+    }
+  }
 
   const checkValue = (value: string, readAtMs: number, where: string): void => {
     const write = writes.get(value);
@@ -43,15 +77,17 @@ export function checkHistory(
     for (const value of op.values ?? [])
       checkValue(value, op.completeMs ?? 0, `read op#${op.id} of ${op.key}`);
   }
-  for (const [key, object] of finals) {
+  for (const [key, object] of seen) {
     for (const value of liveValues(object))
       checkValue(value, Number.POSITIVE_INFINITY, `the final state of ${key}`);
   }
 
   for (const op of history.ops) {
     if (op.kind !== "put" || op.outcome !== "ok" || op.value === undefined) continue;
-    const final = liveValues(finals.get(op.key));
+    const final = liveValues(seen.get(op.key));
     if (final.includes(op.value)) continue;
+    const deadline = latestDeadlineMs(op);
+    if (deadline !== undefined && deadline <= nowMs) continue;
     const by = supersededBy(history, op);
     if (by === undefined) {
       violations.push(
@@ -97,16 +133,29 @@ function supersededBy(history: History, put: Op): Op | undefined {
   return undefined;
 }
 
+/** The latest deadline an acknowledged put with a time to live can carry; undefined: none known. */
+function latestDeadlineMs(put: Op): number | undefined {
+  if (put.ttlS === undefined || put.outcome !== "ok" || put.completeMs === undefined) return undefined;
+  return put.completeMs + put.ttlS * 1000;
+}
+
+/** The object as a client reading at `nowMs` sees it (expired versions as tombstones). */
+export function clientView(object: StoredObject | undefined, nowMs: number): StoredObject | undefined {
+  return object === undefined ? undefined : expiredAsTombstones(object, nowMs);
+}
+
 interface Dot {
   actor: string;
   counter: number;
   value: string;
   deleted: boolean;
+  expiresAtMs: number | undefined;
 }
 
 /** Every version an object holds, with its dot: values[i] of an entry is dot (actor, counter - i). */
-function dots(object: StoredObject): Dot[] {
+function dots(object: StoredObject | undefined): Dot[] {
   const out: Dot[] = [];
+  if (object === undefined) return out;
   for (const entry of object.entries) {
     entry.values.forEach((sibling, i) => {
       out.push({
@@ -114,6 +163,7 @@ function dots(object: StoredObject): Dot[] {
         counter: entry.counter - i,
         value: text(sibling.value),
         deleted: sibling.deleted,
+        expiresAtMs: sibling.expiresAtMs,
       });
     });
   }
@@ -127,14 +177,17 @@ function covered(context: VersionVector, actor: string): number {
 
 /**
  * A listing of the converged cluster against its state: each key with a live value listed once,
- * in byte order; no key without one listed. One line per violation.
+ * in byte order; no key without one (deleted, expired by `nowMs`, never written) listed. One line per violation.
  */
 export function listingProblems(
   listed: readonly string[],
   finals: ReadonlyMap<string, StoredObject | undefined>,
+  nowMs: number,
 ): string[] {
   const problems: string[] = [];
-  const live = new Set([...finals].filter(([, o]) => liveValues(o).length > 0).map(([k]) => k));
+  const live = new Set(
+    [...finals].filter(([, o]) => liveValues(clientView(o, nowMs)).length > 0).map(([k]) => k),
+  );
   const seen = new Set<string>();
   listed.forEach((key, i) => {
     if (seen.has(key)) problems.push(`listing: ${key} listed twice`);

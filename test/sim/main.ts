@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { replayCommand, runSeed } from "./sim-run.js";
 
-const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--hint-loss] [--verbose] [--watch-key K] [--progress]
+const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--hint-loss] [--ttl] [--verbose] [--watch-key K] [--progress]
 
 Runs the deterministic cluster simulation: a whole ringkv cluster in this process on virtual time,
 concurrent clients under random faults, then checks that no acknowledged write was lost, nothing
@@ -12,6 +12,8 @@ resurrected, and every key's replicas converged. The same seed always replays th
   --nodes M         nodes the cluster starts with (default: drawn from the seed, 5..50; 3 is the
                     smallest topology, N=3 with no fallback node)
   --hint-loss       crashes may also lose the crashed node's hints
+  --ttl             a quarter of the writes expire (1-3 s time to live); checks that no expired
+                    value is ever read again and every copy keeps its deadline
   --workload-ms MS  virtual time of workload under faults (default 20000)
   --verbose         print the trace and node logs (info and above) as the run goes
   --watch-key K     print what every node holds of key K (values, dots, hints) whenever it changes
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
       nodes: { type: "string" },
       "workload-ms": { type: "string" },
       "hint-loss": { type: "boolean", default: false },
+      ttl: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "watch-key": { type: "string" },
       progress: { type: "boolean", default: false },
@@ -65,11 +68,12 @@ async function main(): Promise<number> {
       print,
       watchKey: values["watch-key"],
       hintLoss: values["hint-loss"],
+      ttl: values.ttl,
     });
     if (!result.ok) {
       failed += 1;
       print(
-        `${result.summary}\n  first problem: ${result.problems[0]?.split("\n")[0] ?? "?"}\n  replay: ${replayCommand({ seed: s, nodes, workloadMs, hintLoss: values["hint-loss"] })}`,
+        `${result.summary}\n  first problem: ${result.problems[0]?.split("\n")[0] ?? "?"}\n  replay: ${replayCommand({ seed: s, nodes, workloadMs, hintLoss: values["hint-loss"], ttl: values.ttl })}`,
       );
       if (count === 1 || values.verbose) {
         print("problems:");

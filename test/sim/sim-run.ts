@@ -5,11 +5,14 @@ import { listingRange } from "../../src/listing/index.js";
 import { objectKey, partitionRange } from "../../src/storage/object-key.js";
 import { defaultFaultWeights, type FaultKind, Nemesis } from "./faults.js";
 import { History } from "./history.js";
-import { checkHistory, listingProblems } from "./invariants.js";
+import { checkHistory, clientView, listingProblems } from "./invariants.js";
 import { SimCluster, stackOf } from "./sim-cluster.js";
 import type { SimNode } from "./sim-node.js";
 import { SimRandom } from "./sim-random.js";
-import { bytes, liveValues, Workload } from "./workload.js";
+import { bytes, liveValues, TTL_S_MAX_SIM, Workload } from "./workload.js";
+
+/** The request timeout simulated clients ask for. */
+const REQUEST_TIMEOUT_MS = 2000;
 
 export interface RunOptions {
   seed: number;
@@ -23,6 +26,8 @@ export interface RunOptions {
   watchKey?: string;
   /** Crashes may also lose the node's hints (off by default: existing seeds draw as before). */
   hintLoss?: boolean;
+  /** Some writes expire (Workload ttl; off by default: existing seeds draw as before). */
+  ttl?: boolean;
 }
 
 export interface RunResult {
@@ -41,6 +46,8 @@ export interface RunStats {
   nodes: number;
   ops: number;
   acked: number;
+  /** Acknowledged puts with a time to live. */
+  expiringAcked: number;
   unknown: number;
   failed: number;
   faults: string;
@@ -95,11 +102,12 @@ function configFor(options: RunOptions): RunConfig {
 
 /** The command that replays a seed exactly. */
 export function replayCommand(
-  options: Pick<RunOptions, "seed" | "nodes" | "workloadMs" | "hintLoss">,
+  options: Pick<RunOptions, "seed" | "nodes" | "workloadMs" | "hintLoss" | "ttl">,
 ): string {
   const flags = [`--seed ${options.seed}`];
   if (options.nodes !== undefined) flags.push(`--nodes ${options.nodes}`);
   if (options.hintLoss === true) flags.push("--hint-loss");
+  if (options.ttl === true) flags.push("--ttl");
   if (options.workloadMs !== undefined) flags.push(`--workload-ms ${options.workloadMs}`);
   return `npm run sim -- ${flags.join(" ")} --verbose`;
 }
@@ -166,9 +174,10 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
         {
           clients: config.clients,
           keys: config.keys,
-          requestTimeoutMs: 2000,
+          requestTimeoutMs: REQUEST_TIMEOUT_MS,
           clientTimeoutMs: 4000,
           thinkMs: 100,
+          ttl: options.ttl === true,
         },
       );
       const workloadEnd = sim.nowMs() + config.workloadMs;
@@ -181,11 +190,14 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
       nemesis.healAll();
       await sim.runWhile(() => !clientsDone, sim.nowMs() + 30_000);
       if (!clientsDone) cluster.problem("clients did not finish within 30 s of the end of the workload");
+      // Past every deadline a write of the run can carry (the last request stamped by the
+      // coordinator's timeout at the latest), so the final state is judged with all of them expired.
+      if (options.ttl === true) await sim.runUntil(sim.nowMs() + REQUEST_TIMEOUT_MS + TTL_S_MAX_SIM * 1000);
       const finals = await quiesce(cluster, config.keys);
       if (finals !== undefined) {
         await finalReads(cluster, history, config.keys, finals);
         await finalListing(cluster, finals);
-        for (const violation of checkHistory(history, finals)) cluster.problem(violation);
+        for (const violation of checkHistory(history, finals, sim.nowMs())) cluster.problem(violation);
       }
     }
   } catch (error) {
@@ -198,6 +210,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     nodes: cluster.nodes.length,
     ops: history.ops.length,
     acked: ops.filter((o) => o.outcome === "ok").length,
+    expiringAcked: ops.filter((o) => o.outcome === "ok" && o.ttlS !== undefined).length,
     unknown: ops.filter((o) => o.outcome === "unknown").length,
     failed: ops.filter((o) => o.outcome === "fail").length,
     faults: [...(nemesis?.counts ?? new Map<FaultKind, number>())].map(([k, v]) => `${k}:${v}`).join(" "),
@@ -214,7 +227,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     traceHash: trace.digest(),
     tail: trace.lastLines(60),
     stats,
-    summary: `seed ${options.seed}: ${ok ? "ok" : `FAILED (${cluster.problems.length} problems)`} nodes=${config.nodes}+${stats.nodes - config.nodes} writes=${stats.acked}ok/${stats.unknown}unknown/${stats.failed}failed ops=${stats.ops} faults=[${stats.faults}] virtual=${(stats.virtualMs / 1000).toFixed(1)}s real=${stats.realMs}ms`,
+    summary: `seed ${options.seed}: ${ok ? "ok" : `FAILED (${cluster.problems.length} problems)`} nodes=${config.nodes}+${stats.nodes - config.nodes} writes=${stats.acked}ok(${stats.expiringAcked}expiring)/${stats.unknown}unknown/${stats.failed}failed ops=${stats.ops} faults=[${stats.faults}] virtual=${(stats.virtualMs / 1000).toFixed(1)}s real=${stats.realMs}ms`,
   };
 }
 
@@ -393,7 +406,7 @@ async function finalReads(
     }
     const values = liveValues(result);
     history.complete(op, "ok", { values });
-    const expected = liveValues(finals.get(key));
+    const expected = liveValues(clientView(finals.get(key), sim.nowMs()));
     if (values.join() !== expected.join())
       cluster.problem(
         `final read of ${key} returned [${values.join(",")}], the replicas hold [${expected.join(",")}]`,
@@ -440,5 +453,5 @@ async function finalListing(
     if (result.next === null) break;
     after = result.next;
   }
-  for (const problem of listingProblems(listed, finals)) cluster.problem(problem);
+  for (const problem of listingProblems(listed, finals, sim.nowMs())) cluster.problem(problem);
 }

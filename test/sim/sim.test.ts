@@ -7,6 +7,8 @@ const CI_SEEDS = 40;
 const CI_WORKLOAD_MS = 10_000;
 /** Seeds on the smallest topology (3 nodes, N=3: no fallback node), with crashes that lose hints. */
 const CI_SMALL_SEEDS = 20;
+/** Seeds with expiring writes, every other one on the smallest topology. */
+const CI_TTL_SEEDS = 16;
 
 /**
  * Seeds that found a bug once, with what it was. They run with the default workload (the one they
@@ -25,7 +27,7 @@ async function run(options: Omit<RunOptions, "verbose" | "print">): Promise<RunR
 
 function explain(
   result: RunResult,
-  options: Pick<RunOptions, "seed" | "workloadMs" | "nodes" | "hintLoss">,
+  options: Pick<RunOptions, "seed" | "workloadMs" | "nodes" | "hintLoss" | "ttl">,
 ): string {
   return [
     result.summary,
@@ -55,6 +57,24 @@ describe("deterministic simulation", () => {
     }
     assert.equal(failures.length, 0, failures.join("\n\n"));
     assert.ok(hintLosses > 0, "some runs lost a node's hints");
+  });
+
+  test(`seeds 1..${CI_TTL_SEEDS} with expiring writes: no expired value is read again, every copy keeps its deadline`, async () => {
+    const failures: string[] = [];
+    let expiring = 0;
+    for (let seed = 1; seed <= CI_TTL_SEEDS; seed++) {
+      const options = {
+        seed,
+        ttl: true,
+        workloadMs: CI_WORKLOAD_MS,
+        ...(seed % 2 === 0 ? { nodes: 3 } : {}),
+      };
+      const result = await run(options);
+      if (!result.ok) failures.push(explain(result, options));
+      expiring += result.stats.expiringAcked;
+    }
+    assert.equal(failures.length, 0, failures.join("\n\n"));
+    assert.ok(expiring > 100, `the runs acknowledged expiring writes (${expiring})`);
   });
 
   for (const { seed, bug } of REGRESSION_SEEDS) {

@@ -16,7 +16,15 @@ export interface WorkloadOptions {
   clientTimeoutMs: number;
   /** A client waits a uniform random time in [0, thinkMs] between operations. */
   thinkMs: number;
+  /**
+   * Some writes expire: a quarter of the puts ask for a time to live of 1 to TTL_S_MAX_SIM
+   * seconds (off by default, so that existing seeds draw as before).
+   */
+  ttl?: boolean;
 }
+
+/** The longest time to live a simulated write asks for. */
+export const TTL_S_MAX_SIM = 3;
 
 export interface WorkloadEnv {
   sim: SimClock;
@@ -125,6 +133,8 @@ export class Workload {
     const target = this.pickNode(random);
     if (target === undefined) return;
     const value = `c${c}.${this.seq++}`;
+    const ttlS =
+      this.options.ttl === true && random.int(0, 3) === 0 ? random.int(1, TTL_S_MAX_SIM) : undefined;
     const op = this.env.history.invoke({
       client: c,
       kind: "put",
@@ -132,8 +142,9 @@ export class Workload {
       node: target.id,
       value,
       contextFrom: read === undefined ? null : read.op.id,
+      ...(ttlS === undefined ? {} : { ttlS }),
     });
-    const options = this.requestOptions(random);
+    const options = { ...this.requestOptions(random), ...(ttlS === undefined ? {} : { ttlS }) };
     const context = decode(read?.context) ?? [];
     const sibling = {
       value: bytes(value),

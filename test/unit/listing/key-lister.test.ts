@@ -68,7 +68,7 @@ class FakeCluster {
       partitionOf: (key) => partitionOf(key, PARTITIONS),
       batch: async (nodeId, request): Promise<ListBatch> => {
         assert.ok(!this.down.has(nodeId), `a down node (${nodeId}) was asked`);
-        const batch = listLocalKeys(this.engines.get(nodeId) as MemoryEngine, request);
+        const batch = listLocalKeys(this.engines.get(nodeId) as MemoryEngine, request, 0);
         if (this.corrupt === nodeId) return { keys: [...batch.keys].reverse(), more: batch.more };
         return batch;
       },

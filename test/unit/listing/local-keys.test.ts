@@ -52,12 +52,16 @@ describe("listLocalKeys", () => {
     const defaults = ["b", "a", "c/1", "c/2", "zz", "é"].map(enc);
     const others = ["a", "b"].map((k) => storedKeyOf("other", enc(k)));
     const engine = await engineWith([...defaults, ...others], new Set(["c/1"]));
-    const batch = listLocalKeys(engine, {
-      partitions: ALL,
-      range: listingRange("default", new Uint8Array(0)),
-      after: undefined,
-      limit: 100,
-    });
+    const batch = listLocalKeys(
+      engine,
+      {
+        partitions: ALL,
+        range: listingRange("default", new Uint8Array(0)),
+        after: undefined,
+        limit: 100,
+      },
+      0,
+    );
     assert.deepEqual(
       batch.keys.map((k) => [dec(k.key), k.live]),
       [
@@ -70,38 +74,80 @@ describe("listLocalKeys", () => {
       ],
     );
     assert.equal(batch.more, false);
-    const other = listLocalKeys(engine, {
-      partitions: ALL,
-      range: listingRange("other", new Uint8Array(0)),
-      after: undefined,
-      limit: 100,
-    });
+    const other = listLocalKeys(
+      engine,
+      {
+        partitions: ALL,
+        range: listingRange("other", new Uint8Array(0)),
+        after: undefined,
+        limit: 100,
+      },
+      0,
+    );
     assert.deepEqual(
       other.keys.map((k) => dec(userKeyOf("other", k.key))),
       ["a", "b"],
     );
-    const prefixed = listLocalKeys(engine, {
-      partitions: ALL,
-      range: listingRange("default", enc("c/")),
-      after: undefined,
-      limit: 100,
-    });
+    const prefixed = listLocalKeys(
+      engine,
+      {
+        partitions: ALL,
+        range: listingRange("default", enc("c/")),
+        after: undefined,
+        limit: 100,
+      },
+      0,
+    );
     assert.deepEqual(
       prefixed.keys.map((k) => dec(k.key)),
       ["c/1", "c/2"],
     );
   });
 
+  test("a value past its deadline counts as not live, and as live before it", async () => {
+    const engine = new MemoryEngine();
+    const expiring: StoredObject = {
+      entries: [
+        {
+          actor: "a",
+          counter: 1,
+          values: [
+            { value: enc("v"), contentType: "text/plain", deleted: false, writtenAtMs: 1, expiresAtMs: 1000 },
+          ],
+        },
+      ],
+    };
+    await engine.batch([
+      {
+        store: "objects",
+        key: objectKey(partitionOf(enc("s"), PARTITIONS), enc("s")),
+        value: encodeStoredObject(expiring),
+      },
+    ]);
+    const at = (nowMs: number) =>
+      listLocalKeys(
+        engine,
+        { partitions: ALL, range: listingRange("default", new Uint8Array(0)), after: undefined, limit: 10 },
+        nowMs,
+      ).keys.map((k) => [dec(k.key), k.live]);
+    assert.deepEqual(at(999), [["s", true]]);
+    assert.deepEqual(at(1000), [["s", false]]);
+  });
+
   test("only the partitions asked for are listed", async () => {
     const keys = Array.from({ length: 50 }, (_, i) => enc(`k${i}`));
     const engine = await engineWith(keys);
     const asked = [1, 5, 9];
-    const batch = listLocalKeys(engine, {
-      partitions: asked,
-      range: listingRange("default", new Uint8Array(0)),
-      after: undefined,
-      limit: 1000,
-    });
+    const batch = listLocalKeys(
+      engine,
+      {
+        partitions: asked,
+        range: listingRange("default", new Uint8Array(0)),
+        after: undefined,
+        limit: 1000,
+      },
+      0,
+    );
     const expected = keys
       .filter((k) => asked.includes(partitionOf(k, PARTITIONS)))
       .map(dec)
@@ -123,7 +169,7 @@ describe("listLocalKeys", () => {
           const seen: string[] = [];
           let after: Uint8Array | undefined;
           for (let round = 0; round <= texts.length + 1; round++) {
-            const batch = listLocalKeys(engine, { partitions: ALL, range, after, limit });
+            const batch = listLocalKeys(engine, { partitions: ALL, range, after, limit }, 0);
             assert.ok(batch.keys.length <= limit);
             for (const k of batch.keys) seen.push(dec(userKeyOf(namespace, k.key)));
             const last = batch.keys[batch.keys.length - 1];
