@@ -1,4 +1,5 @@
 import type { DemoStep } from "./demo-step.js";
+import { expiryStep } from "./expiry-step.js";
 import { failureStep, recoveryStep } from "./failover-steps.js";
 import { joinStep } from "./join-step.js";
 import { leaveStep } from "./leave-step.js";
@@ -7,7 +8,7 @@ import { siblingsStep } from "./siblings-step.js";
 
 export type { DemoContext, DemoStep } from "./demo-step.js";
 
-/** The six steps, in order; each builds on the cluster the previous ones left. */
+/** The seven steps, in order; each builds on the cluster the previous ones left. */
 export const DEMO_STEPS: readonly DemoStep[] = [
   replicationStep,
   joinStep,
@@ -15,4 +16,5 @@ export const DEMO_STEPS: readonly DemoStep[] = [
   recoveryStep,
   siblingsStep,
   leaveStep,
+  expiryStep,
 ];

@@ -89,9 +89,9 @@ test("ringkv demo walks through the six scenarios, passes every check, and leave
     const out = run.stdout();
     assert.notEqual(code, "timeout", `the demo did not finish in 120 s:\n${out}`);
     assert.equal(code, 0, `demo failed:\n${out}\n${run.stderr().slice(-5000)}`);
-    for (const step of [1, 2, 3, 4, 5, 6]) assert.match(out, new RegExp(`✓ step ${step} passed: `));
+    for (const step of [1, 2, 3, 4, 5, 6, 7]) assert.match(out, new RegExp(`✓ step ${step} passed: `));
     assert.doesNotMatch(out, /^\s*✗/m, "no check failed");
-    assert.match(out, /demo passed: 6 of 6 steps/);
+    assert.match(out, /demo passed: 7 of 7 steps/);
     // The narration covers each scenario of the seed reports' demo.
     for (const line of [
       /✓ the write is on exactly its N=3 home replicas/,
@@ -105,6 +105,10 @@ test("ringkv demo walks through the six scenarios, passes every check, and leave
       /✓ all 3 home replicas converged to the single merged version/,
       /✓ n6's process exited cleanly \(code 0\)/,
       /✓ every key is still readable through every node/,
+      /✓ the session reads back with its deadline/,
+      /✓ every node reads the expired session as 404/,
+      /✓ the second create-only write is refused/,
+      /✓ the first claim still holds the name/,
     ])
       assert.match(out, line);
     // Five nodes, n6, and the crashed node's restart: seven processes, every one gone now.
