@@ -1,6 +1,7 @@
 import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
 import type { ConflictMode } from "../core/conflict-mode.js";
+import type { NamespaceProperties } from "../core/namespace/index.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 
@@ -61,6 +62,16 @@ export interface DebugReplicasInfo {
   fallbacks: ReplicaDebugInfo[];
 }
 
+/** The namespaces' properties, as the cluster metadata holds them (src/node/metadata-namespaces.ts). */
+export interface NamespaceDirectory {
+  /** What was set for `namespace` (empty when never configured). */
+  properties(namespace: string): NamespaceProperties;
+  /** Every configured namespace, by name. */
+  list(): [string, NamespaceProperties][];
+  /** Replaces the namespace's properties on this node, durably, and spreads them to every node. */
+  set(namespace: string, properties: NamespaceProperties): Promise<void>;
+}
+
 /** What the client API needs from the node it serves. */
 export interface ApiNode {
   readonly id: string;
@@ -77,7 +88,10 @@ export interface ApiNode {
   readonly logger: Logger;
   members(): MemberInfo[];
   ring(): RingInfo;
+  /** `key` is a stored key (core/namespace encodeKey). */
   debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo>;
+  /** The namespaces' properties, once the node serves. */
+  namespaces(): NamespaceDirectory;
   /** This node hands its partitions and hints over and leaves the ring, then its process exits. */
   leave(): Promise<void>;
   /** Permanently removes a node that is down; the others re-create its replicas. */

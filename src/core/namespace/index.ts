@@ -6,6 +6,7 @@
 export {
   decodeKey,
   encodeKey,
+  NAMESPACE_KEY_OVERHEAD_BYTES,
   type NamespacedKey,
   namespaceBase,
   namespaceOf,

@@ -13,6 +13,9 @@ const NAMESPACED_MARK = 0xff;
 /** Ends the namespace name inside a stored key. */
 const NAME_END = 0x00;
 
+/** A stored key is at most this much longer than its user key: the mark, a 64-byte name, its end. */
+export const NAMESPACE_KEY_OVERHEAD_BYTES = 1 + 64 + 1;
+
 export interface NamespacedKey {
   readonly namespace: string;
   readonly key: Uint8Array;
