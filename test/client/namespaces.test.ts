@@ -18,7 +18,7 @@ describe("the client library's namespaces, against a one-node cluster", () => {
     await t.destroy();
   });
 
-  const valueOf = async (c: Client, key: string, ns?: string): Promise<string | number> => {
+  const readText = async (c: Client, key: string, ns?: string): Promise<string | number> => {
     const read = await c.get(key, ns === undefined ? {} : { ns });
     return read.status === 200 ? Buffer.from(read.value).toString("utf8") : read.status;
   };
@@ -27,14 +27,14 @@ describe("the client library's namespaces, against a one-node cluster", () => {
     await client.put("k", "default value");
     await client.put("k", "a value", { ns: "a" });
     await inB.put("k", "b value");
-    assert.equal(await valueOf(client, "k"), "default value");
-    assert.equal(await valueOf(client, "k", "a"), "a value");
-    assert.equal(await valueOf(client, "k", "b"), "b value");
-    assert.equal(await valueOf(inB, "k"), "b value");
-    assert.equal(await valueOf(inB, "k", "default"), "default value");
+    assert.equal(await readText(client, "k"), "default value");
+    assert.equal(await readText(client, "k", "a"), "a value");
+    assert.equal(await readText(client, "k", "b"), "b value");
+    assert.equal(await readText(inB, "k"), "b value");
+    assert.equal(await readText(inB, "k", "default"), "default value");
     await inB.delete("k");
-    assert.equal(await valueOf(inB, "k"), 404);
-    assert.equal(await valueOf(client, "k", "a"), "a value");
+    assert.equal(await readText(inB, "k"), 404);
+    assert.equal(await readText(client, "k", "a"), "a value");
   });
 
   test("keys() lists the client's namespace, or the one asked for", async () => {
