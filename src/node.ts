@@ -8,6 +8,7 @@ import type {
   DebugReplicasInfo,
   MemberInfo,
   NamespaceDirectory,
+  NamespaceKeyCountsReport,
   RingInfo,
 } from "./api/interface.js";
 import { kvRoutes } from "./api/kv-routes.js";
@@ -44,6 +45,7 @@ import type { CertificateSource } from "./node/certificate-files.js";
 import { leaveCluster, removeMember } from "./node/membership-actions.js";
 import { MetadataNamespaces } from "./node/metadata-namespaces.js";
 import { MetadataTokens } from "./node/metadata-tokens.js";
+import { NamespaceKeyCounts } from "./node/namespace-key-counts.js";
 import { buildServices, type NodeServices, protocolLimits } from "./node/services.js";
 import { NodeMeta } from "./node-meta.js";
 import { PeerClient, PeerServer } from "./protocol/index.js";
@@ -94,6 +96,7 @@ export class RingkvNode implements ApiNode {
   private tokenDirectory: TokenDirectory | undefined;
   /** The namespaces' properties (in the cluster metadata), once the services run. */
   private namespaceDirectory: NamespaceDirectory | undefined;
+  private keyCounts: NamespaceKeyCounts | undefined;
   private markDeparted: () => void = () => {};
   /** Resolves once this node has left the cluster (after a leave, or when it was removed) and handed off its hints. */
   readonly departed: Promise<void> = new Promise((resolve) => {
@@ -185,6 +188,7 @@ export class RingkvNode implements ApiNode {
     this.peerServer.install(services.limits, services.handlers);
     this.tokenDirectory = new MetadataTokens(services.metadata);
     this.namespaceDirectory = new MetadataNamespaces(services.metadata);
+    this.keyCounts = new NamespaceKeyCounts(storage, clock, settings.partitions);
     services.start();
     void services.departure.departed.then(this.markDeparted);
     this.services = services;
@@ -322,6 +326,10 @@ export class RingkvNode implements ApiNode {
   namespaces(): NamespaceDirectory {
     if (this.namespaceDirectory === undefined) throw new NotReadyError(STARTING);
     return this.namespaceDirectory;
+  }
+
+  namespaceKeyCounts(): NamespaceKeyCountsReport | undefined {
+    return this.keyCounts?.current();
   }
 
   listKeys(request: ListPageRequest): Promise<ListPage> {

@@ -72,6 +72,19 @@ export interface NamespaceDirectory {
   set(namespace: string, properties: NamespaceProperties): Promise<void>;
 }
 
+/**
+ * GET /stats `namespaceKeys`: stored entries per namespace on one node (src/node/namespace-key-counts.ts).
+ * Approximate: tombstones, unreclaimed expired versions and copies being handed off count too.
+ */
+export interface NamespaceKeyCountsReport {
+  /** Namespaces with at least one entry here, by name. */
+  namespaces: { name: string; keys: number }[];
+  /** False when a limit cut the count short: the figures are then lower bounds. */
+  complete: boolean;
+  /** When the count was taken (epoch ms); counts are reused for about 10 s. */
+  countedAtMs: number;
+}
+
 /** What the client API needs from the node it serves. */
 export interface ApiNode {
   readonly id: string;
@@ -92,6 +105,8 @@ export interface ApiNode {
   debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo>;
   /** The namespaces' properties, once the node serves. */
   namespaces(): NamespaceDirectory;
+  /** This node's approximate key counts per namespace; undefined before it serves. */
+  namespaceKeyCounts(): NamespaceKeyCountsReport | undefined;
   /** This node hands its partitions and hints over and leaves the ring, then its process exits. */
   leave(): Promise<void>;
   /** Permanently removes a node that is down; the others re-create its replicas. */

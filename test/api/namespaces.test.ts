@@ -182,6 +182,19 @@ describe("namespaces through the client HTTP API of a one-node cluster", () => {
     assert.equal((await setProps("sized", { ttlSeconds: 10 })).status, 200);
   });
 
+  test("GET /stats carries this node's key counts per namespace", async () => {
+    for (const k of ["c1", "c2", "c3"]) assert.equal((await put(`/kv/counted/${k}`, "v")).status, 204);
+    const stats = (await (await fetch(url("/stats"))).json()) as {
+      namespaceKeys: { namespaces: { name: string; keys: number }[]; complete: boolean; countedAtMs: number };
+    };
+    assert.equal(stats.namespaceKeys.complete, true);
+    const byName = new Map(stats.namespaceKeys.namespaces.map((n) => [n.name, n.keys]));
+    // Counts are reused for 10 s: the first /stats of this node is the first count.
+    assert.equal(byName.get("counted"), 3);
+    assert.equal(byName.get("b"), 1);
+    assert.ok((byName.get("default") ?? 0) >= 2);
+  });
+
   test("/debug/replicas/{ns}/{key} shows the namespaced key's replicas", async () => {
     assert.equal((await put("/kv/dbg/k", "there")).status, 204);
     const info = (await (await fetch(url("/debug/replicas/dbg/k"))).json()) as {
