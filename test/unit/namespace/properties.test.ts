@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { errorReply } from "../../../src/api/error-response.js";
+import { MetadataFullError } from "../../../src/cluster/metadata/index.js";
 import {
   effectiveOptions,
   mergeProperties,
@@ -93,5 +95,13 @@ describe("property changes", () => {
   test("stored properties read back, ignoring fields that are not valid properties", () => {
     assert.deepEqual(propertiesOf({ r: 2, w: "x", other: 1, ttlSeconds: 0 }), { r: 2 });
     assert.deepEqual(propertiesOf(undefined), {});
+  });
+});
+
+describe("a full cluster metadata store", () => {
+  test("is a 507 metadata_full answer, not a 500", () => {
+    const reply = errorReply(new MetadataFullError("the cluster metadata holds 4096 entries, its limit"));
+    assert.equal(reply?.status, 507);
+    assert.match(String(reply?.body), /metadata_full/);
   });
 });
