@@ -1,3 +1,4 @@
+import type { RequestOptions } from "../coordinator/request-options.js";
 import {
   DEFAULT_NAMESPACE,
   mergeProperties,
@@ -9,6 +10,7 @@ import { BadRequestError, ConflictError } from "../errors.js";
 import type { ListPage, ListPageRequest } from "../listing/index.js";
 import type { ApiNode } from "./interface.js";
 import { decodeNamespaceSegment } from "./kv-routes.js";
+import { parseRequestOptions } from "./query-params.js";
 import { readBody } from "./read-body.js";
 import { jsonReply, type Reply } from "./reply.js";
 import type { RequestContext, Route } from "./router.js";
@@ -33,7 +35,7 @@ export function namespaceRoutes(node: NamespaceNode): Route[] {
       pattern: ["namespaces"],
       methods: {
         GET: (ctx) => {
-          refuseQuery(ctx);
+          checkQuery(node, ctx);
           const configured = new Map(node.namespaces().list());
           if (!configured.has(DEFAULT_NAMESPACE)) configured.set(DEFAULT_NAMESPACE, {});
           const namespaces = [...configured]
@@ -48,7 +50,7 @@ export function namespaceRoutes(node: NamespaceNode): Route[] {
       pattern: ["namespaces", ":ns"],
       methods: {
         GET: (ctx) => {
-          refuseQuery(ctx);
+          checkQuery(node, ctx);
           const name = decodeNamespaceSegment(ctx.params[0] ?? "");
           return jsonReply(200, view(node, name, node.namespaces().properties(name)));
         },
@@ -59,7 +61,7 @@ export function namespaceRoutes(node: NamespaceNode): Route[] {
 }
 
 async function setProperties(node: NamespaceNode, ctx: RequestContext): Promise<Reply> {
-  refuseQuery(ctx);
+  const { timeoutMs } = checkQuery(node, ctx);
   const name = decodeNamespaceSegment(ctx.params[0] ?? "");
   const change = parsePropertyChange(parseJson(await readBody(ctx.req, PROPERTIES_BODY_BYTES_MAX)));
   if (!change.ok) throw new BadRequestError(change.problem);
@@ -74,7 +76,7 @@ async function setProperties(node: NamespaceNode, ctx: RequestContext): Promise<
       throw new BadRequestError(
         `n=${n} is not supported yet: a namespace's n must equal the cluster's N=${node.settings.n}`,
       );
-    if (await holdsKeys(node, name))
+    if (await holdsKeys(node, name, timeoutMs))
       throw new ConflictError(`namespace ${name} holds keys: n may be set only while it holds none`);
   }
   await directory.set(name, merged.properties);
@@ -85,13 +87,13 @@ async function setProperties(node: NamespaceNode, ctx: RequestContext): Promise<
  * Whether any node holds a live key of the namespace: one key of a cluster-wide listing, asking
  * every home replica of each partition so a key acknowledged by a single replica is found too.
  */
-async function holdsKeys(node: NamespaceNode, name: string): Promise<boolean> {
+async function holdsKeys(node: NamespaceNode, name: string, timeoutMs: number): Promise<boolean> {
   const page = await node.listKeys({
     range: namespaceRange(name, new Uint8Array(0)),
     after: undefined,
     limit: 1,
     r: node.settings.n,
-    timeoutMs: node.limits.timeoutMsDefault,
+    timeoutMs,
   });
   return page.keys.length > 0;
 }
@@ -121,6 +123,7 @@ function parseJson(body: Uint8Array): unknown {
   }
 }
 
-function refuseQuery(ctx: RequestContext): void {
-  if (ctx.query !== "") throw new BadRequestError("namespace routes take no query parameters");
+/** Every route accepts (and validates) the common query parameters, as API.md promises; `timeout_ms` bounds the key check. */
+function checkQuery(node: ApiNode, ctx: RequestContext): RequestOptions {
+  return parseRequestOptions(ctx.query, node.settings, node.limits);
 }

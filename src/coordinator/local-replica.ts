@@ -1,6 +1,7 @@
 import { type ActorId, emptyDvvSet, join, type VersionVector, valueCount } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
 import { isDeadAt } from "../core/expiry.js";
+import { decodeKey } from "../core/namespace/index.js";
 import {
   decodeStoredObject,
   encodeStoredObject,
@@ -227,9 +228,16 @@ export class LocalReplica {
     if (count > Math.min(this.options.siblingsWarn, siblingsMax)) {
       this.metrics.siblingsWarnings.inc();
       this.logger.warn(
-        { key: Buffer.from(key).toString("utf8"), siblings: count, context: join(after).length },
+        { ...loggedKey(key), siblings: count, context: join(after).length },
         "key has many siblings: clients should read and resolve them",
       );
     }
   }
+}
+
+/** A stored key as log fields: its namespace and its user key as text. */
+function loggedKey(stored: Uint8Array): { namespace?: string; key: string } {
+  const decoded = decodeKey(stored);
+  if (decoded === undefined) return { key: Buffer.from(stored).toString("utf8") };
+  return { namespace: decoded.namespace, key: Buffer.from(decoded.key).toString("utf8") };
 }

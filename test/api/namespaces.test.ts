@@ -170,6 +170,10 @@ describe("namespaces through the client HTTP API of a one-node cluster", () => {
       assert.match(e.message, message);
     }
     assert.equal((await setProps("bad name", { r: 1 })).status, 400);
+    // The common query parameters are accepted and checked here too (API.md), unknown ones refused.
+    assert.equal((await fetch(url("/namespaces/checked?timeout_ms=2000"))).status, 200);
+    assert.equal((await fetch(url("/namespaces?timeout_ms=0"))).status, 400);
+    assert.equal((await fetch(url("/namespaces?colour=1"))).status, 400);
   });
 
   test("n equal to the cluster's N is accepted while the namespace is empty, then refused with 409", async () => {
