@@ -3,9 +3,17 @@ import type { TokenDirectory } from "./api/auth/interface.js";
 import { clusterRoutes } from "./api/cluster-routes.js";
 import { faultRoutes } from "./api/fault-routes.js";
 import { ApiServer } from "./api/http-server.js";
-import type { ApiNode, DebugReplicasInfo, MemberInfo, RingInfo } from "./api/interface.js";
+import type {
+  ApiNode,
+  DebugReplicasInfo,
+  MemberInfo,
+  NamespaceDirectory,
+  NamespaceKeyCountsReport,
+  RingInfo,
+} from "./api/interface.js";
 import { kvRoutes } from "./api/kv-routes.js";
 import { listRoutes } from "./api/list-routes.js";
+import { namespaceRoutes } from "./api/namespace-routes.js";
 import { Router } from "./api/router.js";
 import { tokenRoutes } from "./api/token-routes.js";
 import { uiRoutes } from "./api/ui-routes.js";
@@ -35,7 +43,9 @@ import { debugReplicasOf, membersOf, ringOf } from "./node/api-model.js";
 import { openNodeStart, resolveCluster } from "./node/bootstrap.js";
 import type { CertificateSource } from "./node/certificate-files.js";
 import { leaveCluster, removeMember } from "./node/membership-actions.js";
+import { MetadataNamespaces } from "./node/metadata-namespaces.js";
 import { MetadataTokens } from "./node/metadata-tokens.js";
+import { NamespaceKeyCounts } from "./node/namespace-key-counts.js";
 import { buildServices, type NodeServices, protocolLimits } from "./node/services.js";
 import { NodeMeta } from "./node-meta.js";
 import { PeerClient, PeerServer } from "./protocol/index.js";
@@ -84,6 +94,9 @@ export class RingkvNode implements ApiNode {
   private boundHttp: Address | undefined;
   /** The cluster's client tokens (in the cluster metadata), once the services run. */
   private tokenDirectory: TokenDirectory | undefined;
+  /** The namespaces' properties (in the cluster metadata), once the services run. */
+  private namespaceDirectory: NamespaceDirectory | undefined;
+  private keyCounts: NamespaceKeyCounts | undefined;
   private markDeparted: () => void = () => {};
   /** Resolves once this node has left the cluster (after a leave, or when it was removed) and handed off its hints. */
   readonly departed: Promise<void> = new Promise((resolve) => {
@@ -174,6 +187,8 @@ export class RingkvNode implements ApiNode {
     });
     this.peerServer.install(services.limits, services.handlers);
     this.tokenDirectory = new MetadataTokens(services.metadata);
+    this.namespaceDirectory = new MetadataNamespaces(services.metadata);
+    this.keyCounts = new NamespaceKeyCounts(storage, clock, settings.partitions);
     services.start();
     void services.departure.departed.then(this.markDeparted);
     this.services = services;
@@ -196,6 +211,7 @@ export class RingkvNode implements ApiNode {
       router: new Router([
         ...kvRoutes(this),
         ...listRoutes(this),
+        ...namespaceRoutes(this),
         ...clusterRoutes(this),
         ...uiRoutes(this),
         ...tokenRoutes({
@@ -305,6 +321,15 @@ export class RingkvNode implements ApiNode {
 
   debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo> {
     return debugReplicasOf(this.running, key);
+  }
+
+  namespaces(): NamespaceDirectory {
+    if (this.namespaceDirectory === undefined) throw new NotReadyError(STARTING);
+    return this.namespaceDirectory;
+  }
+
+  namespaceKeyCounts(): NamespaceKeyCountsReport | undefined {
+    return this.keyCounts?.current();
   }
 
   listKeys(request: ListPageRequest): Promise<ListPage> {

@@ -1,8 +1,10 @@
+import { DEFAULT_NAMESPACE } from "../core/namespace/index.js";
 import { BadRequestError } from "../errors.js";
 import type { ApiNode } from "./interface.js";
-import { decodeKeySegment } from "./key-segment.js";
+import { decodeKeySegment, keyText } from "./key-segment.js";
+import { decodeNamespaceSegment, keyTarget } from "./kv-routes.js";
 import { parseRequestOptions } from "./query-params.js";
-import { jsonReply } from "./reply.js";
+import { jsonReply, type Reply } from "./reply.js";
 import type { RequestContext, Route } from "./router.js";
 
 /** Health, membership, ring, per-key replica inspection and metrics. */
@@ -10,6 +12,17 @@ export function clusterRoutes(node: ApiNode): Route[] {
   // Every route accepts (and validates) the common query parameters, as API.md promises.
   const checkQuery = (ctx: RequestContext): void => {
     parseRequestOptions(ctx.query, node.settings, node.limits);
+  };
+  // What the key's home replicas hold; `key` in the answer is the user key, next to its namespace.
+  const debugReplicas = async (ctx: RequestContext, namespace: string, segment: string): Promise<Reply> => {
+    checkQuery(ctx);
+    const target = keyTarget(node, namespace, segment);
+    const info = await node.debugReplicas(target.stored);
+    return jsonReply(200, {
+      ...info,
+      key: keyText(decodeKeySegment(segment, node.limits.keyBytesMax)),
+      namespace,
+    });
   };
   return [
     {
@@ -74,12 +87,13 @@ export function clusterRoutes(node: ApiNode): Route[] {
     {
       name: "debug_replicas",
       pattern: ["debug", "replicas", ":key"],
+      methods: { GET: (ctx) => debugReplicas(ctx, DEFAULT_NAMESPACE, ctx.params[0] ?? "") },
+    },
+    {
+      name: "debug_replicas",
+      pattern: ["debug", "replicas", ":ns", ":key"],
       methods: {
-        GET: async (ctx) => {
-          checkQuery(ctx);
-          const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
-          return jsonReply(200, await node.debugReplicas(key));
-        },
+        GET: (ctx) => debugReplicas(ctx, decodeNamespaceSegment(ctx.params[0] ?? ""), ctx.params[1] ?? ""),
       },
     },
     {

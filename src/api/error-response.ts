@@ -1,3 +1,4 @@
+import { MetadataFullError } from "../cluster/metadata/index.js";
 import {
   AuthRateLimitedError,
   BadContextError,
@@ -52,6 +53,8 @@ const STATUS_BY_ERROR: ReadonlyArray<readonly [ErrorClass, number]> = [
   [StorageOpenError, 503],
   [AuthRateLimitedError, 429],
   [StorageFullError, 507],
+  // The cluster metadata (tokens, namespace properties) holds a bounded number of entries.
+  [MetadataFullError, 507],
 ];
 
 export function statusOf(error: RingkvError): number | undefined {

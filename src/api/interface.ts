@@ -1,6 +1,7 @@
 import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
 import type { Coordinator } from "../coordinator/coordinator.js";
 import type { ConflictMode } from "../core/conflict-mode.js";
+import type { NamespaceProperties } from "../core/namespace/index.js";
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 
@@ -61,6 +62,29 @@ export interface DebugReplicasInfo {
   fallbacks: ReplicaDebugInfo[];
 }
 
+/** The namespaces' properties, as the cluster metadata holds them (src/node/metadata-namespaces.ts). */
+export interface NamespaceDirectory {
+  /** What was set for `namespace` (empty when never configured). */
+  properties(namespace: string): NamespaceProperties;
+  /** Every configured namespace, by name. */
+  list(): [string, NamespaceProperties][];
+  /** Replaces the namespace's properties on this node, durably, and spreads them to every node. */
+  set(namespace: string, properties: NamespaceProperties): Promise<void>;
+}
+
+/**
+ * GET /stats `namespaceKeys`: stored entries per namespace on one node (src/node/namespace-key-counts.ts).
+ * Approximate: tombstones, unreclaimed expired versions and copies being handed off count too.
+ */
+export interface NamespaceKeyCountsReport {
+  /** Namespaces with at least one entry here, by name. */
+  namespaces: { name: string; keys: number }[];
+  /** False when a limit cut the count short: the figures are then lower bounds. */
+  complete: boolean;
+  /** When the count was taken (epoch ms); counts are reused for about 10 s. */
+  countedAtMs: number;
+}
+
 /** What the client API needs from the node it serves. */
 export interface ApiNode {
   readonly id: string;
@@ -77,7 +101,12 @@ export interface ApiNode {
   readonly logger: Logger;
   members(): MemberInfo[];
   ring(): RingInfo;
+  /** `key` is a stored key (core/namespace encodeKey). */
   debugReplicas(key: Uint8Array): Promise<DebugReplicasInfo>;
+  /** The namespaces' properties, once the node serves. */
+  namespaces(): NamespaceDirectory;
+  /** This node's approximate key counts per namespace; undefined before it serves. */
+  namespaceKeyCounts(): NamespaceKeyCountsReport | undefined;
   /** This node hands its partitions and hints over and leaves the ring, then its process exits. */
   leave(): Promise<void>;
   /** Permanently removes a node that is down; the others re-create its replicas. */

@@ -1,9 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import { deleteIf, putIf } from "../coordinator/conditional-write.js";
 import { decodeContext, encodeContext, join, type VersionVector } from "../core/causality/index.js";
+import {
+  DEFAULT_NAMESPACE,
+  encodeKey,
+  isNamespaceName,
+  NAMESPACE_NAME_RULE,
+  type NamespaceProperties,
+} from "../core/namespace/index.js";
 import { HEADER_SAFE_PATTERN, liveSiblings, type StoredObject } from "../core/stored-object.js";
-import { BadRequestError } from "../errors.js";
+import { BadRequestError, KeyTooLongError } from "../errors.js";
 import type { KvOperation } from "../metrics/node-metrics.js";
+import { STORED_KEY_BYTES_MAX } from "../protocol/index.js";
 import { writeCondition } from "./condition-headers.js";
 import type { ApiNode } from "./interface.js";
 import { decodeKeySegment } from "./key-segment.js";
@@ -20,18 +28,29 @@ export const SIBLINGS_HEADER = "x-ringkv-siblings";
 export const EXPIRES_AT_HEADER = "x-ringkv-expires-at";
 const DEFAULT_CONTENT_TYPE = "application/octet-stream";
 
-/** GET, PUT and DELETE of one key, as API.md describes them. */
+/**
+ * GET, PUT and DELETE of one key, as API.md describes them: `/kv/{key}` in namespace `default`,
+ * `/kv/{ns}/{key}` in namespace `ns`.
+ */
 export function kvRoutes(node: ApiNode): Route[] {
+  const methods = (target: (ctx: RequestContext) => KeyTarget) => ({
+    GET: (ctx: RequestContext) => timed(node, "get", () => getKey(node, ctx, target(ctx))),
+    HEAD: (ctx: RequestContext) => timed(node, "get", () => getKey(node, ctx, target(ctx))),
+    PUT: (ctx: RequestContext) => timed(node, "put", () => putKey(node, ctx, target(ctx))),
+    DELETE: (ctx: RequestContext) => timed(node, "delete", () => deleteKey(node, ctx, target(ctx))),
+  });
   return [
     {
       name: "kv",
       pattern: ["kv", ":key"],
-      methods: {
-        GET: (ctx) => timed(node, "get", () => getKey(node, ctx)),
-        HEAD: (ctx) => timed(node, "get", () => getKey(node, ctx)),
-        PUT: (ctx) => timed(node, "put", () => putKey(node, ctx)),
-        DELETE: (ctx) => timed(node, "delete", () => deleteKey(node, ctx)),
-      },
+      methods: methods((ctx) => keyTarget(node, DEFAULT_NAMESPACE, ctx.params[0] ?? "")),
+    },
+    {
+      name: "kv",
+      pattern: ["kv", ":ns", ":key"],
+      methods: methods((ctx) =>
+        keyTarget(node, decodeNamespaceSegment(ctx.params[0] ?? ""), ctx.params[1] ?? ""),
+      ),
     },
     {
       name: "kv",
@@ -51,7 +70,31 @@ function missingKey(): Reply {
 }
 
 function nestedKey(): Reply {
-  throw new BadRequestError("a key is one path segment: percent-encode '/' in keys as %2F");
+  throw new BadRequestError(
+    "a key path is /kv/{key} or /kv/{namespace}/{key}, the key one path segment: percent-encode '/' in keys as %2F",
+  );
+}
+
+/** The key a request addresses: its namespace, its stored bytes, and the namespace's properties. */
+export interface KeyTarget {
+  readonly namespace: string;
+  readonly stored: Uint8Array;
+  readonly properties: NamespaceProperties;
+}
+
+/** A namespace path segment: the name as is (its characters need no percent-encoding). */
+export function decodeNamespaceSegment(segment: string): string {
+  if (!isNamespaceName(segment)) throw new BadRequestError(`bad namespace name: ${NAMESPACE_NAME_RULE}`);
+  return segment;
+}
+
+export function keyTarget(node: ApiNode, namespace: string, segment: string): KeyTarget {
+  const key = decodeKeySegment(segment, node.limits.keyBytesMax);
+  const stored = encodeKey(namespace, key);
+  // Storage and peers bound stored keys; with a --max-key-bytes near that bound the name counts too.
+  if (stored.length > STORED_KEY_BYTES_MAX)
+    throw new KeyTooLongError(key.length, STORED_KEY_BYTES_MAX - (stored.length - key.length));
+  return { namespace, stored, properties: node.namespaces().properties(namespace) };
 }
 
 async function timed(node: ApiNode, op: KvOperation, run: () => Promise<Reply>): Promise<Reply> {
@@ -73,11 +116,10 @@ async function timed(node: ApiNode, op: KvOperation, run: () => Promise<Reply>):
   }
 }
 
-async function getKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
-  const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+async function getKey(node: ApiNode, ctx: RequestContext, target: KeyTarget): Promise<Reply> {
   refuseTtl(ctx.query, "GET");
-  const options = parseRequestOptions(ctx.query, node.settings, node.limits);
-  const object = await node.coordinator.get(key, options);
+  const options = parseRequestOptions(ctx.query, node.settings, node.limits, target.properties);
+  const object = await node.coordinator.get(target.stored, options);
   return readReply(object);
 }
 
@@ -108,9 +150,9 @@ export function readReply(object: StoredObject | undefined): Reply {
   return jsonReply(300, { context, siblings }, contextHeader);
 }
 
-async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
-  const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
-  const options = parseRequestOptions(ctx.query, node.settings, node.limits);
+async function putKey(node: ApiNode, ctx: RequestContext, target: KeyTarget): Promise<Reply> {
+  const key = target.stored;
+  const options = parseRequestOptions(ctx.query, node.settings, node.limits, target.properties);
   const given = requestContext(ctx.req, node.limits.contextBytesMax);
   const condition = writeCondition(ctx.req, "PUT", given, node.limits.contextBytesMax);
   const context = given ?? [];
@@ -130,10 +172,10 @@ async function putKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
   };
 }
 
-async function deleteKey(node: ApiNode, ctx: RequestContext): Promise<Reply> {
-  const key = decodeKeySegment(ctx.params[0] ?? "", node.limits.keyBytesMax);
+async function deleteKey(node: ApiNode, ctx: RequestContext, target: KeyTarget): Promise<Reply> {
+  const key = target.stored;
   refuseTtl(ctx.query, "DELETE");
-  const options = parseRequestOptions(ctx.query, node.settings, node.limits);
+  const options = parseRequestOptions(ctx.query, node.settings, node.limits, target.properties);
   const context = requestContext(ctx.req, node.limits.contextBytesMax);
   const condition = writeCondition(ctx.req, "DELETE", context, node.limits.contextBytesMax);
   const object =

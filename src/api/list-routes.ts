@@ -3,6 +3,7 @@ import type { ListPage, ListPageRequest } from "../listing/index.js";
 import { listingRange, storedKeyOf, userKeyOf } from "../listing/index.js";
 import type { ApiNode } from "./interface.js";
 import { keyText } from "./key-segment.js";
+import { decodeNamespaceSegment } from "./kv-routes.js";
 import { parseInteger, parseQuorum } from "./query-params.js";
 import { jsonReply, type Reply } from "./reply.js";
 import type { RequestContext, Route } from "./router.js";
@@ -11,7 +12,6 @@ import type { RequestContext, Route } from "./router.js";
 export const LIST_LIMIT_MAX = 10_000;
 export const LIST_LIMIT_DEFAULT = 1000;
 const KNOWN_PARAMS = new Set(["prefix", "limit", "after", "r", "timeout_ms"]);
-const NAMESPACE_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** What listing needs of the node it runs on. */
 export interface ListingNode extends ApiNode {
@@ -25,16 +25,9 @@ export function listRoutes(node: ListingNode): Route[] {
     {
       name: "keys",
       pattern: ["keys", ":ns"],
-      methods: { GET: (ctx) => listPage(node, ctx, decodeNamespace(ctx.params[0] ?? "")) },
+      methods: { GET: (ctx) => listPage(node, ctx, decodeNamespaceSegment(ctx.params[0] ?? "")) },
     },
   ];
-}
-
-function decodeNamespace(segment: string): string {
-  if (!NAMESPACE_PATTERN.test(segment)) {
-    throw new BadRequestError("a namespace is 1-64 of A-Z a-z 0-9 . _ -");
-  }
-  return segment;
 }
 
 async function listPage(node: ListingNode, ctx: RequestContext, namespace: string): Promise<Reply> {
@@ -50,6 +43,7 @@ async function listPage(node: ListingNode, ctx: RequestContext, namespace: strin
     seen.add(name);
   }
   const keyBytesMax = node.limits.keyBytesMax;
+  const properties = node.namespaces().properties(namespace);
   const prefix = keyParam(params.get("prefix"), "prefix", keyBytesMax) ?? new Uint8Array(0);
   const after = keyParam(params.get("after"), "after", keyBytesMax);
   const limitText = params.get("limit");
@@ -59,7 +53,11 @@ async function listPage(node: ListingNode, ctx: RequestContext, namespace: strin
     range: listingRange(namespace, prefix),
     after: after === undefined ? undefined : storedKeyOf(namespace, after),
     limit: limitText === null ? LIST_LIMIT_DEFAULT : parseInteger("limit", limitText, 1, LIST_LIMIT_MAX),
-    r: rText === null ? node.settings.r : parseQuorum("r", rText, node.settings.n),
+    // A listing reads like a read of the namespace: its own r unless the request sets one.
+    r:
+      rText === null
+        ? (properties.r ?? node.settings.r)
+        : parseQuorum("r", rText, properties.n ?? node.settings.n),
     timeoutMs:
       timeoutText === null
         ? node.limits.timeoutMsDefault

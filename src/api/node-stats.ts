@@ -1,8 +1,9 @@
 import type { Counter } from "prom-client";
 import { KV_OPERATIONS, type KvOperation, type NodeMetrics } from "../metrics/node-metrics.js";
 import type { OperationWindowStats } from "../metrics/rate-window.js";
+import type { NamespaceKeyCountsReport } from "./interface.js";
 import { parseRepairStats, type RepairStats, repairStats } from "./repair-stats.js";
-import { count, figure, nullableFigure, object, text } from "./stats-fields.js";
+import { BadStatsError, count, figure, list, nullableFigure, object, text } from "./stats-fields.js";
 
 export { BadStatsError } from "./stats-fields.js";
 
@@ -32,10 +33,19 @@ export interface NodeStats {
   readRepairs: number;
   /** Hints per target, anti-entropy and read repair over the last hour and the last 24 hours. */
   repair: RepairStats;
+  /** Approximate key counts per namespace on this node; absent from nodes that predate them. */
+  namespaceKeys?: NamespaceKeyCountsReport;
 }
 
+/** Namespaces one /stats body may name (the counting side names at most 64). */
+const STATS_NAMESPACES_MAX = 1000;
+
 /** This node's stats, from its own metrics. */
-export async function localNodeStats(id: string, metrics: NodeMetrics): Promise<NodeStats> {
+export async function localNodeStats(
+  id: string,
+  metrics: NodeMetrics,
+  namespaceKeys?: NamespaceKeyCountsReport,
+): Promise<NodeStats> {
   const now = metrics.nowMs();
   let pending = 0;
   for (const count of metrics.hintsPending().values()) pending += count;
@@ -58,6 +68,7 @@ export async function localNodeStats(id: string, metrics: NodeMetrics): Promise<
     },
     readRepairs: await total(metrics.readRepairs),
     repair: repairStats(metrics, now),
+    ...(namespaceKeys === undefined ? {} : { namespaceKeys }),
   };
 }
 
@@ -110,5 +121,22 @@ export function parseNodeStats(value: unknown): NodeStats {
     },
     readRepairs: count(body.readRepairs, "readRepairs"),
     repair: parseRepairStats(body.repair),
+    ...(body.namespaceKeys === undefined ? {} : { namespaceKeys: parseNamespaceKeys(body.namespaceKeys) }),
+  };
+}
+
+function parseNamespaceKeys(value: unknown): NamespaceKeyCountsReport {
+  const body = object(value, "namespaceKeys");
+  if (typeof body.complete !== "boolean") throw new BadStatsError("namespaceKeys.complete is not a boolean");
+  return {
+    namespaces: list(body.namespaces, "namespaceKeys.namespaces", STATS_NAMESPACES_MAX).map((item, i) => {
+      const entry = object(item, `namespaceKeys.namespaces[${i}]`);
+      return {
+        name: text(entry.name, `namespaceKeys.namespaces[${i}].name`, 1, 64),
+        keys: count(entry.keys, `namespaceKeys.namespaces[${i}].keys`),
+      };
+    }),
+    complete: body.complete,
+    countedAtMs: count(body.countedAtMs, "namespaceKeys.countedAtMs"),
   };
 }

@@ -1,6 +1,7 @@
 import type { ClusterSettings, RequestLimits } from "../config/node-options.js";
 import type { RequestOptions } from "../coordinator/request-options.js";
 import { TTL_S_MAX } from "../core/expiry.js";
+import { effectiveOptions, type NamespaceProperties } from "../core/namespace/index.js";
 import { BadRequestError } from "../errors.js";
 
 const KNOWN_PARAMS = new Set(["r", "w", "pr", "pw", "timeout_ms", "ttl_s"]);
@@ -8,12 +9,14 @@ const KNOWN_PARAMS = new Set(["r", "w", "pr", "pw", "timeout_ms", "ttl_s"]);
 /**
  * Parses `r`, `w`, `pr`, `pw`, `timeout_ms` and `ttl_s` (PUT only: kv-routes refuses it elsewhere). Unknown or repeated parameters are refused: a typo like `W=3`
  * silently ignored would give a weaker write than the client asked for. `r`/`w` also take the
- * symbolic `one`, `quorum` and `all`, as in Riak.
+ * symbolic `one`, `quorum` and `all`, as in Riak. What the request leaves out comes from its
+ * namespace's properties, then the cluster's (core/namespace effectiveOptions).
  */
 export function parseRequestOptions(
   query: string,
   settings: ClusterSettings,
   limits: RequestLimits,
+  properties: NamespaceProperties = {},
 ): RequestOptions {
   const params = new URLSearchParams(query);
   const seen = new Set<string>();
@@ -32,16 +35,26 @@ export function parseRequestOptions(
   const pw = params.get("pw");
   const timeout = params.get("timeout_ms");
   const ttl = params.get("ttl_s");
+  const n = properties.n ?? settings.n;
+  const chosen = effectiveOptions(
+    {
+      ...(r === null ? {} : { r: parseQuorum("r", r, n) }),
+      ...(w === null ? {} : { w: parseQuorum("w", w, n) }),
+      ...(ttl === null ? {} : { ttlS: parseInteger("ttl_s", ttl, 1, TTL_S_MAX) }),
+    },
+    properties,
+    { n: settings.n, r: settings.r, w: settings.w, siblingsMax: limits.siblingsMax },
+  );
   const options = {
-    r: r === null ? settings.r : parseQuorum("r", r, settings.n),
-    w: w === null ? settings.w : parseQuorum("w", w, settings.n),
-    pr: pr === null ? 0 : parseStrict("pr", pr, settings.n),
-    pw: pw === null ? 0 : parseStrict("pw", pw, settings.n),
+    r: chosen.r,
+    w: chosen.w,
+    pr: pr === null ? 0 : parseStrict("pr", pr, n),
+    pw: pw === null ? 0 : parseStrict("pw", pw, n),
     timeoutMs:
       timeout === null
         ? limits.timeoutMsDefault
         : parseInteger("timeout_ms", timeout, 1, limits.timeoutMsMax),
-    ...(ttl === null ? {} : { ttlS: parseInteger("ttl_s", ttl, 1, TTL_S_MAX) }),
+    ...(chosen.ttlS === undefined ? {} : { ttlS: chosen.ttlS }),
   };
   // A strict count above the plain one would be met only by waiting for more acks than asked.
   return { ...options, r: Math.max(options.r, options.pr), w: Math.max(options.w, options.pw) };

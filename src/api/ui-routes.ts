@@ -59,7 +59,8 @@ export function uiRoutes(node: ApiNode, options: UiOptions = defaultUiOptions): 
       methods: {
         GET: async (ctx) => {
           checkQuery(ctx);
-          return jsonReply(200, await localNodeStats(node.id, node.metrics), { "cache-control": "no-store" });
+          const stats = await localNodeStats(node.id, node.metrics, node.namespaceKeyCounts());
+          return jsonReply(200, stats, { "cache-control": "no-store" });
         },
       },
     },
@@ -110,7 +111,7 @@ export class OverviewSource {
     const members = node.members();
     const others = statsTargets(members).filter((m) => m.id !== node.id);
     const [own, remote] = await Promise.all([
-      localNodeStats(node.id, node.metrics),
+      localNodeStats(node.id, node.metrics, node.namespaceKeyCounts()),
       fetchMemberStats(others, this.options.stats),
     ]);
     remote.set(node.id, { ok: true, stats: own });

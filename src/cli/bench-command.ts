@@ -29,7 +29,7 @@ export const benchSpec = {
   summary:
     "Benchmark a store with YCSB core workloads (A, B, C, D, F): load records, run, print throughput and latency percentiles.",
   usage:
-    "ringkv bench [--workload a|b|c|d|f|a,b,c,f,d] [--records N] [--connections N] [--duration-s S | --operations N] [--target ringkv|redis|etcd] [--json]",
+    "ringkv bench [--workload a|b|c|d|f|a,b,c,f,d] [--records N] [--connections N] [--duration-s S | --operations N] [--target ringkv|redis|etcd] [--ns NS] [--json]",
   positionals: [0, 0],
   flags: [
     {
@@ -120,6 +120,11 @@ export const benchSpec = {
       name: "w",
       type: "string",
       description: "ringkv: write quorum: 1..N, one, quorum or all (default: the cluster's)",
+    },
+    {
+      name: "ns",
+      type: "string",
+      description: "ringkv: namespace of every key of the run (default: default)",
     },
     { name: "redis", type: "string", description: "redis: server URL (default redis://127.0.0.1:6379)" },
     {
@@ -221,16 +226,17 @@ export function targetFromFlags(flags: BenchFlags): TargetOptions {
         r: quorum(flags.get("r"), "r"),
         w: quorum(flags.get("w"), "w"),
         security: securityFromFlags(flags),
+        ns: flags.get("ns"),
       };
     }
     case "redis": {
-      only(["nodes", "r", "w", "etcd"], "ringkv");
+      only(["nodes", "r", "w", "ns", "etcd"], "ringkv");
       const url = flags.get("redis") ?? "redis://127.0.0.1:6379";
       checkUrl(url, "--redis", ["redis:", "rediss:"]);
       return { target, url };
     }
     case "etcd": {
-      only(["nodes", "r", "w", "redis"], "ringkv");
+      only(["nodes", "r", "w", "ns", "redis"], "ringkv");
       const endpoints = splitList(flags.get("etcd") ?? "http://127.0.0.1:2379");
       if (endpoints.length === 0) throw new ConfigError("--etcd needs at least one endpoint");
       for (const url of endpoints) checkUrl(url, "--etcd", ["http:", "https:"]);

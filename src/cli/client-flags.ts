@@ -27,6 +27,13 @@ export const CA_FLAG = {
   description: "PEM file of the CA that signed the nodes' HTTPS certificates (https:// --node)",
 } as const satisfies FlagSpec;
 
+/** The namespace of a key command's key (API.md "Namespaces"). */
+export const NS_FLAG = {
+  name: "ns",
+  type: "string",
+  description: "namespace of the key (default: default)",
+} as const satisfies FlagSpec;
+
 /** The flags of every command that talks to a node. */
 export const CLIENT_FLAGS = [NODE_FLAG, TOKEN_FLAG, CA_FLAG] as const;
 

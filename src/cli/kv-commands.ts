@@ -3,7 +3,7 @@ import type { Client } from "../client/client.js";
 import type { GetResult } from "../client/http-client.js";
 import { TTL_S_MAX } from "../core/expiry.js";
 import { ConfigError } from "../errors.js";
-import { CLIENT_FLAGS, kvClientFromFlags, type NodeFlags, TIMEOUT_FLAG } from "./client-flags.js";
+import { CLIENT_FLAGS, kvClientFromFlags, type NodeFlags, NS_FLAG, TIMEOUT_FLAG } from "./client-flags.js";
 import type { CommandSpec, ParsedFlags } from "./flags.js";
 import type { Output } from "./output.js";
 
@@ -28,10 +28,11 @@ const IF_MATCH_FLAG = {
 export const getSpec = {
   name: "get",
   summary: "Read a key. Prints the value; with siblings prints each one and the context that resolves them.",
-  usage: "ringkv get <key> [--node URL] [--r N] [--json] [--verbose]",
+  usage: "ringkv get <key> [--ns NS] [--node URL] [--r N] [--json] [--verbose]",
   positionals: [1, 1],
   flags: [
     ...CLIENT_FLAGS,
+    NS_FLAG,
     quorumFlag("r"),
     TIMEOUT_FLAG,
     { name: "json", type: "boolean", description: "print the whole answer as JSON (values base64)" },
@@ -49,10 +50,11 @@ export const putSpec = {
   summary:
     "Write a key. The value comes from the argument, --file (- for stdin) or piped stdin. Prints the new context.",
   usage:
-    "ringkv put <key> [value] [--file path|-] [--content-type T] [--context C] [--ttl SECONDS] [--if-none-match | --if-match C] [--node URL] [--w N] [--r N]",
+    "ringkv put <key> [value] [--ns NS] [--file path|-] [--content-type T] [--context C] [--ttl SECONDS] [--if-none-match | --if-match C] [--node URL] [--w N] [--r N]",
   positionals: [1, 2],
   flags: [
     ...CLIENT_FLAGS,
+    NS_FLAG,
     quorumFlag("w"),
     TIMEOUT_FLAG,
     {
@@ -87,10 +89,11 @@ export const deleteSpec = {
   name: "delete",
   summary:
     "Delete a key (with --context, only the versions that context covers). Prints the tombstone's context.",
-  usage: "ringkv delete <key> [--context C] [--if-match C] [--node URL] [--w N] [--r N]",
+  usage: "ringkv delete <key> [--ns NS] [--context C] [--if-match C] [--node URL] [--w N] [--r N]",
   positionals: [1, 1],
   flags: [
     ...CLIENT_FLAGS,
+    NS_FLAG,
     quorumFlag("w"),
     TIMEOUT_FLAG,
     { name: "context", short: "c", type: "string", description: "causal context from a read" },
@@ -109,7 +112,7 @@ function quorum(value: string | undefined, name: "r" | "w"): number | "one" | "q
 
 export async function runGet(flags: ParsedFlags<typeof getSpec>, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
-  const params = { r: quorum(flags.get("r"), "r"), timeoutMs: flags.get("timeout-ms") };
+  const params = { ns: flags.get("ns"), r: quorum(flags.get("r"), "r"), timeoutMs: flags.get("timeout-ms") };
   const result = await withKvClient(flags, (client) => client.get(key, params));
   if (flags.get("json")) {
     out.stdout(`${JSON.stringify(getResultJson(result))}\n`);
@@ -130,7 +133,7 @@ export async function runGet(flags: ParsedFlags<typeof getSpec>, out: Output): P
     return 0;
   }
   out.stderr(
-    `${result.siblings.length} siblings (concurrent versions); resolve with: ringkv put ${key} <value> --context ${result.context}\n`,
+    `${result.siblings.length} siblings (concurrent versions); resolve with: ringkv put ${key} <value>${params.ns === undefined ? "" : ` --ns ${params.ns}`} --context ${result.context}\n`,
   );
   result.siblings.forEach((s, i) => {
     out.stdout(`--- sibling ${i + 1} (${s.contentType})\n`);
@@ -172,6 +175,7 @@ export async function runPut(flags: ParsedFlags<typeof putSpec>, out: Output): P
   const key = flags.positionals[0] ?? "";
   const value = await putValue(flags, out);
   const options = {
+    ns: flags.get("ns"),
     w: quorum(flags.get("w"), "w"),
     timeoutMs: flags.get("timeout-ms"),
     context: flags.get("context"),
@@ -219,6 +223,7 @@ async function putValue(flags: ParsedFlags<typeof putSpec>, out: Output): Promis
 export async function runDelete(flags: ParsedFlags<typeof deleteSpec>, out: Output): Promise<number> {
   const key = flags.positionals[0] ?? "";
   const options = {
+    ns: flags.get("ns"),
     w: quorum(flags.get("w"), "w"),
     timeoutMs: flags.get("timeout-ms"),
     context: flags.get("context"),

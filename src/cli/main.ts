@@ -8,6 +8,7 @@ import { type CommandSpec, helpText, type ParsedFlags, parseFlags } from "./flag
 import { keysSpec, runKeys } from "./keys-command.js";
 import { deleteSpec, getSpec, putSpec, runDelete, runGet, runPut } from "./kv-commands.js";
 import { leaveSpec, removeSpec, runLeave, runRemove } from "./membership-commands.js";
+import { namespacesSpec, runNamespaces } from "./namespaces-command.js";
 import { type Output, processOutput } from "./output.js";
 import { runStart, startSpec } from "./start-command.js";
 import { ringSpec, runRing, runStatus, statusSpec } from "./status-commands.js";
@@ -43,6 +44,7 @@ const COMMANDS: readonly Command[] = [
   command(putSpec, runPut),
   command(deleteSpec, runDelete),
   command(keysSpec, runKeys),
+  command(namespacesSpec, runNamespaces),
   command(statusSpec, runStatus),
   command(ringSpec, runRing),
   command(leaveSpec, runLeave),

@@ -42,3 +42,9 @@ export interface ClientSecurityOptions {
 export function authHeaders(token: string | undefined): Record<string, string> {
   return token === undefined || token === "" ? {} : { authorization: `Bearer ${token}` };
 }
+
+/** Which namespace key calls use when they name none (API.md "Namespaces"). */
+export interface ClientNamespaceOptions {
+  /** Default namespace of get, put, delete, update and keys; absent: `default`. */
+  ns?: string | undefined;
+}

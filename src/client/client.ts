@@ -1,8 +1,16 @@
 import { Agent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import {
+  DEFAULT_NAMESPACE,
+  decodeKey,
+  encodeKey,
+  isNamespaceName,
+  NAMESPACE_NAME_RULE,
+} from "../core/namespace/index.js";
 import { ConfigError } from "../errors.js";
 import {
   authHeaders,
+  type ClientNamespaceOptions,
   type ClientOptions,
   type ClientSecurityOptions,
   defaultClientOptions,
@@ -25,9 +33,16 @@ import {
   ringVersionOf,
   type Sibling,
 } from "./kv-answers.js";
+import { type NamespaceInfo, type NamespacePropertiesChange, namespaceInfo } from "./namespace-answers.js";
 import { type MembersAnswer, type RingAnswer, RoutingTable } from "./routing-table.js";
 
 type Value = Uint8Array | string;
+
+/** What `new Client` and `Client.connect` take. */
+export type ConnectOptions = Partial<ClientOptions> &
+  Pick<ClientOptions, "nodes"> &
+  ClientSecurityOptions &
+  ClientNamespaceOptions;
 
 /** Merges concurrent versions into one value (set union, sum of per-writer counts, ...). */
 export type ResolveSiblings = (siblings: Sibling[]) => Value;
@@ -62,10 +77,14 @@ export class Client {
   private closed = false;
 
   private readonly security: ClientSecurityOptions;
+  /** The namespace of key calls that name none. */
+  readonly ns: string;
 
-  constructor(options: Partial<ClientOptions> & Pick<ClientOptions, "nodes"> & ClientSecurityOptions) {
-    const { token, ca, ...rest } = options;
+  constructor(options: ConnectOptions) {
+    const { token, ca, ns, ...rest } = options;
     this.security = { token, ca };
+    this.ns = ns ?? DEFAULT_NAMESPACE;
+    if (!isNamespaceName(this.ns)) throw new ConfigError(`client option ns: ${NAMESPACE_NAME_RULE}`);
     this.options = { ...defaultClientOptions, ...rest };
     if (this.options.nodes.length === 0) throw new ConfigError("a client needs at least one node URL");
     this.seeds = this.options.nodes.map((n) => this.urlOf(n));
@@ -82,9 +101,7 @@ export class Client {
   }
 
   /** A client that has read the ring once (it still works, through any node, if that failed). */
-  static async connect(
-    options: Partial<ClientOptions> & Pick<ClientOptions, "nodes"> & ClientSecurityOptions,
-  ): Promise<Client> {
+  static async connect(options: ConnectOptions): Promise<Client> {
     const client = new Client(options);
     await client.refreshRing();
     return client;
@@ -97,23 +114,26 @@ export class Client {
 
   /** Reads a key: 200 with one value, 300 with siblings, 404 when none; each with the context for a next write. */
   async get(key: Value, params: QuorumParams = {}): Promise<GetResult> {
-    const answer = await this.send(key, "GET", kvPath(key, params), {}, undefined, true);
+    const p = this.withNs(params);
+    const answer = await this.send(this.routeKey(key, p), "GET", kvPath(key, p), {}, undefined, true);
     return getResult(answer);
   }
 
   /** Writes a value; with the context of a read it supersedes what that read saw. */
   async put(key: Value, value: Value, options: PutOptions = {}): Promise<PutResult> {
-    const answer = await this.send(key, "PUT", kvPath(key, options), putHeaders(options), value, false);
+    const o = this.withNs(options);
+    const answer = await this.send(this.routeKey(key, o), "PUT", kvPath(key, o), putHeaders(o), value, false);
     return putResult(answer);
   }
 
   /** Deletes what the context covers (everything found, without one); resolves with the tombstone's context. */
   async delete(key: Value, options: DeleteOptions = {}): Promise<string | undefined> {
+    const o = this.withNs(options);
     const answer = await this.send(
-      key,
+      this.routeKey(key, o),
       "DELETE",
-      kvPath(key, options),
-      putHeaders(options),
+      kvPath(key, o),
+      putHeaders(o),
       undefined,
       false,
     );
@@ -172,8 +192,55 @@ export class Client {
 
   /** One page of keys after `after` (exclusive); `next` says where the following page starts. */
   async keysPage(options: KeysOptions = {}, after?: string): Promise<KeysPage> {
-    const answer = await this.send(undefined, "GET", keysPath(options, after), {}, undefined, true);
+    const path = keysPath({ ...options, ns: options.ns ?? this.ns }, after);
+    const answer = await this.send(undefined, "GET", path, {}, undefined, true);
     return keysPage(answer);
+  }
+
+  /** Every configured namespace (and `default`) with the values its requests run with (admin). */
+  async namespaces(): Promise<NamespaceInfo[]> {
+    const body = await this.adminJson("GET", "/namespaces", undefined, 200);
+    const list =
+      typeof body === "object" && body !== null ? (body as { namespaces?: unknown }).namespaces : undefined;
+    if (!Array.isArray(list)) throw new Error("a namespaces answer has no namespaces array");
+    return list.map(namespaceInfo);
+  }
+
+  /** One namespace's properties; a never-configured one shows the cluster defaults (admin). */
+  async namespace(ns: string): Promise<NamespaceInfo> {
+    return namespaceInfo(
+      await this.adminJson("GET", `/namespaces/${encodeURIComponent(ns)}`, undefined, 200),
+    );
+  }
+
+  /** Merges `properties` over the namespace's own; resolves with the result (admin). */
+  async setNamespace(ns: string, properties: NamespacePropertiesChange): Promise<NamespaceInfo> {
+    const body = JSON.stringify(properties);
+    return namespaceInfo(await this.adminJson("PUT", `/namespaces/${encodeURIComponent(ns)}`, body, 200));
+  }
+
+  /** A namespace call: any node answers; a write is sent once (it is idempotent, but not retried blind). */
+  private async adminJson(
+    method: string,
+    path: string,
+    body: string | undefined,
+    ok: number,
+  ): Promise<unknown> {
+    const headers: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+    const answer = await this.send(undefined, method, path, headers, body, method === "GET");
+    if (answer.status !== ok) throw answerError(answer);
+    return JSON.parse(answer.body.toString("utf8")) as unknown;
+  }
+
+  private withNs<T extends QuorumParams>(options: T): T & { ns: string } {
+    return { ...options, ns: options.ns ?? this.ns };
+  }
+
+  /** The bytes the cluster places the key by: its stored key in its namespace (core/namespace). */
+  private routeKey(key: Value, options: { ns: string }): Uint8Array {
+    const bytes = typeof key === "string" ? Buffer.from(key, "utf8") : key;
+    // A bad name is the node's 400 to give; route it anywhere.
+    return isNamespaceName(options.ns) ? encodeKey(options.ns, bytes) : bytes;
   }
 
   /** Re-reads the ring and the members' addresses now (one refresh at a time). */
@@ -256,7 +323,7 @@ export class Client {
     // The nodes we know may all have moved: try again with a fresh ring next time.
     void this.refreshRing().catch(() => undefined);
     const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
-    const what = key === undefined ? "the listing" : keyText(key);
+    const what = key === undefined ? path.split("?")[0] : keyText(storedUserKey(key));
     throw new NoNodeAvailableError(`no node answered for ${what}${reason}`, { cause: lastError });
   }
 
@@ -342,4 +409,9 @@ function currentValue(read: GetResult, resolve: ResolveSiblings | undefined): Ui
 function keyText(key: Value): string {
   const text = typeof key === "string" ? key : Buffer.from(key).toString("utf8");
   return text.length > 64 ? `${text.slice(0, 64)}...` : text;
+}
+
+/** The user key of a key the client routes by (a stored key, or the raw bytes of one it could not encode). */
+function storedUserKey(key: Value): Value {
+  return typeof key === "string" ? key : (decodeKey(key)?.key ?? key);
 }

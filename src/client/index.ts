@@ -1,6 +1,11 @@
 /** The client library's public surface. */
-export { Client, type ResolveSiblings, type UpdateOptions } from "./client.js";
-export { type ClientOptions, type ClientSecurityOptions, defaultClientOptions } from "./client-options.js";
+export { Client, type ConnectOptions, type ResolveSiblings, type UpdateOptions } from "./client.js";
+export {
+  type ClientNamespaceOptions,
+  type ClientOptions,
+  type ClientSecurityOptions,
+  defaultClientOptions,
+} from "./client-options.js";
 export {
   NodeUnreachableError,
   NoNodeAvailableError,
@@ -12,3 +17,4 @@ export {
 export { type HttpClientOptions, NodeHttpClient } from "./http-client.js";
 export type { KeysOptions, KeysPage } from "./key-listing.js";
 export type { DeleteOptions, GetResult, PutOptions, PutResult, QuorumParams, Sibling } from "./kv-answers.js";
+export type { NamespaceInfo, NamespacePropertiesChange } from "./namespace-answers.js";

@@ -24,6 +24,8 @@ export interface PutResult {
 }
 
 export interface QuorumParams {
+  /** The key's namespace (API.md "Namespaces"); absent: the client's `ns`, else `default`. */
+  ns?: string;
   r?: number | "one" | "quorum" | "all";
   w?: number | "one" | "quorum" | "all";
   /** Home replicas (not fallbacks) that must answer a read / acknowledge a write. */
@@ -70,7 +72,8 @@ export function kvPath(key: string | Uint8Array, params: QuorumParams & { ttlS?:
   if (params.timeoutMs !== undefined) query.set("timeout_ms", String(params.timeoutMs));
   if (params.ttlS !== undefined) query.set("ttl_s", String(params.ttlS));
   const qs = query.toString();
-  return `/kv/${encodeURIComponent(text)}${qs === "" ? "" : `?${qs}`}`;
+  const ns = params.ns === undefined || params.ns === "default" ? "" : `${encodeURIComponent(params.ns)}/`;
+  return `/kv/${ns}${encodeURIComponent(text)}${qs === "" ? "" : `?${qs}`}`;
 }
 
 export function putHeaders(options: PutOptions): Record<string, string> {

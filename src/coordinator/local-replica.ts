@@ -1,6 +1,7 @@
 import { type ActorId, emptyDvvSet, join, type VersionVector, valueCount } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
 import { isDeadAt } from "../core/expiry.js";
+import { decodeKey } from "../core/namespace/index.js";
 import {
   decodeStoredObject,
   encodeStoredObject,
@@ -26,6 +27,8 @@ export interface LocalReplicaOptions {
   /** This node's write identity in version vectors: node id plus the data directory's epoch. */
   actor: ActorId;
   siblingsMax: number;
+  /** The sibling limit of one key (its namespace's maxSiblings); absent: siblingsMax for every key. */
+  siblingsMaxOf?: (key: Uint8Array) => number;
   siblingsWarn: number;
   /** A coordinated write may not leave a larger encoded object, unless it shrinks it. */
   objectBytesMax: number;
@@ -217,16 +220,24 @@ export class LocalReplica {
    */
   private checkSiblings(key: Uint8Array, before: StoredObject, after: StoredObject): void {
     const count = valueCount(after);
-    if (count > this.options.siblingsMax && count > valueCount(before)) {
+    const siblingsMax = this.options.siblingsMaxOf?.(key) ?? this.options.siblingsMax;
+    if (count > siblingsMax && count > valueCount(before)) {
       this.metrics.siblingsRefused.inc();
-      throw new TooManySiblingsError(count, this.options.siblingsMax);
+      throw new TooManySiblingsError(count, siblingsMax);
     }
-    if (count > this.options.siblingsWarn) {
+    if (count > Math.min(this.options.siblingsWarn, siblingsMax)) {
       this.metrics.siblingsWarnings.inc();
       this.logger.warn(
-        { key: Buffer.from(key).toString("utf8"), siblings: count, context: join(after).length },
+        { ...loggedKey(key), siblings: count, context: join(after).length },
         "key has many siblings: clients should read and resolve them",
       );
     }
   }
+}
+
+/** A stored key as log fields: its namespace and its user key as text. */
+function loggedKey(stored: Uint8Array): { namespace?: string; key: string } {
+  const decoded = decodeKey(stored);
+  if (decoded === undefined) return { key: Buffer.from(stored).toString("utf8") };
+  return { namespace: decoded.namespace, key: Buffer.from(decoded.key).toString("utf8") };
 }

@@ -16,6 +16,7 @@ import { LocalReplica } from "../coordinator/local-replica.js";
 import { conflictResolution } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import { zonesOf } from "../core/membership/zone.js";
+import { NAMESPACE_KEY_OVERHEAD_BYTES, namespaceOf, propertiesOf } from "../core/namespace/index.js";
 import { zoneSharedPartitions } from "../core/ring/index.js";
 import { type KeyLister, listHandlers } from "../listing/index.js";
 import { nodeLister } from "../listing/node-lister.js";
@@ -30,6 +31,7 @@ import {
   PeerClient,
   type ProtocolLimits,
   peerMessages,
+  STORED_KEY_BYTES_MAX,
 } from "../protocol/index.js";
 import type { Random } from "../random/random.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -50,7 +52,8 @@ export function protocolLimits(options: NodeOptions, settings: ClusterSettings):
     partitions: settings.partitions,
     n: settings.n,
     membersMax: MEMBERS_MAX,
-    keyBytesMax: options.limits.keyBytesMax,
+    // Peers carry stored keys: a namespaced key is longer than the user key a client sent.
+    keyBytesMax: Math.min(options.limits.keyBytesMax + NAMESPACE_KEY_OVERHEAD_BYTES, STORED_KEY_BYTES_MAX),
     valueBytesMax: options.limits.valueBytesMax,
     contentTypeBytesMax: options.limits.contentTypeBytesMax,
     timeoutMsMax: options.limits.timeoutMsMax,
@@ -107,6 +110,9 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     {
       actor: inputs.start.identity.actor,
       siblingsMax: options.limits.siblingsMax,
+      // A namespace's maxSiblings replaces --max-siblings for its keys (read when a write applies).
+      siblingsMaxOf: (key) =>
+        propertiesOf(metadata.get("namespaces", namespaceOf(key))).maxSiblings ?? options.limits.siblingsMax,
       siblingsWarn: options.limits.siblingsWarn,
       objectBytesMax: options.limits.objectBytesMax,
       conflicts: conflictResolution(settings.conflictMode, () => clock.nowMs()),

@@ -18,7 +18,7 @@ const CASES: BadCase[] = [
   { name: "no key segment", path: "/kv", status: 400, error: "bad_request" },
   {
     name: "key in two segments",
-    path: "/kv/a/b",
+    path: "/kv/a/b/c",
     method: "PUT",
     body: "x",
     status: 400,

@@ -114,4 +114,33 @@ describe("ringkv bench against a 3-node cluster of real processes (N=3, R=2, W=2
       // No terminal on stderr: no progress line.
       assert.equal(r.stderr, "");
     }));
+  test("--ns keeps the run's keys in that namespace; with another target it is a usage error", () =>
+    track(async () => {
+      const node = cluster.nodes[0]?.url ?? "";
+      const r = await runCliAsync([
+        "bench",
+        "--node",
+        node,
+        "--ns",
+        "benchns",
+        "--workload",
+        "c",
+        "--records",
+        "40",
+        "--operations",
+        "40",
+        "--key-prefix",
+        "nsload",
+        "--json",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const inNs = (await (await fetch(`${node}/keys/benchns?limit=1000`)).json()) as { keys: string[] };
+      assert.equal(inNs.keys.length, 40);
+      assert.ok(inNs.keys.every((k) => k.startsWith("nsload")));
+      const inDefault = (await (await fetch(`${node}/keys?prefix=nsload`)).json()) as { keys: string[] };
+      assert.deepEqual(inDefault.keys, []);
+      const wrong = await runCliAsync(["bench", "--target", "redis", "--ns", "benchns"]);
+      assert.equal(wrong.code, 2);
+      assert.match(wrong.stderr, /--ns applies to --target ringkv only/);
+    }));
 });

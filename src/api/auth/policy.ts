@@ -18,6 +18,7 @@ export function requiredAccess(route: string, method: string, options: { metrics
       return "public";
     case "metrics":
       return options.metricsPublic ? "public" : "admin";
+    // `/kv/{key}` and `/kv/{ns}/{key}` are both the route "kv": one rule for every namespace.
     case "kv":
     case "keys":
       return isReadMethod(method) ? "read" : "readwrite";
@@ -27,6 +28,9 @@ export function requiredAccess(route: string, method: string, options: { metrics
     case "cluster_overview":
     case "ui":
       return isReadMethod(method) ? "read" : "admin";
+    // Namespace properties (reading them included) are admin's, as the contract lists them.
+    case "namespaces":
+      return "admin";
     default:
       return "admin";
   }

@@ -14,6 +14,8 @@ export type TargetOptions =
       r: QuorumParams["r"];
       w: QuorumParams["w"];
       security?: ClientSecurityOptions;
+      /** The namespace every key of the run is in (`--ns`); absent: `default`. */
+      ns?: string | undefined;
     }
   | { target: "redis"; url: string }
   | { target: "etcd"; endpoints: string[] };
@@ -34,6 +36,7 @@ export function openDriver(
         requestTimeoutMs,
         contextCacheEntriesMax: defaultContextCacheEntriesMax,
         security: target.security ?? {},
+        ns: target.ns,
       });
     case "redis":
       return RedisDriver.open({ url: target.url, connections, requestTimeoutMs });

@@ -13,6 +13,8 @@ export interface RingkvDriverOptions {
   requestTimeoutMs: number;
   /** Token and CA for a secure cluster (--token, --ca). */
   security: ClientSecurityOptions;
+  /** The namespace of every key (`--ns`); absent: `default`. */
+  ns?: string | undefined;
 }
 
 export const defaultContextCacheEntriesMax = 1_000_000;
@@ -50,6 +52,7 @@ export class RingkvDriver implements BenchDriver, BenchConnection {
       connectionsPerNodeMax: options.connections,
       requestTimeoutMs: options.requestTimeoutMs,
       ...options.security,
+      ns: options.ns,
     });
     return new RingkvDriver(client, options);
   }

@@ -110,11 +110,13 @@ describe("roles and the route table", () => {
       "debug_replicas",
       "admin_faults",
       "admin_tokens",
+      "namespaces",
       "metrics",
     ]) {
       assert.equal(requiredAccess(r, "GET", o), "admin", r);
       assert.equal(requiredAccess(r, "POST", o), "admin", r);
     }
+    assert.equal(requiredAccess("namespaces", "PUT", o), "admin");
     assert.equal(requiredAccess("metrics", "GET", { metricsPublic: true }), "public");
     assert.equal(requiredAccess("a_route_nobody_classified", "GET", o), "admin");
   });
