@@ -21,6 +21,7 @@ interface Snapshot {
   traffic: { id: string; putRate: number; getRate: number; unavailable: string | null }[];
   repair: { id: string; stored: number; delivered: number; fullPass: string; unavailable: string | null }[];
   hintTargets: { holder: string; target: string; pending: number; stored: number; delivered: number }[];
+  namespaces: { name: string; keys: number; copies: number }[];
 }
 
 /**
@@ -60,6 +61,11 @@ const SNAPSHOT = `(() => {
       pending: Number(value(row, "pending")),
       stored: Number(value(row, "stored")),
       delivered: Number(value(row, "delivered")),
+    })),
+    namespaces: [...document.querySelectorAll("#namespaces tbody tr[data-namespace]")].map((row) => ({
+      name: row.dataset.namespace,
+      keys: Number(value(row, "keys")),
+      copies: Number(value(row, "copies")),
     })),
   };
 })()`;
@@ -189,6 +195,37 @@ describe("the dashboard in headless Chromium, against a real 3-node cluster", ()
         "PUT rates on n1 and n2 and a GET rate on n3",
       );
       assert.equal(s.traffic.find((t) => t.id === "n3")?.putRate, 0);
+      assert.deepEqual(pageErrors, []);
+    }));
+
+  test("the namespaces panel shows each namespace with its keys (N copies of each counted over the nodes)", () =>
+    suite.track(async () => {
+      browserReady();
+      const CARTS = 12;
+      for (let i = 0; i < CARTS; i++) {
+        const r = await fetch(`${suite.url("n2")}/kv/carts/cart-${i}?w=3`, { method: "PUT", body: `c${i}` });
+        assert.equal(r.status, 204);
+      }
+      // Counts are taken about every 10 s on each node.
+      const s = await waitForPage(
+        (s) => s.namespaces.find((n) => n.name === "carts")?.copies === 3 * CARTS,
+        30_000,
+        `namespace carts with ${CARTS} keys on 3 nodes`,
+      );
+      assert.deepEqual(
+        s.namespaces.find((n) => n.name === "carts"),
+        { name: "carts", keys: CARTS, copies: 3 * CARTS },
+      );
+      const defaults = s.namespaces.find((n) => n.name === "default");
+      assert.ok(
+        defaults !== undefined && defaults.keys >= 40,
+        `the 40 keys written to default: ${JSON.stringify(s.namespaces)}`,
+      );
+      assert.deepEqual(
+        s.namespaces.map((n) => n.name),
+        [...s.namespaces.map((n) => n.name)].sort(),
+        "namespaces in name order",
+      );
       assert.deepEqual(pageErrors, []);
     }));
 

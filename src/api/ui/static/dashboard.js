@@ -315,6 +315,44 @@ function renderRepair(overview) {
   targets.replaceChildren(...rows);
 }
 
+/**
+ * Namespaces with their key counts: each node reports the entries it holds per namespace
+ * (GET /stats namespaceKeys); the sum over nodes divided by N is about the number of keys.
+ */
+function renderNamespaces(overview) {
+  const body = document.querySelector("#namespaces tbody");
+  const byName = new Map();
+  for (const m of overview.members) {
+    const counts = m.stats?.namespaceKeys;
+    if (m.state === "left" || counts === undefined) continue;
+    for (const { name, keys } of counts.namespaces) {
+      const entry = byName.get(name) ?? { copies: 0, nodes: [] };
+      entry.copies += keys;
+      entry.nodes.push(`${m.id} ${formatCount(keys)}${counts.complete ? "" : " (at least)"}`);
+      byName.set(name, entry);
+    }
+  }
+  const names = [...byName.keys()].sort();
+  const rows = names.map((name) => {
+    const { copies, nodes } = byName.get(name);
+    const row = el("tr");
+    row.dataset.namespace = name;
+    cell(row, name, { field: "name" });
+    const keys = Math.round(copies / Math.max(1, overview.settings.n));
+    cell(row, formatCount(keys), { field: "keys", value: keys, className: "num" });
+    cell(row, formatCount(copies), { field: "copies", value: copies, className: "num" });
+    cell(row, nodes.join(" · "), { field: "nodes" });
+    return row;
+  });
+  if (rows.length === 0) {
+    const row = el("tr");
+    const none = cell(row, "no keys stored yet", { field: "none" });
+    none.colSpan = 4;
+    rows.push(row);
+  }
+  body.replaceChildren(...rows);
+}
+
 /** Redraws the ring only when what it shows changed, so a hovered partition keeps its tooltip. */
 let lastRingKey = "";
 
@@ -334,6 +372,7 @@ function render(overview) {
   }
   renderMembers(overview);
   renderTraffic(overview);
+  renderNamespaces(overview);
   renderRepair(overview);
 }
 
