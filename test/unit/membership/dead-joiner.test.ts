@@ -1,34 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { decideRing } from "../../../src/core/membership/claimant.js";
-import {
-  type ClusterState,
-  type MemberRecord,
-  type MembershipState,
-  NO_LOAD,
-  NO_TRANSFER,
-} from "../../../src/core/membership/cluster-state.js";
+import type { ClusterState } from "../../../src/core/membership/cluster-state.js";
 import { FailureDetector } from "../../../src/core/membership/failure-detector.js";
 import { claim, gainingNodes } from "../../../src/core/ring/index.js";
+import { member } from "./member-fixture.js";
 
 const PARTITIONS = 16;
 const N = 3;
-
-function member(id: string, state: MembershipState, transferVersion = 0): MemberRecord {
-  return {
-    id,
-    listen: `${id}:7000`,
-    http: `${id}:8000`,
-    state,
-    stateVersion: 2,
-    generation: 1,
-    heartbeat: 10,
-    load: NO_LOAD,
-    transfer: { ...NO_TRANSFER, version: transferVersion },
-    ringVersion: 0,
-    infoVersion: 0,
-  };
-}
 
 const owners = claim(undefined, ["n1", "n2", "n3"], PARTITIONS, N);
 const nobodyDead = (): boolean => false;
