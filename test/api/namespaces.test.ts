@@ -197,6 +197,12 @@ describe("namespaces through the client HTTP API of a one-node cluster", () => {
     assert.equal(byName.get("counted"), 3);
     assert.equal(byName.get("b"), 1);
     assert.ok((byName.get("default") ?? 0) >= 2);
+    // The dashboard's data carries it per member.
+    const overview = (await (await fetch(url("/cluster/overview"))).json()) as {
+      members: { stats: { namespaceKeys?: { namespaces: { name: string; keys: number }[] } } | null }[];
+    };
+    const mine = overview.members[0]?.stats?.namespaceKeys?.namespaces.find((n) => n.name === "counted");
+    assert.equal(mine?.keys, 3);
   });
 
   test("/debug/replicas/{ns}/{key} shows the namespaced key's replicas", async () => {

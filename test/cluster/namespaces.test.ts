@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { Client } from "../../src/client/index.js";
 import { waitFor } from "../../src/clock/poll.js";
-import { getJson, useCluster } from "../support/cluster.js";
+import { getJson, useCluster, waitStatus } from "../support/cluster.js";
 
 interface NamespaceBody {
   name: string;
@@ -14,7 +14,8 @@ interface NamespaceBody {
 /**
  * Namespaces on 3 real processes (N=3, R=2, W=2): keys of two namespaces never meet, properties
  * spread to every node within 5 s, survive a restart of every node, reach a later joiner, and
- * apply (ttlSeconds expires writes), and `n` is refused once the namespace holds a key.
+ * apply (ttlSeconds expires writes), `n` is refused once the namespace holds a key, and a
+ * replica that was down (hints, repair) gets each namespace its own value of one user key.
  */
 describe("namespaces on 3 processes (N=3, R=2, W=2)", { timeout: 180_000 }, () => {
   const { cluster, track, url } = useCluster({ nodes: 3, n: 3, r: 2, w: 2, partitions: 64 });
@@ -162,5 +163,40 @@ describe("namespaces on 3 processes (N=3, R=2, W=2)", { timeout: 180_000 }, () =
       // Keys of the namespaces written before are still apart and readable through the joiner.
       assert.deepEqual(await read("n4", "/kv/a/k1"), [200, "a1"]);
       assert.equal((await read("n4", "/kv/b/k0"))[0], 404);
+    }));
+  test("hints and repair for a replica that was down bring each namespace its own value of one user key", () =>
+    track(async () => {
+      interface Replicas {
+        partition: number;
+        replicas: { id: string; values?: string[] }[];
+      }
+      const replicasOf = (ns: string, key: string): Promise<Replicas> =>
+        getJson<Replicas>(`${url("n1")}/debug/replicas/${ns}/${key}`);
+      // A user key whose home replicas include n4 in both namespaces.
+      let key = "";
+      for (let i = 0; i < 1000 && key === ""; i++) {
+        const [a, b] = [await replicasOf("a", `h${i}`), await replicasOf("b", `h${i}`)];
+        if ([a, b].every((r) => r.replicas.some((x) => x.id === "n4"))) key = `h${i}`;
+      }
+      assert.notEqual(key, "", "a key homed on n4 in both namespaces");
+      await cluster.kill("n4");
+      await waitStatus(url("n1"), "n4", "down");
+      assert.equal((await put("n1", `/kv/a/${key}`, "value in a")).status, 204);
+      assert.equal((await put("n2", `/kv/b/${key}`, "value in b")).status, 204);
+      await cluster.restart("n4");
+      const valuesOnN4 = async (ns: string): Promise<string[] | undefined> =>
+        (await replicasOf(ns, key)).replicas
+          .find((r) => r.id === "n4")
+          ?.values?.map((v) => Buffer.from(v, "base64").toString());
+      await waitFor(
+        "n4 holds each namespace's value",
+        async () =>
+          JSON.stringify(await valuesOnN4("a")) === JSON.stringify(["value in a"]) &&
+          JSON.stringify(await valuesOnN4("b")) === JSON.stringify(["value in b"]),
+        30_000,
+      );
+      assert.deepEqual(await read("n4", `/kv/a/${key}`), [200, "value in a"]);
+      assert.deepEqual(await read("n4", `/kv/b/${key}`), [200, "value in b"]);
+      assert.equal((await read("n4", `/kv/${key}`))[0], 404);
     }));
 });
