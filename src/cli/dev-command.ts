@@ -19,7 +19,7 @@ export const devSpec = {
   name: "dev",
   summary: "Run a local cluster of real node processes on 127.0.0.1 in one command (Ctrl-C stops them all).",
   usage:
-    "ringkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data/dev | --temp] [--n 3] [--partitions 256] [--secure]",
+    "ringkv dev [--nodes 3] [--base-port 7001] [--data-dir ./data/dev | --temp] [--n 3] [--partitions 256] [--nodes-per-host K] [--secure]",
   positionals: [0, 0],
   flags: [
     { name: "nodes", type: "integer", default: "3", description: "how many nodes (1..16)" },
@@ -43,6 +43,12 @@ export const devSpec = {
     },
     { name: "n", type: "integer", description: "replicas per key (default min(3, nodes))" },
     { name: "partitions", type: "integer", description: "partitions Q (default 256)" },
+    {
+      name: "nodes-per-host",
+      type: "integer",
+      description:
+        "lay the nodes out as hosts of K nodes each, one zone per host (host1, host2, ...), as a machine with K cores runs K nodes",
+    },
     { name: "log-level", type: "string", default: "info", description: "the nodes' log level" },
   ],
 } as const satisfies CommandSpec;
@@ -60,6 +66,11 @@ export async function runDev(flags: ParsedFlags<typeof devSpec>, out: Output): P
   const temp = flags.get("temp");
   const dataRoot = temp ? mkdtempSync(join(tmpdir(), "ringkv-dev-")) : flags.get("data-dir");
   const n = flags.get("n") ?? Math.min(3, count);
+  const perHost = flags.get("nodes-per-host");
+  if (perHost !== undefined && (perHost < 1 || perHost > count))
+    throw new ConfigError(`--nodes-per-host must be in 1..${count} (--nodes), got ${perHost}`);
+  const zoneOf = (i: number): string | undefined =>
+    perHost === undefined ? undefined : `host${Math.floor(i / perHost) + 1}`;
   const partitions = flags.get("partitions");
   const logLevel = flags.get("log-level");
   const secure = flags.get("secure") ? secureSetup(dataRoot, count) : undefined;
@@ -75,6 +86,8 @@ export async function runDev(flags: ParsedFlags<typeof devSpec>, out: Output): P
     const http = `127.0.0.1:${basePort + 1000 + i}`;
     const args = ["--n", String(n), "--log-level", logLevel];
     if (partitions !== undefined) args.push("--partitions", String(partitions));
+    const zone = zoneOf(i);
+    if (zone !== undefined) args.push("--zone", zone);
     if (secure !== undefined) args.push(...secure.flags(id));
     const node = new LocalNode({
       id,
@@ -117,11 +130,25 @@ export async function runDev(flags: ParsedFlags<typeof devSpec>, out: Output): P
     throw error;
   }
   const scheme = access.scheme;
+  if (perHost !== undefined) {
+    const hosts = Math.ceil(count / perHost);
+    out.stdout(
+      `\n${hosts} host(s) of up to ${perHost} node(s), one zone each: ${
+        hosts >= n
+          ? `every key's ${n} replicas are on ${n} different hosts, so a whole host down loses no key`
+          : `fewer hosts than N=${n}, so some keys have two replicas on one host`
+      }\n`,
+    );
+  }
   out.stdout(
     `\nringkv dev cluster: ${count} node(s), N=${n}, data in ${dataRoot}${temp ? " (temporary)" : ""}${secure === undefined ? "" : ", secure (mutual TLS, HTTPS, --auth required)"}\n`,
   );
-  for (const { node, http, listen } of nodes)
-    out.stdout(`  ${node.id}  ${scheme}://${http}  (inter-node ${listen})\n`);
+  for (const [i, { node, http, listen }] of nodes.entries()) {
+    const zone = zoneOf(i);
+    out.stdout(
+      `  ${node.id}  ${scheme}://${http}  (inter-node ${listen}${zone === undefined ? "" : `, zone ${zone}`})\n`,
+    );
+  }
   const first = nodes[0]?.http;
   const last = nodes[nodes.length - 1]?.http;
   if (secure === undefined) {

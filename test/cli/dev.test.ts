@@ -135,3 +135,107 @@ test("ringkv dev --secure: mutual TLS, HTTPS and tokens on, and the curl it prin
     }
   }
 });
+
+test("ringkv dev --nodes 6 --nodes-per-host 2: three hosts as zones, every partition's replicas on three hosts", {
+  timeout: 180_000,
+}, async () => {
+  const basePort = 20_000 + testRandom("hosts base port").below(10_000);
+  const child = spawn(
+    process.execPath,
+    [
+      RINGKV_BIN,
+      "dev",
+      "--nodes",
+      "6",
+      "--nodes-per-host",
+      "2",
+      "--partitions",
+      "64",
+      "--temp",
+      "--base-port",
+      String(basePort),
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    stderr += c.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  try {
+    await waitFor(
+      "ringkv dev --nodes-per-host to print that its cluster is ready (or to exit)",
+      () => stdout.includes("Ctrl-C stops the cluster") || child.exitCode !== null,
+      120_000,
+    );
+    assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
+    assert.match(
+      stdout,
+      /3 host\(s\) of up to 2 node\(s\), one zone each: every key's 3 replicas are on 3 different hosts/,
+    );
+    const urls = [...stdout.matchAll(/ {2}n\d {2}(http:\/\/127\.0\.0\.1:\d+) .*zone (host\d)/g)].map((m) => ({
+      url: m[1] ?? "",
+      zone: m[2] ?? "",
+    }));
+    assert.deepEqual(
+      urls.map((u) => u.zone),
+      ["host1", "host1", "host2", "host2", "host3", "host3"],
+    );
+    const members = (await (await fetch(`${urls[0]?.url}/cluster/members`)).json()) as {
+      members: { id: string; zone?: string }[];
+    };
+    assert.deepEqual(members.members.map((m) => [m.id, m.zone]).sort(), [
+      ["n1", "host1"],
+      ["n2", "host1"],
+      ["n3", "host2"],
+      ["n4", "host2"],
+      ["n5", "host3"],
+      ["n6", "host3"],
+    ]);
+    // Once the ring has settled on all six, no partition has two home replicas on one host.
+    const zoneOf = new Map(members.members.map((m) => [m.id, m.zone]));
+    let owners: string[][] = [];
+    await waitFor(
+      "the ring to settle on six owners with no pending change",
+      async () => {
+        const ring = (await (await fetch(`${urls[0]?.url}/cluster/ring`)).json()) as {
+          owners: string[][];
+          next?: unknown;
+        };
+        owners = ring.owners;
+        return new Set(owners.flat()).size === 6 && (ring.next === null || ring.next === undefined);
+      },
+      120_000,
+    );
+    assert.equal(owners.length, 64);
+    for (const [p, home] of owners.entries())
+      assert.equal(new Set(home.map((id) => zoneOf.get(id))).size, 3, `partition ${p}: ${home.join(",")}`);
+    const metrics = await (await fetch(`${urls[0]?.url}/metrics`)).text();
+    assert.match(metrics, /^ringkv_ring_zone_shared_partitions\{node="n1"\} 0$/m);
+    process.kill(child.pid ?? 0, "SIGINT");
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null && child.pid !== undefined) {
+      process.kill(child.pid, "SIGINT");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) process.kill(child.pid, "SIGKILL");
+    }
+  }
+});
+
+test("ringkv dev refuses --nodes-per-host outside 1..--nodes and starts nothing", () => {
+  const result = spawnSync(
+    process.execPath,
+    [RINGKV_BIN, "dev", "--nodes", "3", "--nodes-per-host", "4", "--temp"],
+    {
+      encoding: "utf8",
+    },
+  );
+  assert.equal(result.status, 2, result.stderr);
+  assert.match(result.stderr, /--nodes-per-host must be in 1\.\.3 \(--nodes\), got 4/);
+  assert.doesNotMatch(result.stdout, /ringkv dev cluster/);
+});
