@@ -56,7 +56,7 @@ test("the reaper looks at every key: 250 old tombstones are gone after exactly 3
         reaped += count;
       },
     },
-    { graceMs: 1000, intervalMs: 100, keysPerRoundMax: 100, requestTimeoutMs: 1000 },
+    { graceMs: 1000, intervalMs: 100, idleIntervalMaxMs: 2000, keysPerRoundMax: 100, requestTimeoutMs: 1000 },
   );
   await clock.advance(2000 - 300); // past the grace period, just before the first round is due
   reaper.start();
