@@ -62,6 +62,13 @@ export class Gossiper {
   private confirmedRingVersion = 0;
   /** Out-of-turn exchanges in flight, by peer id (pullFrom). */
   private readonly pulls = new Map<string, Promise<void>>();
+  /**
+   * When each peer (by id) last opened an exchange with this node: a push-pull exchange carries
+   * both sides' news, so a peer heard from within the last interval is not dialled again this
+   * round. In a small cluster, where fanout covers every peer, that halves the exchanges (each
+   * pair once per round, not twice) and so the idle cost. Bounded by the members (pruned each round).
+   */
+  private readonly openedByPeerMs = new Map<string, number>();
   /** When a refusal of each reason was last logged as a warning. */
   private readonly refusalWarnedMs = new Map<FactRefusalReason, number>();
 
@@ -167,6 +174,7 @@ export class Gossiper {
     return [
       handler(peerMessages.gossipSyn, async (digest, from) => {
         this.trace(from, "digest");
+        this.openedByPeerMs.set(from.id, this.deps.clock.nowMs());
         const mine = digest.entries.find(([id]) => id === this.deps.selfId);
         this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
         const screen = this.screen(from.id);
@@ -257,11 +265,22 @@ export class Gossiper {
     await this.maybeChangeRing(now);
   }
 
-  /** `fanout` random peers that have not left; the seeds while no peer is known. */
+  /**
+   * `fanout` random peers that have not left and did not open an exchange with this node within
+   * the last interval (it just carried both sides' news); the seeds while no peer is known.
+   */
   private pickPeers(): string[] {
-    const peers = this.state.members
-      .filter((m) => m.id !== this.deps.selfId && m.state !== "left")
-      .map((m) => m.listen);
+    const now = this.deps.clock.nowMs();
+    const recent = (id: string): boolean => {
+      const at = this.openedByPeerMs.get(id);
+      return at !== undefined && now - at < this.deps.options.intervalMs;
+    };
+    for (const [id, at] of this.openedByPeerMs)
+      if (now - at >= this.deps.options.intervalMs) this.openedByPeerMs.delete(id);
+    const members = this.state.members.filter((m) => m.id !== this.deps.selfId && m.state !== "left");
+    const peers = members.filter((m) => !recent(m.id)).map((m) => m.listen);
+    // Every known peer opened an exchange with us within the interval: nothing to add this round.
+    if (peers.length === 0 && members.length > 0) return [];
     const pool = peers.length > 0 ? peers : this.seeds.filter((s) => s !== this.self().listen);
     const chosen: string[] = [];
     const candidates = [...pool];

@@ -80,6 +80,14 @@ export const tunableTable = {
    */
   metadata: {
     syncIntervalMs: integer({ default: 1000, min: 10, max: HOUR_MS, help: "a metadata digest round" }),
+    // While rounds find nothing to sync; under the 5 s a token change may take to reach a node
+    // that missed its push.
+    idleSyncIntervalMaxMs: integer({
+      default: 4000,
+      min: 10,
+      max: HOUR_MS,
+      help: "slowest metadata digest pace while rounds find nothing to sync",
+    }),
     requestTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "one sync or push" }),
     entriesMax: integer({ default: 4096, min: 1, max: 4096, help: "entries the store holds" }),
   },
