@@ -9,7 +9,16 @@ import {
   withMember,
 } from "../core/membership/cluster-state.js";
 import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
-import { answerDigest, applyAnswer, applyPush, digestOf, pushFor } from "../core/membership/gossip-digest.js";
+import {
+  answerDigest,
+  applyAnswer,
+  applyPush,
+  type DigestSelection,
+  digestOf,
+  type GossipDigest,
+  partialDigestOf,
+  pushFor,
+} from "../core/membership/gossip-digest.js";
 import { type FactRefusalReason, FactScreen } from "../core/membership/peer-facts.js";
 import { zonesOf } from "../core/membership/zone.js";
 import { zoneSharedPartitions } from "../core/ring/index.js";
@@ -69,6 +78,10 @@ export class Gossiper {
    * pair once per round, not twice) and so the idle cost. Bounded by the members (pruned each round).
    */
   private readonly openedByPeerMs = new Map<string, number>();
+  /** Rounds started; rotates the slices of partial digests. */
+  private rounds = 0;
+  /** When each member's record (not its heartbeat) last changed here; pruned past changedMemberDigestMs. */
+  private readonly changedAtMs = new Map<string, number>();
   /** When a refusal of each reason was last logged as a warning. */
   private readonly refusalWarnedMs = new Map<FactRefusalReason, number>();
 
@@ -178,7 +191,9 @@ export class Gossiper {
         const mine = digest.entries.find(([id]) => id === this.deps.selfId);
         this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
         const screen = this.screen(from.id);
-        const { state, answer } = answerDigest(this.state, digest, screen);
+        const news =
+          digest.partial === true ? this.recentlyChanged(this.deps.clock.nowMs()) : new Set<string>();
+        const { state, answer } = answerDigest(this.state, digest, screen, news);
         await this.adopt(this.screened(screen, state, from.id));
         return answer;
       }),
@@ -261,7 +276,15 @@ export class Gossiper {
       ringVersion: this.state.ring?.version ?? 0,
     });
     this.state = withMember(this.state, next);
-    for (const peer of this.pickPeers()) void this.exchange(peer);
+    const peers = this.pickPeers();
+    const round = this.rounds++;
+    const partial = this.state.members.length > this.deps.options.fullDigestMembersMax;
+    const always = partial ? this.recentlyChanged(now, this.deps.selfId) : new Set<string>();
+    peers.forEach((peer, i) => {
+      // One exchange of every fullDigestEveryRounds-th round lists every member.
+      const full = !partial || (i === 0 && round % this.deps.options.fullDigestEveryRounds === 0);
+      void this.exchange(peer, full ? undefined : { slice: round + i, slices: peers.length, always });
+    });
     await this.maybeChangeRing(now);
   }
 
@@ -292,11 +315,23 @@ export class Gossiper {
     return chosen;
   }
 
-  private async exchange(address: string): Promise<void> {
+  /** The members that joined, restarted or changed state within changedMemberDigestMs (and `also`). */
+  private recentlyChanged(now: number, also?: string): Set<string> {
+    const ids = new Set<string>(also === undefined ? [] : [also]);
+    for (const [id, at] of this.changedAtMs) {
+      if (now - at >= this.deps.options.changedMemberDigestMs) this.changedAtMs.delete(id);
+      else ids.add(id);
+    }
+    return ids;
+  }
+
+  /** One push-pull exchange; with `selection`, a partial digest (every member otherwise). */
+  private async exchange(address: string, selection?: DigestSelection): Promise<void> {
     const options = { timeoutMs: this.deps.options.requestTimeoutMs };
     try {
       const sent = { stateVersion: this.self().stateVersion, ringVersion: this.state.ring?.version ?? 0 };
-      const digest = digestOf(this.state);
+      const digest: GossipDigest =
+        selection === undefined ? digestOf(this.state) : partialDigestOf(this.state, selection);
       const answer = await this.deps.peers.request(address, peerMessages.gossipSyn, digest, options);
       // The answer comes from whoever listens at the address dialled: the member known there.
       const senderId = this.state.members.find((m) => m.listen === address)?.id;
@@ -366,8 +401,21 @@ export class Gossiper {
     const previous = this.state;
     // Records are immutable: one that is the same object as before was observed already.
     const aligned = previous.members.length === next.members.length;
+    const byId = aligned ? undefined : new Map(previous.members.map((m) => [m.id, m]));
     next.members.forEach((m, i) => {
-      if (!aligned || previous.members[i] !== m) this.failureDetector.observe(m.id, m, now);
+      const before = aligned ? previous.members[i] : byId?.get(m.id);
+      if (before === m) return;
+      this.failureDetector.observe(m.id, m, now);
+      // A new member, a restart or a membership change is news: listed in every digest for a
+      // while. Descriptive changes (load, adopted ring) are not: at 1000 members loads change
+      // hundreds of times a second, and they may take a few rounds more to spread.
+      if (
+        before === undefined ||
+        before.id !== m.id ||
+        before.generation !== m.generation ||
+        before.stateVersion !== m.stateVersion
+      )
+        this.changedAtMs.set(m.id, now);
     });
     this.state = next;
     if (!membershipChanged(previous, next)) return;

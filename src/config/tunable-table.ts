@@ -57,6 +57,17 @@ export const tunableTable = {
     },
     /** One refused fact per reason is logged as a warning this often; the rest at debug. */
     refusalLogIntervalMs: integer({ default: 10_000, min: 1, max: HOUR_MS, help: "refusal warnings" }),
+    /**
+     * Partial digests (gossip-digest.ts): up to 32 members a full digest is a few hundred bytes
+     * and not worth a change of protocol; above, each of a round's exchanges lists a different
+     * slice, so a node lists each member once per round, not fanout times (at 1000 members a full
+     * digest is about 20 KB). One full digest every 10 rounds (2 s) is the net for a member a
+     * node never heard of; members that changed in the last 2 s (a join, a leave, a restart) go
+     * in every digest so that the news spreads as fast as with full digests.
+     */
+    fullDigestMembersMax: integer({ default: 32, min: 0, max: 100_000, help: "members up to which digests are full" }),
+    fullDigestEveryRounds: integer({ default: 10, min: 1, max: 10_000, help: "rounds between full digests" }),
+    changedMemberDigestMs: integer({ default: 2000, min: 0, max: HOUR_MS, help: "changed members listed in every digest" }),
   },
   /**
    * Failed client authentications (with --auth required). 20 a minute per address is far more
