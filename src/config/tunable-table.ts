@@ -65,9 +65,19 @@ export const tunableTable = {
      * node never heard of; members that changed in the last 2 s (a join, a leave, a restart) go
      * in every digest so that the news spreads as fast as with full digests.
      */
-    fullDigestMembersMax: integer({ default: 32, min: 0, max: 100_000, help: "members up to which digests are full" }),
+    fullDigestMembersMax: integer({
+      default: 32,
+      min: 0,
+      max: 100_000,
+      help: "members up to which digests are full",
+    }),
     fullDigestEveryRounds: integer({ default: 10, min: 1, max: 10_000, help: "rounds between full digests" }),
-    changedMemberDigestMs: integer({ default: 2000, min: 0, max: HOUR_MS, help: "changed members listed in every digest" }),
+    changedMemberDigestMs: integer({
+      default: 2000,
+      min: 0,
+      max: HOUR_MS,
+      help: "changed members listed in every digest",
+    }),
   },
   /**
    * Failed client authentications (with --auth required). 20 a minute per address is far more

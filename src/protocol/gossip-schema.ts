@@ -32,7 +32,8 @@ export function parseDigest(message: Readonly<Record<string, unknown>>, limits: 
     return [id, generation, heartbeat, infoVersion, stateVersion, rank] as DigestEntry;
   });
   const partial = message.partial;
-  if (partial !== undefined && typeof partial !== "boolean") throw new BadClusterStateError("bad partial flag");
+  if (partial !== undefined && typeof partial !== "boolean")
+    throw new BadClusterStateError("bad partial flag");
   return partial === true
     ? { entries, ring: parseRingDigest(message.ring), partial: true }
     : { entries, ring: parseRingDigest(message.ring) };
