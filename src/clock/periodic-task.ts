@@ -1,5 +1,5 @@
 import type { Clock, TimerHandle } from "./clock.js";
-import { nextDelayMs, type RoundOutcome } from "./idle-backoff.js";
+import { nextDelayMs } from "./idle-backoff.js";
 
 /**
  * Runs `run` every `intervalMs` until stopped. A run still in progress when the next one is due
@@ -23,7 +23,8 @@ export class PeriodicTask {
   constructor(
     private readonly clock: Clock,
     private readonly intervalMs: number,
-    private readonly run: () => Promise<RoundOutcome | undefined | void> | RoundOutcome | undefined | void,
+    /** Resolves to "idle" when it found nothing to do; anything else counts as work done. */
+    private readonly run: () => unknown,
     private readonly onError: (error: unknown) => void,
     idleIntervalMaxMs?: number,
   ) {
