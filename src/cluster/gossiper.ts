@@ -73,9 +73,10 @@ export class Gossiper {
   private readonly pulls = new Map<string, Promise<void>>();
   /**
    * When each peer (by id) last opened an exchange with this node: a push-pull exchange carries
-   * both sides' news, so a peer heard from within the last interval is not dialled again this
-   * round. In a small cluster, where fanout covers every peer, that halves the exchanges (each
-   * pair once per round, not twice) and so the idle cost. Bounded by the members (pruned each round).
+   * both sides' heartbeats, so while there is no news a peer heard from within the last interval
+   * is not dialled again this round (pickPeers). In a small cluster, where fanout covers every
+   * peer, that halves the exchanges (each pair once per round, not twice) and so the idle cost.
+   * Bounded by the members (pruned each round).
    */
   private readonly openedByPeerMs = new Map<string, number>();
   /** Rounds started; rotates the slices of partial digests. */
@@ -290,13 +291,13 @@ export class Gossiper {
   }
 
   /**
-   * `fanout` random peers that have not left and did not open an exchange with this node within
-   * the last interval (it just carried both sides' news); the seeds while no peer is known.
-   * While `quiet` (no member joined, restarted or changed state lately) only heartbeats need to
-   * flow, and the exchanges peers opened with this node within the interval count toward the
-   * fanout (at least one is opened): each node then takes part in about `fanout` exchanges a
-   * round instead of twice as many, which halves the idle cost of gossip; news restores the full
-   * fanout at once, so joins and leaves spread as fast as before.
+   * `fanout` random peers that have not left; the seeds while no peer is known. While `quiet`
+   * (no member joined, restarted or changed state lately) only heartbeats need to flow: a peer
+   * that opened an exchange with this node within the last interval is not dialled (that
+   * exchange carried both sides' heartbeats), and those exchanges count toward the fanout (at
+   * least one is opened). Each node then takes part in about `fanout` exchanges a round instead
+   * of twice as many, which halves the idle cost of gossip; news restores the full fanout over
+   * every peer at once, so joins and leaves spread as fast as before.
    */
   private pickPeers(quiet: boolean): string[] {
     const now = this.deps.clock.nowMs();
@@ -307,7 +308,9 @@ export class Gossiper {
     for (const [id, at] of this.openedByPeerMs)
       if (now - at >= this.deps.options.intervalMs) this.openedByPeerMs.delete(id);
     const members = this.state.members.filter((m) => m.id !== this.deps.selfId && m.state !== "left");
-    const peers = members.filter((m) => !recent(m.id)).map((m) => m.listen);
+    // With news, every peer may be dialled: a peer that opened an exchange before the news
+    // arrived here did not get it.
+    const peers = members.filter((m) => !quiet || !recent(m.id)).map((m) => m.listen);
     // Every known peer opened an exchange with us within the interval: nothing to add this round.
     if (peers.length === 0 && members.length > 0) return [];
     const pool = peers.length > 0 ? peers : this.seeds.filter((s) => s !== this.self().listen);
