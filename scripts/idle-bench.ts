@@ -13,7 +13,7 @@ Starts K real \`ringkv start\` processes on 127.0.0.1 (free ports, temp data dir
 waits until every node sees all K active and up, lets the ring settle T more seconds (default 10),
 then samples each process's CPU (utime + stime from /proc/PID/stat) over S idle seconds
 (default 30) and prints per-node % of one core (mean, max, each) as JSON. Every process it
-started is stopped by PID, on success, on error and on Ctrl-C.`;
+started is stopped by PID, on success, on error, on Ctrl-C and on SIGTERM.`;
 
 const BIN = fileURLToPath(new URL("../../bin/ringkv.js", import.meta.url));
 const NODES_MAX = 100;
@@ -49,14 +49,15 @@ async function main(): Promise<number> {
 
   const group = new ProcessGroup();
   const root = mkdtempSync(join(tmpdir(), "ringkv-idle-"));
-  // Ctrl-C must not leave K node processes behind: stop them by PID, then exit.
-  const onSigint = () => {
+  // Ctrl-C (or a SIGTERM from a timeout) must not leave K node processes behind: stop them by PID, then exit.
+  const onSignal = () => {
     void group.stopAll(2000).finally(() => {
       rmSync(root, { recursive: true, force: true });
       process.exit(130);
     });
   };
-  process.once("SIGINT", onSigint);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
   try {
     const cluster = new LocalCluster(group, root, BIN, positionals);
     const startedMs = performance.now();
@@ -86,7 +87,8 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(report)}\n`);
     return 0;
   } finally {
-    process.off("SIGINT", onSigint);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
     await group.stopAll(5000);
     rmSync(root, { recursive: true, force: true });
   }
