@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { ProcessGroup } from "./bench-compare/process-group.js";
+import { httpJson, waitUntil } from "./bench-compare/wait-until.js";
 import { cpuPercent } from "./repair-bench/cpu.js";
 import { LocalCluster } from "./repair-bench/local-cluster.js";
 
@@ -14,6 +15,10 @@ waits until every node sees all K active and up, lets the ring settle T more sec
 then samples each process's CPU (utime + stime from /proc/PID/stat) over S idle seconds
 (default 30) and prints per-node % of one core (mean, max, each) as JSON. Every process it
 started is stopped by PID, on success, on error, on Ctrl-C and on SIGTERM.`;
+
+interface MembersBody {
+  members: { id: string; state: string; status: string }[];
+}
 
 const BIN = fileURLToPath(new URL("../../bin/ringkv.js", import.meta.url));
 const NODES_MAX = 100;
@@ -61,7 +66,24 @@ async function main(): Promise<number> {
   try {
     const cluster = new LocalCluster(group, root, BIN, positionals);
     const startedMs = performance.now();
-    await cluster.start(nodes);
+    // Each node's ports are taken just before it starts: taken all up front (as start(K) does),
+    // a port may meanwhile become the ephemeral port of a connection between earlier nodes
+    // (EADDRINUSE at 40 nodes).
+    await cluster.start(1);
+    for (let i = 2; i <= nodes; i++) await cluster.add(`n${i}`);
+    await waitUntil(
+      `the ${nodes}-node cluster to converge`,
+      async () => {
+        for (const node of cluster.nodes) {
+          const { members } = await httpJson<MembersBody>(`${cluster.url(node.id)}/cluster/members`);
+          if (members.length !== nodes || !members.every((m) => m.state === "active" && m.status === "up"))
+            return false;
+        }
+        return true;
+      },
+      cluster.running(),
+      300_000,
+    );
     const convergedSeconds = (performance.now() - startedMs) / 1000;
     await new Promise((resolve) => setTimeout(resolve, settleSeconds * 1000));
     const loadBefore = loadavg()[0] as number;
