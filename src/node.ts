@@ -110,6 +110,7 @@ export class RingkvNode implements ApiNode {
     this.logger = components.logger;
     this.metrics = new NodeMetrics(options.id, () => components.storage.stats(), {
       processMetrics: components.processMetrics ?? true,
+      eventLoopSampleIntervalMs: options.metrics.eventLoopSampleIntervalMs,
       nowMs: () => components.clock.nowMs(),
     });
     this.peerServer = new PeerServer(components.logger, (type) =>

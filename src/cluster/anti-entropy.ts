@@ -3,6 +3,7 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { causalDigest, MerkleMessageError, TicTacTree } from "../core/merkle/index.js";
+import type { RingView } from "../core/ring/ring-view.js";
 import { decodePeerObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import { type HandlerEntry, handler, type MemberClient, peerMessages } from "../protocol/index.js";
@@ -21,6 +22,15 @@ import type { ClusterView } from "./cluster-view.js";
 export interface AntiEntropyOptions extends ExchangeOptions {
   /** One round (every partition shared with one peer, compared by their roots) starts per interval. */
   exchangeIntervalMs: number;
+  /**
+   * The pace while nothing changed here since every peer was last found in sync (or repaired)
+   * and no peer came back up: a tick then costs a look at a counter, and a round with the next
+   * peer runs only this often (never more often than exchangeIntervalMs). A write taken by some
+   * other replica is found by that replica's rounds, which run at the fast pace while it has
+   * changes its peers were not compared against; this round is the net for the rest (a store
+   * changed behind the replica's back).
+   */
+  idleExchangeIntervalMs: number;
   /** Differing partitions of a round exchanged at once. */
   partitionsConcurrentMax: number;
 }
@@ -59,6 +69,14 @@ export class AntiEntropy {
   /** Peers to take before the round-robin: back up recently, or repaired at their last round. */
   private readonly urgent: string[] = [];
   private cursor = 0;
+  /** Committed changes to this node's objects since start: what "changed here" means. */
+  private changes = 0;
+  /** Per peer: `changes` when a round with it began that found every shared partition in sync or repaired. */
+  private readonly syncedAtChange = new Map<string, number>();
+  /** When the last round with a peer started (idle pace). */
+  private lastRoundMs = Number.NEGATIVE_INFINITY;
+  /** The peers sharing partitions with this node, per ring: computed once per ring, not per tick. */
+  private sharedCache: { ring: RingView; shared: Map<string, number[]> } | undefined;
 
   constructor(
     private readonly deps: AntiEntropyDeps,
@@ -94,6 +112,7 @@ export class AntiEntropy {
     }
     if (corrupt > 0) this.deps.logger.error({ corrupt }, "stored objects that do not decode were skipped");
     this.deps.replica.onChange((partition, key, before, after) => {
+      this.changes += 1;
       this.tree(partition).update(
         key,
         before === undefined ? undefined : causalDigest(before),
@@ -205,10 +224,9 @@ export class AntiEntropy {
     return tree;
   }
 
-  /** One round: the next peer's shared partitions compared by root, the differing ones exchanged. */
-  private async round(): Promise<void> {
-    const ring = this.deps.view.ring();
-    if (ring === undefined) return;
+  /** Every peer sharing a home partition with this node, with those partitions, for `ring`. */
+  private sharedWith(ring: RingView): Map<string, number[]> {
+    if (this.sharedCache?.ring === ring) return this.sharedCache.shared;
     const shared = new Map<string, number[]>();
     for (let p = 0; p < ring.partitions; p++) {
       const home = ring.preferenceList(p).slice(0, ring.n);
@@ -223,9 +241,22 @@ export class AntiEntropy {
     // Peers no longer sharing a partition (gone from the ring) are forgotten: bounded by the ring.
     for (const gone of [...this.comparedMs.keys()].filter((id) => !shared.has(id)))
       this.comparedMs.delete(gone);
+    for (const gone of [...this.syncedAtChange.keys()].filter((id) => !shared.has(id)))
+      this.syncedAtChange.delete(gone);
+    this.sharedCache = { ring, shared };
+    return shared;
+  }
+
+  /** One round: the next peer's shared partitions compared by root, the differing ones exchanged. */
+  private async round(): Promise<void> {
+    const ring = this.deps.view.ring();
+    if (ring === undefined) return;
+    const shared = this.sharedWith(ring);
     const peer = this.pickPeer([...shared.keys()]);
     if (peer === undefined) return;
     const partitions = shared.get(peer) as number[];
+    const changesAtStart = this.changes;
+    this.lastRoundMs = this.deps.clock.nowMs();
     const { roots } = await this.deps.peers.request(
       peer,
       peerMessages.aaeRoots,
@@ -249,6 +280,7 @@ export class AntiEntropy {
     });
     const queue = [...differing];
     let repairedTotal = 0;
+    let failed = 0;
     const worker = async (): Promise<void> => {
       for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
         try {
@@ -259,6 +291,7 @@ export class AntiEntropy {
           if (repaired > 0)
             this.deps.logger.info({ partition: p, peer, keys: repaired }, "anti-entropy repaired keys");
         } catch (error) {
+          failed += 1;
           this.deps.logger.debug({ partition: p, peer, err: error }, "anti-entropy exchange failed");
         }
       }
@@ -268,6 +301,9 @@ export class AntiEntropy {
     // repairs nothing: differences that no repair removes (a tombstone reaped on one side only,
     // a corrupt object) must not keep the other peers waiting.
     this.setUrgent(peer, repairedTotal > 0);
+    // Every shared partition was in sync or exchanged: nothing changed here since then is news
+    // to this peer. Changes during the round (its own repairs among them) are compared next time.
+    if (failed === 0) this.syncedAtChange.set(peer, changesAtStart);
   }
 
   private get exchangeDeps() {
@@ -286,7 +322,9 @@ export class AntiEntropy {
 
   /**
    * The peer for this round: one that came back up since the last round, or whose last round
-   * repaired keys, if any is up; else the next one that is up, round-robin.
+   * repaired keys, if any is up; else the next one that is up and has not been compared since
+   * the last change here, round-robin; else, once per idleExchangeIntervalMs, the next one that
+   * is up; else none (an idle tick).
    */
   private pickPeer(peers: readonly string[]): string | undefined {
     for (const peer of peers) {
@@ -298,7 +336,11 @@ export class AntiEntropy {
     const urgent = this.urgent.find((p) => peers.includes(p) && this.deps.view.status(p) === "up");
     if (urgent !== undefined) return urgent;
     const up = peers.filter((p) => this.deps.view.status(p) === "up");
-    return up.length === 0 ? undefined : up[this.cursor++ % up.length];
+    if (up.length === 0) return undefined;
+    const behind = up.filter((p) => this.syncedAtChange.get(p) !== this.changes);
+    if (behind.length > 0) return behind[this.cursor++ % behind.length];
+    if (this.deps.clock.nowMs() - this.lastRoundMs < this.options.idleExchangeIntervalMs) return undefined;
+    return up[this.cursor++ % up.length];
   }
 
   private setUrgent(peer: string, urgent: boolean): void {

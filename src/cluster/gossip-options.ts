@@ -30,4 +30,14 @@ export interface GossipOptions {
   peerFacts: PeerFactBounds;
   /** A refused fact is logged as a warning at most this often per reason; the rest at debug. */
   refusalLogIntervalMs: number;
+  /**
+   * Clusters of at most this many members always send full digests; larger ones send each
+   * exchange of a round one slice of the members (gossip-digest.ts, partialDigestOf), so each
+   * member is listed once per round instead of once per exchange.
+   */
+  fullDigestMembersMax: number;
+  /** In a cluster sending partial digests, one exchange in every this many rounds sends a full one. */
+  fullDigestEveryRounds: number;
+  /** A member that joined, restarted or changed state within this long is listed in every digest. */
+  changedMemberDigestMs: number;
 }

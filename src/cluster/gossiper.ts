@@ -9,7 +9,16 @@ import {
   withMember,
 } from "../core/membership/cluster-state.js";
 import { FailureDetector, type LivenessStatus } from "../core/membership/failure-detector.js";
-import { answerDigest, applyAnswer, applyPush, digestOf, pushFor } from "../core/membership/gossip-digest.js";
+import {
+  answerDigest,
+  applyAnswer,
+  applyPush,
+  type DigestSelection,
+  digestOf,
+  type GossipDigest,
+  partialDigestOf,
+  pushFor,
+} from "../core/membership/gossip-digest.js";
 import { type FactRefusalReason, FactScreen } from "../core/membership/peer-facts.js";
 import { zonesOf } from "../core/membership/zone.js";
 import { zoneSharedPartitions } from "../core/ring/index.js";
@@ -62,6 +71,18 @@ export class Gossiper {
   private confirmedRingVersion = 0;
   /** Out-of-turn exchanges in flight, by peer id (pullFrom). */
   private readonly pulls = new Map<string, Promise<void>>();
+  /**
+   * When each peer (by id) last opened an exchange with this node: a push-pull exchange carries
+   * both sides' heartbeats, so while there is no news a peer heard from within the last interval
+   * is not dialled again this round (pickPeers). In a small cluster, where fanout covers every
+   * peer, that halves the exchanges (each pair once per round, not twice) and so the idle cost.
+   * Bounded by the members (pruned each round).
+   */
+  private readonly openedByPeerMs = new Map<string, number>();
+  /** Rounds started; rotates the slices of partial digests. */
+  private rounds = 0;
+  /** When each member's record (not its heartbeat) last changed here; pruned past changedMemberDigestMs. */
+  private readonly changedAtMs = new Map<string, number>();
   /** When a refusal of each reason was last logged as a warning. */
   private readonly refusalWarnedMs = new Map<FactRefusalReason, number>();
 
@@ -167,10 +188,13 @@ export class Gossiper {
     return [
       handler(peerMessages.gossipSyn, async (digest, from) => {
         this.trace(from, "digest");
+        this.openedByPeerMs.set(from.id, this.deps.clock.nowMs());
         const mine = digest.entries.find(([id]) => id === this.deps.selfId);
         this.confirm(mine?.[4] ?? 0, digest.ring?.[0] ?? 0);
         const screen = this.screen(from.id);
-        const { state, answer } = answerDigest(this.state, digest, screen);
+        const news =
+          digest.partial === true ? this.recentlyChanged(this.deps.clock.nowMs()) : new Set<string>();
+        const { state, answer } = answerDigest(this.state, digest, screen, news);
         await this.adopt(this.screened(screen, state, from.id));
         return answer;
       }),
@@ -253,19 +277,48 @@ export class Gossiper {
       ringVersion: this.state.ring?.version ?? 0,
     });
     this.state = withMember(this.state, next);
-    for (const peer of this.pickPeers()) void this.exchange(peer);
+    const news = this.recentlyChanged(now);
+    const peers = this.pickPeers(news.size === 0);
+    const round = this.rounds++;
+    const partial = this.state.members.length > this.deps.options.fullDigestMembersMax;
+    const always = new Set([...news, this.deps.selfId]);
+    peers.forEach((peer, i) => {
+      // One exchange of every fullDigestEveryRounds-th round lists every member.
+      const full = !partial || (i === 0 && round % this.deps.options.fullDigestEveryRounds === 0);
+      void this.exchange(peer, full ? undefined : { slice: round + i, slices: peers.length, always });
+    });
     await this.maybeChangeRing(now);
   }
 
-  /** `fanout` random peers that have not left; the seeds while no peer is known. */
-  private pickPeers(): string[] {
-    const peers = this.state.members
-      .filter((m) => m.id !== this.deps.selfId && m.state !== "left")
-      .map((m) => m.listen);
+  /**
+   * `fanout` random peers that have not left; the seeds while no peer is known. While `quiet`
+   * (no member joined, restarted or changed state lately) only heartbeats need to flow: a peer
+   * that opened an exchange with this node within the last interval is not dialled (that
+   * exchange carried both sides' heartbeats), and those exchanges count toward the fanout (at
+   * least one is opened). Each node then takes part in about `fanout` exchanges a round instead
+   * of twice as many, which halves the idle cost of gossip; news restores the full fanout over
+   * every peer at once, so joins and leaves spread as fast as before.
+   */
+  private pickPeers(quiet: boolean): string[] {
+    const now = this.deps.clock.nowMs();
+    const recent = (id: string): boolean => {
+      const at = this.openedByPeerMs.get(id);
+      return at !== undefined && now - at < this.deps.options.intervalMs;
+    };
+    for (const [id, at] of this.openedByPeerMs)
+      if (now - at >= this.deps.options.intervalMs) this.openedByPeerMs.delete(id);
+    const members = this.state.members.filter((m) => m.id !== this.deps.selfId && m.state !== "left");
+    // With news, every peer may be dialled: a peer that opened an exchange before the news
+    // arrived here did not get it.
+    const peers = members.filter((m) => !quiet || !recent(m.id)).map((m) => m.listen);
+    // Every known peer opened an exchange with us within the interval: nothing to add this round.
+    if (peers.length === 0 && members.length > 0) return [];
     const pool = peers.length > 0 ? peers : this.seeds.filter((s) => s !== this.self().listen);
+    const inbound = members.length - peers.length;
+    const fanout = quiet ? Math.max(1, this.deps.options.fanout - inbound) : this.deps.options.fanout;
     const chosen: string[] = [];
     const candidates = [...pool];
-    while (chosen.length < this.deps.options.fanout && candidates.length > 0) {
+    while (chosen.length < fanout && candidates.length > 0) {
       const i = this.deps.random.uint32() % candidates.length;
       const [address] = candidates.splice(i, 1);
       if (address !== undefined) chosen.push(address);
@@ -273,11 +326,23 @@ export class Gossiper {
     return chosen;
   }
 
-  private async exchange(address: string): Promise<void> {
+  /** The members that joined, restarted or changed state within changedMemberDigestMs (and `also`). */
+  private recentlyChanged(now: number, also?: string): Set<string> {
+    const ids = new Set<string>(also === undefined ? [] : [also]);
+    for (const [id, at] of this.changedAtMs) {
+      if (now - at >= this.deps.options.changedMemberDigestMs) this.changedAtMs.delete(id);
+      else ids.add(id);
+    }
+    return ids;
+  }
+
+  /** One push-pull exchange; with `selection`, a partial digest (every member otherwise). */
+  private async exchange(address: string, selection?: DigestSelection): Promise<void> {
     const options = { timeoutMs: this.deps.options.requestTimeoutMs };
     try {
       const sent = { stateVersion: this.self().stateVersion, ringVersion: this.state.ring?.version ?? 0 };
-      const digest = digestOf(this.state);
+      const digest: GossipDigest =
+        selection === undefined ? digestOf(this.state) : partialDigestOf(this.state, selection);
       const answer = await this.deps.peers.request(address, peerMessages.gossipSyn, digest, options);
       // The answer comes from whoever listens at the address dialled: the member known there.
       const senderId = this.state.members.find((m) => m.listen === address)?.id;
@@ -347,8 +412,21 @@ export class Gossiper {
     const previous = this.state;
     // Records are immutable: one that is the same object as before was observed already.
     const aligned = previous.members.length === next.members.length;
+    const byId = aligned ? undefined : new Map(previous.members.map((m) => [m.id, m]));
     next.members.forEach((m, i) => {
-      if (!aligned || previous.members[i] !== m) this.failureDetector.observe(m.id, m, now);
+      const before = aligned ? previous.members[i] : byId?.get(m.id);
+      if (before === m) return;
+      this.failureDetector.observe(m.id, m, now);
+      // A new member, a restart or a membership change is news: listed in every digest for a
+      // while. Descriptive changes (load, adopted ring) are not: at 1000 members loads change
+      // hundreds of times a second, and they may take a few rounds more to spread.
+      if (
+        before === undefined ||
+        before.id !== m.id ||
+        before.generation !== m.generation ||
+        before.stateVersion !== m.stateVersion
+      )
+        this.changedAtMs.set(m.id, now);
     });
     this.state = next;
     if (!membershipChanged(previous, next)) return;

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
@@ -11,6 +12,12 @@ import type { ClusterView } from "./cluster-view.js";
 export interface HandoffOptions {
   /** How often the node looks for hints whose target is up. */
   intervalMs: number;
+  /**
+   * The slowest pace while this node holds no hint at all. While any is held the pace stays at
+   * intervalMs (a target coming back up is served within it), and a stored hint brings it back
+   * at once (`hintStored`).
+   */
+  idleIntervalMaxMs: number;
   /** Hints read and delivered per target per round: the rate limit (keys per interval). */
   batchKeysMax: number;
   /** Hints in flight to one target at once. */
@@ -62,6 +69,7 @@ export class HintedHandoff {
       this.options.intervalMs,
       () => this.round(),
       (error: unknown) => this.deps.logger.warn({ err: error }, "handoff round failed"),
+      this.options.idleIntervalMaxMs,
     );
   }
 
@@ -85,10 +93,22 @@ export class HintedHandoff {
     this.task.stop();
   }
 
-  private round(): void {
+  /** A hint was stored: back to the fast pace, so it is delivered as soon as its target is up. */
+  hintStored(): void {
+    this.task.kick();
+  }
+
+  /** The wait before the next round as it stands (intervalMs unless backed off); for tests. */
+  get currentDelayMs(): number {
+    return this.task.currentDelayMs;
+  }
+
+  private round(): RoundOutcome {
+    // No hint held: nothing to deliver and nothing to expire; no storage is touched.
+    if (this.deps.hints.total() === 0) return "idle";
     this.sweep();
     for (const target of this.deps.hints.targets().keys()) {
-      if (this.busy.size >= this.options.targetsConcurrentMax) return;
+      if (this.busy.size >= this.options.targetsConcurrentMax) return "busy";
       const member = this.isMember(target);
       if (this.busy.has(target) || (member && this.deps.view.status(target) !== "up")) continue;
       this.busy.add(target);
@@ -96,6 +116,7 @@ export class HintedHandoff {
         .catch((error: unknown) => this.deps.logger.warn({ target, err: error }, "handoff round failed"))
         .finally(() => this.busy.delete(target));
     }
+    return "busy";
   }
 
   /** Drops a bounded number of expired hints per round, resuming where the last round stopped. */

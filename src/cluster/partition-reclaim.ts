@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
@@ -23,6 +24,11 @@ export interface ReclaimOptions {
   /** Keys one round reclaims at most; the next round goes on. */
   keysPerRoundMax: number;
   requestTimeoutMs: number;
+  /**
+   * The slowest pace while this node holds no stale copy and no ring change is pending: stale
+   * copies appear only when a ring change completes, and `ringChanged` brings the pace back.
+   */
+  idleIntervalMaxMs: number;
 }
 
 export interface ReclaimDeps {
@@ -52,6 +58,8 @@ export class PartitionReclaim {
   private readonly task: PeriodicTask;
   /** Keys deleted since this node started. */
   reclaimed = 0;
+  /** Whether the last round found a stale copy held here (or no ring yet): the fast pace stays. */
+  private staleHeld = true;
 
   constructor(
     private readonly deps: ReclaimDeps,
@@ -60,10 +68,12 @@ export class PartitionReclaim {
     this.task = new PeriodicTask(
       this.deps.clock,
       this.options.intervalMs,
-      async () => {
+      async (): Promise<RoundOutcome> => {
         await this.round();
+        return this.staleHeld ? "busy" : "idle";
       },
       (error: unknown) => this.deps.logger.warn({ err: error }, "partition reclaim round failed"),
+      this.options.idleIntervalMaxMs,
     );
   }
 
@@ -73,6 +83,11 @@ export class PartitionReclaim {
 
   stop(): void {
     this.task.stop();
+  }
+
+  /** The ring or a membership state changed: stale copies may appear, so back to the fast pace. */
+  ringChanged(): void {
+    this.task.kick();
   }
 
   /** The partitions this node holds at least one object of. */
@@ -91,7 +106,11 @@ export class PartitionReclaim {
   async round(): Promise<number> {
     const ring = this.deps.view.state().ring;
     const n = this.deps.view.ring()?.n ?? this.deps.n;
-    const stale = stalePartitions(ring, n, this.deps.selfId, this.heldPartitions());
+    // No copy is stale before a first ring or while a change is pending: no scan then.
+    const held = ring === null || ring.next !== null ? [] : this.heldPartitions();
+    const stale = stalePartitions(ring, n, this.deps.selfId, held);
+    // A pending change (ring.next) makes no copy stale yet, but will on completing: keep pace.
+    this.staleHeld = ring === null || ring.next !== null || stale.length > 0;
     if (ring === null || stale.length === 0) return 0;
     const version = ring.version;
     let budget = this.options.keysPerRoundMax;

@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
@@ -24,6 +25,11 @@ import { chooseSources } from "./transfer-sources.js";
 export interface TransferOptions {
   /** How often the node checks whether it must receive partitions. */
   intervalMs: number;
+  /**
+   * The slowest check pace while no ring change is pending: there is nothing to receive then,
+   * and a change (the gossiper's onChange, `ringChanged`) brings the pace back at once.
+   */
+  idleIntervalMaxMs: number;
   /** Partitions received at once. */
   partitionsConcurrentMax: number;
   /** Keys per streamed batch (one request). */
@@ -82,6 +88,7 @@ export class PartitionTransfer {
       this.options.intervalMs,
       () => this.check(),
       (error: unknown) => this.deps.logger.warn({ err: error }, "partition transfer round failed"),
+      this.options.idleIntervalMaxMs,
     );
   }
 
@@ -91,6 +98,11 @@ export class PartitionTransfer {
 
   stop(): void {
     this.task.stop();
+  }
+
+  /** The ring or a membership state changed: a change may be pending now, so back to the fast pace. */
+  ringChanged(): void {
+    this.task.kick();
   }
 
   /** The peer messages this subsystem answers. */
@@ -118,20 +130,21 @@ export class PartitionTransfer {
     return { items, done };
   }
 
-  private async check(): Promise<void> {
+  private async check(): Promise<RoundOutcome> {
     const state = this.deps.view.state();
     const ring = state.ring;
     const self = state.members.find((m) => m.id === this.deps.selfId);
-    if (ring === null || self === undefined) return;
+    if (ring === null || self === undefined) return "busy";
     if (ring.next === null) {
       if (!this.cleared) {
         this.cleared = true;
         await this.cursors.clear();
       }
-      return;
+      // Nothing to receive until a change is planned, and planning one calls ringChanged.
+      return "idle";
     }
     this.cleared = false;
-    if (self.transfer.version >= ring.version) return;
+    if (self.transfer.version >= ring.version) return "busy";
     const next = ring.next;
     const n = this.deps.view.ring()?.n ?? this.deps.n;
     if (this.job?.version !== ring.version) {
@@ -218,6 +231,7 @@ export class PartitionTransfer {
         { version: job.version, partitions: job.done.size, keys: this.keys, bytes: this.bytes },
         "handoff done",
       );
+    return "busy";
   }
 
   /** Streams one partition from one source and merges every key into this replica. */

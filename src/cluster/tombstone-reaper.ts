@@ -1,4 +1,5 @@
 import type { Clock } from "../clock/clock.js";
+import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
@@ -21,6 +22,12 @@ export interface TombstoneOptions {
   /** How often the reaper looks at the next batch of keys. */
   intervalMs: number;
   /**
+   * The slowest pace while rounds see no key that is or may become dead (no tombstone, no value
+   * with a deadline): a store of live keys has nothing to reap, and a delete or an expiring write
+   * (the replica's change listener) brings the pace back to intervalMs at once.
+   */
+  idleIntervalMaxMs: number;
+  /**
    * Keys looked at per round (the scan resumes where it stopped). A round decodes each key it
    * looks at in one go on the event loop, so rounds are kept small and frequent: 1000 keys once a
    * second held each node's loop for milliseconds and showed in request p99 (BENCHMARKS.md).
@@ -38,6 +45,13 @@ export interface ReaperDeps {
   clock: Clock;
   logger: Logger;
   onReaped: (count: number) => void;
+}
+
+/** Whether an object is, or may become, dead: a tombstone or a value with a deadline among its siblings. */
+function mayDie(object: StoredObject): boolean {
+  for (const e of object.entries)
+    for (const s of e.values) if (s.deleted || s.expiresAtMs !== undefined) return true;
+  return false;
 }
 
 /**
@@ -62,7 +76,16 @@ export class TombstoneReaper {
       this.options.intervalMs,
       () => this.round(),
       (error: unknown) => this.deps.logger.warn({ err: error }, "tombstone reaping failed"),
+      this.options.idleIntervalMaxMs,
     );
+    this.deps.replica.onChange((_partition, _key, _before, after) => {
+      if (after !== undefined && mayDie(after)) this.task.kick();
+    });
+  }
+
+  /** The wait before the next round as it stands (intervalMs unless backed off); for tests. */
+  get currentDelayMs(): number {
+    return this.task.currentDelayMs;
   }
 
   start(): void {
@@ -73,11 +96,12 @@ export class TombstoneReaper {
     this.task.stop();
   }
 
-  private async round(): Promise<void> {
+  private async round(): Promise<RoundOutcome> {
     const candidates: { partition: number; key: Uint8Array; object: StoredObject }[] = [];
     const nowMs = this.deps.clock.nowMs();
     const cutoffMs = nowMs - this.options.graceMs;
     let seen = 0;
+    let mortal = 0;
     let last: Uint8Array | undefined;
     for (const [storageKey, bytes] of this.deps.storage.scan(
       "objects",
@@ -88,6 +112,7 @@ export class TombstoneReaper {
       if (++seen > this.options.keysPerRoundMax) break;
       last = storageKey;
       const object = decodeStoredObject(bytes);
+      if (mayDie(object)) mortal += 1;
       if (!isDeadAt(object, nowMs)) continue;
       if (values(object).some((s) => s.writtenAtMs > cutoffMs)) continue;
       candidates.push({ ...splitObjectKey(storageKey), object });
@@ -101,6 +126,7 @@ export class TombstoneReaper {
       this.deps.onReaped(reaped);
       this.deps.logger.info({ keys: reaped }, "tombstones reaped");
     }
+    return mortal > 0 ? "busy" : "idle";
   }
 
   private async reapIfEverywhere(

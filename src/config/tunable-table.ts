@@ -57,6 +57,27 @@ export const tunableTable = {
     },
     /** One refused fact per reason is logged as a warning this often; the rest at debug. */
     refusalLogIntervalMs: integer({ default: 10_000, min: 1, max: HOUR_MS, help: "refusal warnings" }),
+    /**
+     * Partial digests (gossip-digest.ts): up to 32 members a full digest is a few hundred bytes
+     * and not worth a change of protocol; above, each of a round's exchanges lists a different
+     * slice, so a node lists each member once per round, not fanout times (at 1000 members a full
+     * digest is about 20 KB). One full digest every 10 rounds (2 s) is the net for a member a
+     * node never heard of; members that changed in the last 2 s (a join, a leave, a restart) go
+     * in every digest so that the news spreads as fast as with full digests.
+     */
+    fullDigestMembersMax: integer({
+      default: 32,
+      min: 0,
+      max: 100_000,
+      help: "members up to which digests are full",
+    }),
+    fullDigestEveryRounds: integer({ default: 10, min: 1, max: 10_000, help: "rounds between full digests" }),
+    changedMemberDigestMs: integer({
+      default: 2000,
+      min: 0,
+      max: HOUR_MS,
+      help: "changed members listed in every digest",
+    }),
   },
   /**
    * Failed client authentications (with --auth required). 20 a minute per address is far more
@@ -80,11 +101,26 @@ export const tunableTable = {
    */
   metadata: {
     syncIntervalMs: integer({ default: 1000, min: 10, max: HOUR_MS, help: "a metadata digest round" }),
+    // While rounds find nothing to sync; under the 5 s a token change may take to reach a node
+    // that missed its push.
+    idleSyncIntervalMaxMs: integer({
+      default: 4000,
+      min: 10,
+      max: HOUR_MS,
+      help: "slowest metadata digest pace while rounds find nothing to sync",
+    }),
     requestTimeoutMs: integer({ default: 2000, min: 1, max: HOUR_MS, help: "one sync or push" }),
     entriesMax: integer({ default: 4096, min: 1, max: 4096, help: "entries the store holds" }),
   },
   transfer: {
     intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "checks for partitions to receive" }),
+    // Nothing to receive until the ring changes, and a ring change brings the pace back at once.
+    idleIntervalMaxMs: integer({
+      default: 5000,
+      min: 1,
+      max: HOUR_MS,
+      help: "slowest check pace while no ring change is pending",
+    }),
     partitionsConcurrentMax: integer({ default: 2, min: 1, max: 1024, help: "partitions received at once" }),
     batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "keys per streamed batch" }),
     batchBytesMax: integer({ default: 4 * 1024 * 1024, min: 1024, max: 1024 ** 3, help: "bytes per batch" }),
@@ -97,6 +133,14 @@ export const tunableTable = {
    */
   reclaim: {
     intervalMs: integer({ default: 1000, min: 1, max: HOUR_MS, help: "looks for stale partition copies" }),
+    // Stale copies appear only with a ring change, which brings the pace back at once; a look is
+    // a cursor per partition (256 by default), the largest idle cost before this backoff.
+    idleIntervalMaxMs: integer({
+      default: 10_000,
+      min: 1,
+      max: HOUR_MS,
+      help: "slowest pace while no stale copy is held",
+    }),
     batchKeysMax: integer({
       default: 256,
       min: 1,
@@ -125,6 +169,14 @@ export const tunableTable = {
   },
   handoff: {
     intervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "looks for deliverable hints" }),
+    // Only while no hint is held: a stored hint brings the pace back at once, and while any is
+    // held the pace stays at intervalMs, so a target coming back up is served within it.
+    idleIntervalMaxMs: integer({
+      default: 10_000,
+      min: 1,
+      max: HOUR_MS,
+      help: "slowest pace while no hint is held",
+    }),
     batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "hints per target per round" }),
     concurrencyPerTarget: integer({ default: 8, min: 1, max: 1024, help: "hints in flight per target" }),
     targetsConcurrentMax: integer({ default: 4, min: 1, max: 1024, help: "targets served at once" }),
@@ -166,6 +218,15 @@ export const tunableTable = {
       max: HOUR_MS,
       help: "anti-entropy pace: one round (every partition shared with one replica, compared by root) per interval",
     }),
+    // A round is skipped while nothing changed here since every peer was last found in sync and
+    // no peer came back up: the peer that took a write is the one whose rounds find the
+    // difference. This slower round is the safety net for what no change here announces.
+    idleExchangeIntervalMs: integer({
+      default: 10_000,
+      min: 10,
+      max: HOUR_MS,
+      help: "anti-entropy pace while nothing changed locally since every peer was last found in sync",
+    }),
     partitionsConcurrentMax: integer({ default: 4, min: 1, max: 1024, help: "partitions exchanged at once" }),
     keysPerExchangeMax: integer({ default: 2000, min: 1, max: 1_000_000, help: "keys per exchange" }),
     segmentsPerExchangeMax: integer({ default: 256, min: 1, max: 65536, help: "segments per exchange" }),
@@ -184,6 +245,15 @@ export const tunableTable = {
       help: "keep a tombstone at least this long (and until every replica holds it) before reaping it",
     }),
     intervalMs: integer({ default: 100, min: 1, max: HOUR_MS, help: "the reaper's pace" }),
+    // While rounds see no tombstone and no expired value; a delete or an expiring write brings
+    // the pace back at once. At 2 s and 100 keys a round, a store of 100 000 live keys is walked
+    // in under an hour, far inside the 24 h grace a tombstone waits anyway.
+    idleIntervalMaxMs: integer({
+      default: 2000,
+      min: 1,
+      max: HOUR_MS,
+      help: "slowest reaper pace while rounds find nothing dead",
+    }),
     // Small and frequent rounds: 1000 keys once a second held each node's loop for milliseconds
     // and showed in request p99 (BENCHMARKS.md).
     keysPerRoundMax: integer({ default: 100, min: 1, max: 1_000_000, help: "keys looked at per round" }),
@@ -196,6 +266,19 @@ export const tunableTable = {
       min: 1,
       max: 24 * HOUR_MS,
       help: "hand-over after leaving",
+    }),
+  },
+  /**
+   * The process metrics' event-loop delay histogram samples once per interval, each sample a
+   * timer wake-up: prom-client's 10 ms cost an idle node 0.5% of a core. At 100 ms a stall of
+   * the loop longer than 100 ms is still seen whole; shorter ones are seen in proportion.
+   */
+  metrics: {
+    eventLoopSampleIntervalMs: integer({
+      default: 100,
+      min: 1,
+      max: 60_000,
+      help: "event-loop delay sampling for the process metrics",
     }),
   },
   /** How stale a node's own load figures (keys, hints, bytes) may be when it gossips them. */

@@ -134,6 +134,11 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       persist: (s) => inputs.start.meta.storeClusterState(s),
       load: () => load.current(),
       onFactRefused: (reason) => metrics.peerFactsRefused.inc({ reason }),
+      // Loops that back off while idle come back to pace when the ring or a membership changes.
+      onChange: () => {
+        transfer.ringChanged();
+        reclaim.ringChanged();
+      },
     },
     inputs.state,
     options.seeds.map(formatAddress),
@@ -143,7 +148,10 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     hintsPerTargetMax: options.limits.hintsPerTargetMax,
     nowMs: () => clock.nowMs(),
     conflicts: replica.conflicts,
-    onStored: (target) => metrics.hintStored(target),
+    onStored: (target) => {
+      metrics.hintStored(target);
+      handoff.hintStored();
+    },
     onRefused: (target) => metrics.hintRefused(target),
   });
   const members = new MemberClient(peers, (id) => view.addressOf(id));

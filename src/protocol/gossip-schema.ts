@@ -31,7 +31,12 @@ export function parseDigest(message: Readonly<Record<string, unknown>>, limits: 
       throw new BadClusterStateError("bad digest state");
     return [id, generation, heartbeat, infoVersion, stateVersion, rank] as DigestEntry;
   });
-  return { entries, ring: parseRingDigest(message.ring) };
+  const partial = message.partial;
+  if (partial !== undefined && typeof partial !== "boolean")
+    throw new BadClusterStateError("bad partial flag");
+  return partial === true
+    ? { entries, ring: parseRingDigest(message.ring), partial: true }
+    : { entries, ring: parseRingDigest(message.ring) };
 }
 
 /** Validates a received answer (step 2). */

@@ -1,4 +1,5 @@
 import type { Clock, TimerHandle } from "../../clock/clock.js";
+import { nextDelayMs, type RoundOutcome } from "../../clock/idle-backoff.js";
 import {
   digestOf,
   entryId,
@@ -25,6 +26,12 @@ export class MetadataFullError extends RingkvError {
 export interface ClusterMetadataOptions {
   /** An anti-entropy round with one random live peer starts this often. */
   syncIntervalMs: number;
+  /**
+   * While rounds find the peer's digest equal to ours, each waits twice as long as the last, up
+   * to this (idle-backoff.ts); a round that finds a difference brings the pace back. Kept under
+   * the 5 s a token change may take to reach every node, for a node that missed its push.
+   */
+  idleSyncIntervalMaxMs: number;
   /** One sync or push gives up after this long. */
   requestTimeoutMs: number;
   /** Entries (tombstones included) the store holds at most. */
@@ -57,11 +64,13 @@ export class ClusterMetadata {
   private timer: TimerHandle | undefined;
   private running = false;
   private digestCache: string | undefined;
+  private delayMs: number;
 
   constructor(
     private readonly deps: ClusterMetadataDeps,
     private readonly options: ClusterMetadataOptions,
   ) {
+    this.delayMs = options.syncIntervalMs;
     const start = enc(KEY_PREFIX);
     const end = enc(`${KEY_PREFIX}\uffff`);
     for (const [, bytes] of deps.storage.scan("meta", { start, end })) {
@@ -135,6 +144,8 @@ export class ClusterMetadata {
     if (problem !== undefined) throw new Error(`metadata entry not well formed: ${problem}`);
     await this.merge([entry]);
     this.pushToAll([entry]);
+    // Rounds after a change run at the fast pace again, so a peer whose push was lost gets it soon.
+    this.delayMs = this.options.syncIntervalMs;
   }
 
   /** Merges entries (ours or a peer's), stores the ones that won, and tells listeners. */
@@ -198,8 +209,15 @@ export class ClusterMetadata {
   private schedule(): void {
     if (!this.running) return;
     this.timer = this.deps.clock.setTimeout(() => {
-      void this.syncRound().finally(() => this.schedule());
-    }, this.options.syncIntervalMs);
+      void this.syncRound()
+        .then((outcome) => {
+          this.delayMs = nextDelayMs(this.delayMs, outcome, {
+            intervalMs: this.options.syncIntervalMs,
+            idleIntervalMaxMs: Math.max(this.options.syncIntervalMs, this.options.idleSyncIntervalMaxMs),
+          });
+        })
+        .finally(() => this.schedule());
+    }, this.delayMs);
   }
 
   /** Live members other than this node. */
@@ -212,10 +230,13 @@ export class ClusterMetadata {
       .map((m) => m.id);
   }
 
-  /** One digest exchange with a random live peer; both end with the union of their entries. */
-  async syncRound(): Promise<void> {
+  /**
+   * One digest exchange with a random live peer; both end with the union of their entries.
+   * "idle" when the peer held the same entries (or there was no peer), else "busy".
+   */
+  async syncRound(): Promise<RoundOutcome> {
     const peers = this.peers();
-    if (peers.length === 0) return;
+    if (peers.length === 0) return "idle";
     const peer = peers[this.deps.random.uint32() % peers.length] as string;
     const timeout = { timeoutMs: this.options.requestTimeoutMs };
     try {
@@ -225,7 +246,7 @@ export class ClusterMetadata {
         { digest: this.digest() },
         timeout,
       );
-      if (answer.digest === this.digest()) return;
+      if (answer.digest === this.digest()) return "idle";
       await this.merge(answer.entries);
       if (this.digest() !== answer.digest) {
         // The peer lacks something of ours (or holds older versions): send what it has not got.
@@ -240,6 +261,7 @@ export class ClusterMetadata {
     } catch (error) {
       this.deps.logger.debug({ peer, err: error }, "metadata sync failed; the next round retries");
     }
+    return "busy";
   }
 
   private pushToAll(entries: MetadataEntry[]): void {

@@ -61,6 +61,20 @@ export type Heartbeat = readonly [string, number, number];
 export interface GossipDigest {
   entries: DigestEntry[];
   ring: RingDigest | null;
+  /**
+   * True: the entries are a selection (partialDigestOf), so a member left out is not one the
+   * initiator lacks and the peer sends no record for it. Absent or false: every member is listed.
+   */
+  partial?: boolean;
+}
+
+/** Which members a partial digest lists (see partialDigestOf). */
+export interface DigestSelection {
+  /** This exchange's share of the members: those whose index modulo `slices` is `slice`. */
+  slice: number;
+  slices: number;
+  /** Listed whatever their slice: this node itself, members whose record changed lately. */
+  always: ReadonlySet<string>;
 }
 
 /** The peer's answer to a digest (step 2). */
@@ -93,6 +107,24 @@ export function digestOf(state: ClusterState): GossipDigest {
   };
 }
 
+/**
+ * A digest of part of the members: one slice of them plus `always`. A node that sends each of
+ * its round's exchanges a different slice still lists every member once per round, instead of
+ * once per exchange, so its digests cost 1/fanout of full ones; the members that changed lately
+ * (a join, a leave, a restart) go in every digest, so news spreads at the full fanout. What the
+ * slices leave out reaches the peer through other exchanges and rounds (rotate `slice`).
+ */
+export function partialDigestOf(state: ClusterState, selection: DigestSelection): GossipDigest {
+  const slices = Math.max(1, selection.slices);
+  const slice = ((selection.slice % slices) + slices) % slices;
+  const entries: DigestEntry[] = [];
+  state.members.forEach((m, i) => {
+    if (i % slices !== slice && !selection.always.has(m.id)) return;
+    entries.push([m.id, m.generation, m.heartbeat, m.infoVersion, m.stateVersion, stateRank(m.state)]);
+  });
+  return { entries, ring: ringDigest(state.ring), partial: true };
+}
+
 const ringKeys = new WeakMap<RingState, string>();
 
 export function ringDigest(ring: RingState | null): RingDigest | null {
@@ -117,6 +149,7 @@ export function answerDigest(
   mine: ClusterState,
   theirs: GossipDigest,
   filter: FactFilter = trustAll,
+  news: ReadonlySet<string> = new Set(),
 ): { state: ClusterState; answer: DigestAnswer } {
   const heartbeats: Heartbeat[] = [];
   const records: MemberRecord[] = [];
@@ -150,7 +183,11 @@ export function answerDigest(
       members[i] = { ...record, heartbeat: taken };
     }
   }
-  for (const record of mine.members) if (!mentioned.has(record.id)) records.push(record);
+  // A full digest that leaves a member out lacks it; a partial one only did not list it, so
+  // only the peer's news (`news`: members that joined, restarted or changed state lately) goes
+  // back unasked, which keeps the pull half of push-pull as fast for news as full digests are.
+  for (const record of mine.members)
+    if (!mentioned.has(record.id) && (theirs.partial !== true || news.has(record.id))) records.push(record);
   const ours = ringDigest(mine.ring);
   const order = compareRingDigests(ours, theirs.ring);
   const ringsDiffer = order === 0 && differs(ours, theirs.ring);

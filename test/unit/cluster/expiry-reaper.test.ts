@@ -89,7 +89,13 @@ function build(down: ReadonlySet<string>): Replicas {
         reaped += count;
       },
     },
-    { graceMs: GRACE_MS, intervalMs: 100, keysPerRoundMax: 100, requestTimeoutMs: 1000 },
+    {
+      graceMs: GRACE_MS,
+      intervalMs: 100,
+      idleIntervalMaxMs: 2000,
+      keysPerRoundMax: 100,
+      requestTimeoutMs: 1000,
+    },
   );
   return { replicas, clock, reaper, reaped: () => reaped };
 }

@@ -115,6 +115,7 @@ async function setup(options: { refuse?: string; ring?: RingState }) {
     },
     {
       intervalMs: 100,
+      idleIntervalMaxMs: 1000,
       batchKeysMax: 16,
       keysInFlightMax: 4,
       batchPauseMs: 0,

@@ -56,7 +56,7 @@ test("the reaper looks at every key: 250 old tombstones are gone after exactly 3
         reaped += count;
       },
     },
-    { graceMs: 1000, intervalMs: 100, keysPerRoundMax: 100, requestTimeoutMs: 1000 },
+    { graceMs: 1000, intervalMs: 100, idleIntervalMaxMs: 2000, keysPerRoundMax: 100, requestTimeoutMs: 1000 },
   );
   await clock.advance(2000 - 300); // past the grace period, just before the first round is due
   reaper.start();
@@ -64,4 +64,65 @@ test("the reaper looks at every key: 250 old tombstones are gone after exactly 3
   reaper.stop();
   assert.equal(reaped, 250, "a round that stops at its limit must resume at the key it did not look at");
   assert.equal(storage.stats().stores.objects.entries, 0);
+});
+
+test("a reaper backed off over live keys reacts to a delete within its fast interval", async () => {
+  const storage = new MemoryEngine();
+  const clock = new ManualClock();
+  const conflicts = conflictResolution("causal", () => clock.nowMs());
+  const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
+  const replica = new LocalReplica(
+    storage,
+    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, objectBytesMax: 8 * 1024 * 1024, conflicts },
+    silentLogger(),
+    metrics,
+  );
+  const live = (text: string): Sibling => ({
+    value: new TextEncoder().encode(text),
+    contentType: "text/plain",
+    deleted: false,
+    writtenAtMs: 0,
+  });
+  for (let i = 0; i < 10; i++)
+    await replica.merge(
+      0,
+      new TextEncoder().encode(`live${i}`),
+      update(emptyDvvSet<Sibling>(), [], "n1@a", live("v")),
+    );
+  let reaped = 0;
+  const reaper = new TombstoneReaper(
+    {
+      selfId: "n1",
+      storage,
+      replica,
+      access: noRemoteReplicas,
+      view: {
+        state: () => ({ members: [], ring: null }),
+        member: () => undefined,
+        status: () => "up",
+        downForMs: () => 0,
+        addressOf: () => undefined,
+        ring: () => ringView(["n1"], 1, 1),
+      },
+      clock,
+      logger: silentLogger(),
+      onReaped: (count) => {
+        reaped += count;
+      },
+    },
+    { graceMs: 0, intervalMs: 100, idleIntervalMaxMs: 2000, keysPerRoundMax: 100, requestTimeoutMs: 1000 },
+  );
+  reaper.start();
+  await clock.advance(10_000);
+  assert.equal(reaper.currentDelayMs, 2000, "rounds over live keys only back off to the idle maximum");
+  await replica.merge(
+    0,
+    new TextEncoder().encode("gone"),
+    update(emptyDvvSet<Sibling>(), [], "n1@a", tombstone(clock.nowMs())),
+  );
+  assert.equal(reaper.currentDelayMs, 100, "the delete brought the fast pace back");
+  await clock.advance(150);
+  reaper.stop();
+  assert.equal(reaped, 1, "the tombstone was reaped within the fast interval, not after the 2 s backoff");
+  assert.equal(storage.stats().stores.objects.entries, 10);
 });

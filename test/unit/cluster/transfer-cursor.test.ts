@@ -91,6 +91,7 @@ async function world() {
   };
   const options = {
     intervalMs: 100,
+    idleIntervalMaxMs: 1000,
     partitionsConcurrentMax: 1,
     batchKeysMax: BATCH,
     batchBytesMax: 1 << 20,
