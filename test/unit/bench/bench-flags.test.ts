@@ -25,6 +25,7 @@ describe("ringkv bench flags", () => {
       nodes: ["http://127.0.0.1:8001"],
       r: undefined,
       w: undefined,
+      ns: undefined,
       security: { token: undefined, ca: undefined },
     });
   });
@@ -48,13 +49,17 @@ describe("ringkv bench flags", () => {
   });
 
   test("targets: --nodes and quorums for ringkv, --redis, --etcd endpoints", () => {
-    assert.deepEqual(target(["--nodes", "http://127.0.0.1:1,http://127.0.0.1:2", "--r", "1", "--w", "all"]), {
-      target: "ringkv",
-      nodes: ["http://127.0.0.1:1", "http://127.0.0.1:2"],
-      r: 1,
-      w: "all",
-      security: { token: undefined, ca: undefined },
-    });
+    assert.deepEqual(
+      target(["--nodes", "http://127.0.0.1:1,http://127.0.0.1:2", "--r", "1", "--w", "all", "--ns", "carts"]),
+      {
+        target: "ringkv",
+        nodes: ["http://127.0.0.1:1", "http://127.0.0.1:2"],
+        r: 1,
+        w: "all",
+        ns: "carts",
+        security: { token: undefined, ca: undefined },
+      },
+    );
     assert.deepEqual(target(["--target", "redis", "--redis", "redis://127.0.0.1:7000"]), {
       target: "redis",
       url: "redis://127.0.0.1:7000",
