@@ -25,7 +25,7 @@ import {
   STORED_KEY_BYTES_MAX,
   TRANSFER_BATCH_KEYS_MAX,
 } from "./limits.js";
-import { parseMetadataEntries } from "./metadata-schema.js";
+import { parseMetadataEntries, type RefusedMetadataEntry } from "./metadata-schema.js";
 import {
   array,
   bool,
@@ -95,7 +95,9 @@ const versionVector: Schema<VersionVector> = custom((value) => {
   return value as VersionVector;
 });
 
-const metadataEntries: Schema<MetadataEntry[]> = custom((value) => parseMetadataEntries(value));
+const metadataEntries: Schema<(MetadataEntry | RefusedMetadataEntry)[]> = custom((value) =>
+  parseMetadataEntries(value),
+);
 
 const clusterState: Schema<ClusterState> = custom((value, l) => parseClusterState(value, l));
 

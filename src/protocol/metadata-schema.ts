@@ -42,13 +42,30 @@ export function metadataEntryProblem(raw: unknown): string | undefined {
   return undefined;
 }
 
-/** A peer's entries, each checked; throws (the message is refused whole) on the first bad one. */
-export function parseMetadataEntries(raw: unknown): MetadataEntry[] {
+/**
+ * An entry of a peer's message that this node cannot take: not well formed, or of a space it
+ * does not know (a newer node's). It is skipped, and the others are still taken, so one such
+ * entry never stops every other change (a token revoked during a rolling upgrade) from spreading.
+ */
+export interface RefusedMetadataEntry {
+  readonly refused: string;
+}
+
+export function isRefusedEntry(e: MetadataEntry | RefusedMetadataEntry): e is RefusedMetadataEntry {
+  return "refused" in e;
+}
+
+/**
+ * A peer's entries, each checked: a bad one becomes a RefusedMetadataEntry naming its problem.
+ * Throws (the message is refused whole) only when the list itself is not one: not an array, or
+ * longer than a store can be.
+ */
+export function parseMetadataEntries(raw: unknown): (MetadataEntry | RefusedMetadataEntry)[] {
   if (!Array.isArray(raw)) throw new Error("entries is not an array");
   if (raw.length > METADATA_ENTRIES_MAX) throw new Error(`more than ${METADATA_ENTRIES_MAX} entries`);
-  return raw.map((item, i) => {
+  return raw.map((item, i): MetadataEntry | RefusedMetadataEntry => {
     const problem = metadataEntryProblem(item);
-    if (problem !== undefined) throw new Error(`entries[${i}]: ${problem}`);
+    if (problem !== undefined) return { refused: `entries[${i}]: ${problem}` };
     const e = item as Record<string, unknown>;
     return {
       space: e.space as MetadataSpace,

@@ -13,7 +13,11 @@ import { RingkvError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import { decodeValue, encodeValue } from "../../net/wire.js";
 import { type HandlerEntry, handler, type MemberClient, peerMessages } from "../../protocol/index.js";
-import { metadataEntryProblem } from "../../protocol/metadata-schema.js";
+import {
+  isRefusedEntry,
+  metadataEntryProblem,
+  type RefusedMetadataEntry,
+} from "../../protocol/metadata-schema.js";
 import type { Random } from "../../random/random.js";
 import type { StorageEngine } from "../../storage/engine.js";
 import type { ClusterView } from "../cluster-view.js";
@@ -58,6 +62,9 @@ const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
  * every syncIntervalMs a digest exchange with one random live member repairs whatever a push
  * missed (a node that was down, a node that joined later). The merge is core/metadata/entry.ts.
  */
+/** Skipped peer entries logged one by one per message; beyond it, one line with the count. */
+const REFUSALS_LOGGED_MAX = 3;
+
 export class ClusterMetadata {
   private readonly entries = new Map<string, MetadataEntry>();
   private readonly listeners = new Map<MetadataSpace, Set<() => void>>();
@@ -148,6 +155,23 @@ export class ClusterMetadata {
     this.delayMs = this.options.syncIntervalMs;
   }
 
+  /** A peer's entries without the ones this node cannot take, each of which is logged. */
+  private usable(entries: readonly (MetadataEntry | RefusedMetadataEntry)[], peer: string): MetadataEntry[] {
+    const out: MetadataEntry[] = [];
+    let refused = 0;
+    for (const e of entries) {
+      if (!isRefusedEntry(e)) out.push(e);
+      else if (++refused <= REFUSALS_LOGGED_MAX)
+        this.deps.logger.warn(
+          { peer, problem: e.refused },
+          "metadata entry from a peer skipped: not usable here",
+        );
+    }
+    if (refused > REFUSALS_LOGGED_MAX)
+      this.deps.logger.warn({ peer, refused }, "metadata entries from a peer skipped: not usable here");
+    return out;
+  }
+
   /** Merges entries (ours or a peer's), stores the ones that won, and tells listeners. */
   private async merge(incoming: readonly MetadataEntry[]): Promise<number> {
     const won: MetadataEntry[] = [];
@@ -188,8 +212,8 @@ export class ClusterMetadata {
         const digest = this.digest();
         return { digest, entries: r.digest === digest ? [] : this.all() };
       }),
-      handler(peerMessages.metaPush, async (r) => {
-        await this.merge(r.entries);
+      handler(peerMessages.metaPush, async (r, from) => {
+        await this.merge(this.usable(r.entries, from.id));
         return {};
       }),
     ];
@@ -247,10 +271,11 @@ export class ClusterMetadata {
         timeout,
       );
       if (answer.digest === this.digest()) return "idle";
-      await this.merge(answer.entries);
+      const entries = this.usable(answer.entries, peer);
+      await this.merge(entries);
       if (this.digest() !== answer.digest) {
         // The peer lacks something of ours (or holds older versions): send what it has not got.
-        const theirs = new Map(answer.entries.map((e) => [entryId(e.space, e.key), e]));
+        const theirs = new Map(entries.map((e) => [entryId(e.space, e.key), e]));
         const missing = this.all().filter((e) => {
           const t = theirs.get(entryId(e.space, e.key));
           return t === undefined || newerEntry(t, e) === e;

@@ -8,7 +8,11 @@ import {
   newerEntry,
   nextVersion,
 } from "../../../src/core/metadata/entry.js";
-import { metadataEntryProblem, parseMetadataEntries } from "../../../src/protocol/metadata-schema.js";
+import {
+  isRefusedEntry,
+  metadataEntryProblem,
+  parseMetadataEntries,
+} from "../../../src/protocol/metadata-schema.js";
 
 const entryArb: fc.Arbitrary<MetadataEntry> = fc.record({
   space: fc.constantFrom("tokens" as const, "namespaces" as const),
@@ -68,7 +72,7 @@ describe("cluster metadata entries", () => {
     assert.equal(nextVersion(2000, set), 2000);
   });
 
-  it("refuses peer entries that are not well formed, naming the problem", () => {
+  it("skips peer entries that are not well formed (naming the problem) and keeps the others", () => {
     const good = {
       space: "tokens",
       key: "a",
@@ -77,7 +81,7 @@ describe("cluster metadata entries", () => {
       writer: "n1",
     };
     assert.equal(metadataEntryProblem(good), undefined);
-    assert.deepEqual(parseMetadataEntries([good])[0]?.value, good.value);
+    assert.deepEqual(parseMetadataEntries([good]), [good]);
     const bad: [unknown, RegExp][] = [
       [{ ...good, space: "secrets" }, /space/],
       [{ ...good, key: "" }, /key/],
@@ -92,8 +96,15 @@ describe("cluster metadata entries", () => {
     ];
     for (const [entry, problem] of bad) {
       assert.match(metadataEntryProblem(entry) ?? "", problem, JSON.stringify(entry).slice(0, 80));
-      assert.throws(() => parseMetadataEntries([good, entry]), /entries\[1\]/);
+      const parsed = parseMetadataEntries([good, entry, good]);
+      assert.deepEqual(parsed[0], good);
+      assert.deepEqual(parsed[2], good);
+      const skipped = parsed[1];
+      assert.ok(skipped !== undefined && isRefusedEntry(skipped));
+      assert.match(skipped.refused, /^entries\[1\]: /);
+      assert.match(skipped.refused, problem);
     }
     assert.throws(() => parseMetadataEntries(new Array(4097).fill(good)), /more than 4096/);
+    assert.throws(() => parseMetadataEntries({ 0: good }), /not an array/);
   });
 });
