@@ -1,6 +1,7 @@
+import assert from "node:assert/strict";
+import { decodeKey, encodeKey, namespaceRange } from "../core/namespace/index.js";
 import { BadRequestError } from "../errors.js";
 import type { ListPage, ListPageRequest } from "../listing/index.js";
-import { listingRange, storedKeyOf, userKeyOf } from "../listing/index.js";
 import type { ApiNode } from "./interface.js";
 import { keyText } from "./key-segment.js";
 import { decodeNamespaceSegment } from "./kv-routes.js";
@@ -50,8 +51,8 @@ async function listPage(node: ListingNode, ctx: RequestContext, namespace: strin
   const rText = params.get("r");
   const timeoutText = params.get("timeout_ms");
   const page = await node.listKeys({
-    range: listingRange(namespace, prefix),
-    after: after === undefined ? undefined : storedKeyOf(namespace, after),
+    range: namespaceRange(namespace, prefix),
+    after: after === undefined ? undefined : encodeKey(namespace, after),
     limit: limitText === null ? LIST_LIMIT_DEFAULT : parseInteger("limit", limitText, 1, LIST_LIMIT_MAX),
     // A listing reads like a read of the namespace: its own r unless the request sets one.
     r:
@@ -66,6 +67,14 @@ async function listPage(node: ListingNode, ctx: RequestContext, namespace: strin
   const keys = page.keys.map((k) => keyText(userKeyOf(namespace, k)));
   const next = page.next === null ? null : keyText(userKeyOf(namespace, page.next));
   return jsonReply(200, { keys, next });
+}
+
+/** The user key of a stored key the listing found in `namespace`'s range. */
+function userKeyOf(namespace: string, stored: Uint8Array): Uint8Array {
+  const decoded = decodeKey(stored);
+  // The range holds only this namespace's keys (core/namespace); anything else is a bug.
+  assert(decoded !== undefined && decoded.namespace === namespace, "a listed key outside its namespace");
+  return decoded.key;
 }
 
 /**

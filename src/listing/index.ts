@@ -10,4 +10,3 @@ export {
 } from "./key-lister.js";
 export { listHandlers } from "./list-handler.js";
 export { LIST_BATCH_BYTES_MAX, listLocalKeys } from "./local-keys.js";
-export { listingRange, storedKeyOf, userKeyOf } from "./namespace-range.js";

@@ -2,7 +2,7 @@
  * Listing keys (API.md "Listing keys"): every node answers for the partitions it holds, in key
  * order (local-keys.ts); the node a client asks merges those answers over a coverage plan, a few
  * replicas per partition (coverage.ts, key-lister.ts). Keys here are the stored (namespaced)
- * bytes; the HTTP edge turns a namespace and a prefix into a range and back (namespace-range.ts).
+ * bytes; the HTTP edge turns a namespace and a prefix into a range and back (src/core/namespace).
  */
 
 /** A range of stored keys: `start` inclusive, `end` exclusive (undefined: no upper bound). */

@@ -2,7 +2,7 @@ import type { NamespaceKeyCountsReport } from "../api/interface.js";
 import type { Clock } from "../clock/clock.js";
 import { DEFAULT_NAMESPACE, decodeKey, namespaceRange } from "../core/namespace/index.js";
 import type { StorageEngine } from "../storage/engine.js";
-import { objectKey } from "../storage/object-key.js";
+import { objectKey, splitObjectKey } from "../storage/object-key.js";
 
 export interface NamespaceKeyCountsOptions {
   /** A count is reused this long: the dashboard polls every second, the figure is informational. */
@@ -60,8 +60,8 @@ export class NamespaceKeyCounts {
       if (n > 0) counts.set(name, (counts.get(name) ?? 0) + n);
       return budget > 0;
     };
+    const plain = namespaceRange(DEFAULT_NAMESPACE, new Uint8Array(0));
     partitions: for (let p = 0; p < this.partitions; p++) {
-      const plain = namespaceRange(DEFAULT_NAMESPACE, new Uint8Array(0));
       if (!countRange(p, DEFAULT_NAMESPACE, plain.start, plain.end)) {
         complete = false;
         break;
@@ -107,7 +107,7 @@ export class NamespaceKeyCounts {
       end: objectKey(partition, Uint8Array.of(0xff, 0xff)),
       limit: 1,
     }))
-      return key.subarray(4);
+      return splitObjectKey(key).key;
     return undefined;
   }
 }

@@ -6,18 +6,17 @@ import { waitFor } from "../../src/clock/poll.js";
 import { RINGKV_BIN } from "../support/node-process.js";
 import { testRandom } from "../support/test-seed.js";
 
-test("ringkv dev starts a 3-node cluster that serves through every node, and SIGINT stops all of it", {
-  timeout: 120_000,
-}, async () => {
-  // Below the ephemeral port range (32768+) that other tests' nodes bind with port 0.
-  const basePort = 20_000 + testRandom("base port").below(10_000);
-  const child = spawn(
-    process.execPath,
-    [RINGKV_BIN, "dev", "--nodes", "3", "--temp", "--base-port", String(basePort)],
-    {
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+/** A `ringkv dev` process: its output so far, its exit, and a stop that always leaves it gone. */
+interface DevRun {
+  stdout(): string;
+  exited: Promise<number | null>;
+  /** SIGINT (dev stops its nodes by PID), then SIGKILL if it has not exited within 15 s. */
+  stop(): Promise<void>;
+}
+
+/** Starts `ringkv dev ARGS` and waits until it says its cluster is ready (or exits). */
+async function startDev(args: readonly string[], readyMs: number): Promise<DevRun> {
+  const child = spawn(process.execPath, [RINGKV_BIN, "dev", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => {
@@ -27,13 +26,41 @@ test("ringkv dev starts a 3-node cluster that serves through every node, and SIG
     stderr += c.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const run: DevRun = {
+    stdout: () => stdout,
+    exited,
+    stop: async () => {
+      if (child.exitCode !== null || child.pid === undefined) return;
+      process.kill(child.pid, "SIGINT");
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) {
+        process.kill(child.pid, "SIGKILL");
+        await exited;
+      }
+    },
+  };
   try {
     await waitFor(
-      "ringkv dev to print that its cluster is ready (or to exit)",
+      `ringkv dev ${args.join(" ")} to print that its cluster is ready (or to exit)`,
       () => stdout.includes("Ctrl-C stops the cluster") || child.exitCode !== null,
-      60_000,
+      readyMs,
     );
-    assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
+  } catch (error) {
+    await run.stop();
+    throw error;
+  }
+  assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
+  return run;
+}
+
+test("ringkv dev starts a 3-node cluster that serves through every node, and SIGINT stops all of it", {
+  timeout: 120_000,
+}, async () => {
+  // Below the ephemeral port range (32768+) that other tests' nodes bind with port 0.
+  const basePort = 20_000 + testRandom("base port").below(10_000);
+  const dev = await startDev(["--nodes", "3", "--temp", "--base-port", String(basePort)], 60_000);
+  try {
+    const stdout = dev.stdout();
     assert.match(stdout, /ringkv dev cluster: 3 node\(s\), N=3/);
     const urls = [...stdout.matchAll(/ {2}n\d {2}(http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1] ?? "");
     assert.equal(urls.length, 3);
@@ -54,27 +81,12 @@ test("ringkv dev starts a 3-node cluster that serves through every node, and SIG
       members.members.every((m) => m.status !== "down"),
       JSON.stringify(members),
     );
-    process.kill(child.pid ?? 0, "SIGINT");
-    assert.equal(await exited, 0);
+    await dev.stop();
+    assert.equal(await dev.exited, 0);
     for (const url of urls) await assert.rejects(fetch(url), "every node is stopped");
     assert.ok(!existsSync(dataDir), "the temporary data directory is removed");
   } finally {
-    if (child.exitCode === null && child.pid !== undefined) {
-      // Ask dev to stop its nodes first (it signals them by PID); only then force the group down.
-      process.kill(child.pid, "SIGINT");
-      const stopped = await Promise.race([
-        exited.then(() => true),
-        new Promise((r) => setTimeout(() => r(false), 15_000)),
-      ]);
-      if (!stopped) {
-        try {
-          process.kill(-child.pid, "SIGKILL");
-        } catch {
-          process.kill(child.pid, "SIGKILL");
-        }
-        await exited;
-      }
-    }
+    await dev.stop();
   }
 });
 
@@ -82,27 +94,9 @@ test("ringkv dev --secure: mutual TLS, HTTPS and tokens on, and the curl it prin
   timeout: 120_000,
 }, async () => {
   const basePort = 20_000 + testRandom("secure base port").below(10_000);
-  const child = spawn(
-    process.execPath,
-    [RINGKV_BIN, "dev", "--nodes", "3", "--temp", "--secure", "--base-port", String(basePort)],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const dev = await startDev(["--nodes", "3", "--temp", "--secure", "--base-port", String(basePort)], 60_000);
   try {
-    await waitFor(
-      "ringkv dev --secure to print that its cluster is ready (or to exit)",
-      () => stdout.includes("Ctrl-C stops the cluster") || child.exitCode !== null,
-      60_000,
-    );
-    assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
+    const stdout = dev.stdout();
     const token = /admin token: ([0-9a-f]{64})/.exec(stdout)?.[1];
     assert.ok(token !== undefined, stdout);
     const urls = [...stdout.matchAll(/ {2}n\d {2}(https:\/\/127\.0\.0\.1:\d+)/g)].map((m) => m[1] ?? "");
@@ -125,14 +119,10 @@ test("ringkv dev --secure: mutual TLS, HTTPS and tokens on, and the curl it prin
     assert.match(run(curls[2] ?? ""), /unauthenticated.* 401$/s);
     // Plain HTTP is not served at all.
     await assert.rejects(fetch(`${(urls[0] ?? "").replace("https:", "http:")}/health`));
-    process.kill(child.pid ?? 0, "SIGINT");
-    assert.equal(await exited, 0);
+    await dev.stop();
+    assert.equal(await dev.exited, 0);
   } finally {
-    if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(child.pid, "SIGINT");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null) process.kill(child.pid, "SIGKILL");
-    }
+    await dev.stop();
   }
 });
 
@@ -140,39 +130,10 @@ test("ringkv dev --nodes 6 --nodes-per-host 2: three hosts as zones, every parti
   timeout: 180_000,
 }, async () => {
   const basePort = 20_000 + testRandom("hosts base port").below(10_000);
-  const child = spawn(
-    process.execPath,
-    [
-      RINGKV_BIN,
-      "dev",
-      "--nodes",
-      "6",
-      "--nodes-per-host",
-      "2",
-      "--partitions",
-      "64",
-      "--temp",
-      "--base-port",
-      String(basePort),
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const args = ["--nodes", "6", "--nodes-per-host", "2", "--partitions", "64", "--temp"];
+  const dev = await startDev([...args, "--base-port", String(basePort)], 120_000);
   try {
-    await waitFor(
-      "ringkv dev --nodes-per-host to print that its cluster is ready (or to exit)",
-      () => stdout.includes("Ctrl-C stops the cluster") || child.exitCode !== null,
-      120_000,
-    );
-    assert.equal(child.exitCode, null, `dev exited early with ${child.exitCode}:\n${stderr}`);
+    const stdout = dev.stdout();
     assert.match(
       stdout,
       /3 host\(s\) of up to 2 node\(s\), one zone each: every key's 3 replicas are on 3 different hosts/,
@@ -216,14 +177,10 @@ test("ringkv dev --nodes 6 --nodes-per-host 2: three hosts as zones, every parti
       assert.equal(new Set(home.map((id) => zoneOf.get(id))).size, 3, `partition ${p}: ${home.join(",")}`);
     const metrics = await (await fetch(`${urls[0]?.url}/metrics`)).text();
     assert.match(metrics, /^ringkv_ring_zone_shared_partitions\{node="n1"\} 0$/m);
-    process.kill(child.pid ?? 0, "SIGINT");
-    assert.equal(await exited, 0);
+    await dev.stop();
+    assert.equal(await dev.exited, 0);
   } finally {
-    if (child.exitCode === null && child.pid !== undefined) {
-      process.kill(child.pid, "SIGINT");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
-      if (child.exitCode === null) process.kill(child.pid, "SIGKILL");
-    }
+    await dev.stop();
   }
 });
 

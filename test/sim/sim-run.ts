@@ -1,7 +1,7 @@
+import { namespaceRange } from "../../src/core/namespace/index.js";
 import { partitionOf } from "../../src/core/partition.js";
 import { preferenceList } from "../../src/core/ring/preference-list.js";
 import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../../src/core/stored-object.js";
-import { listingRange } from "../../src/listing/index.js";
 import { objectKey, partitionRange } from "../../src/storage/object-key.js";
 import { defaultFaultWeights, type FaultKind, Nemesis } from "./faults.js";
 import { History } from "./history.js";
@@ -433,7 +433,13 @@ async function finalListing(
     let error: unknown;
     let done = false;
     node
-      .listKeys({ range: listingRange("default", new Uint8Array(0)), after, limit: 7, r: N, timeoutMs: 5000 })
+      .listKeys({
+        range: namespaceRange("default", new Uint8Array(0)),
+        after,
+        limit: 7,
+        r: N,
+        timeoutMs: 5000,
+      })
       .then(
         (p) => {
           result = p;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { namespaceRange } from "../../../src/core/namespace/index.js";
 import { partitionOf } from "../../../src/core/partition.js";
 import { claim, preferenceList } from "../../../src/core/ring/index.js";
 import { encodeStoredObject, type StoredObject } from "../../../src/core/stored-object.js";
@@ -9,7 +10,6 @@ import {
   type KeyListerDeps,
   type ListBatch,
   type ListPage,
-  listingRange,
   listLocalKeys,
 } from "../../../src/listing/index.js";
 import { MemoryEngine, objectKey } from "../../../src/storage/index.js";
@@ -20,7 +20,7 @@ const IDS = ["n1", "n2", "n3", "n4"];
 const owners = claim(undefined, IDS, PARTITIONS, N);
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
-const RANGE = listingRange("default", new Uint8Array(0));
+const RANGE = namespaceRange("default", new Uint8Array(0));
 
 function object(deleted: boolean): StoredObject {
   const value = {

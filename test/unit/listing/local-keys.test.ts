@@ -1,14 +1,22 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
+import { decodeKey, encodeKey, namespaceRange } from "../../../src/core/namespace/index.js";
 import { partitionOf } from "../../../src/core/partition.js";
 import { encodeStoredObject, type StoredObject } from "../../../src/core/stored-object.js";
-import { listingRange, listLocalKeys, storedKeyOf, userKeyOf } from "../../../src/listing/index.js";
+import { listLocalKeys } from "../../../src/listing/index.js";
 import { compareBytes, MemoryEngine, objectKey } from "../../../src/storage/index.js";
 
 const PARTITIONS = 16;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const dec = (b: Uint8Array): string => new TextDecoder().decode(b);
+
+/** The user key of a stored key, which must belong to `namespace`. */
+function userKey(namespace: string, stored: Uint8Array): Uint8Array {
+  const decoded = decodeKey(stored);
+  assert.equal(decoded?.namespace, namespace);
+  return decoded?.key ?? new Uint8Array(0);
+}
 
 function object(deleted: boolean): StoredObject {
   return {
@@ -50,13 +58,13 @@ const ALL = Array.from({ length: PARTITIONS }, (_, p) => p);
 describe("listLocalKeys", () => {
   test("merges partitions into byte order, flags tombstones, and stays in the namespace", async () => {
     const defaults = ["b", "a", "c/1", "c/2", "zz", "é"].map(enc);
-    const others = ["a", "b"].map((k) => storedKeyOf("other", enc(k)));
+    const others = ["a", "b"].map((k) => encodeKey("other", enc(k)));
     const engine = await engineWith([...defaults, ...others], new Set(["c/1"]));
     const batch = listLocalKeys(
       engine,
       {
         partitions: ALL,
-        range: listingRange("default", new Uint8Array(0)),
+        range: namespaceRange("default", new Uint8Array(0)),
         after: undefined,
         limit: 100,
       },
@@ -78,21 +86,21 @@ describe("listLocalKeys", () => {
       engine,
       {
         partitions: ALL,
-        range: listingRange("other", new Uint8Array(0)),
+        range: namespaceRange("other", new Uint8Array(0)),
         after: undefined,
         limit: 100,
       },
       0,
     );
     assert.deepEqual(
-      other.keys.map((k) => dec(userKeyOf("other", k.key))),
+      other.keys.map((k) => dec(userKey("other", k.key))),
       ["a", "b"],
     );
     const prefixed = listLocalKeys(
       engine,
       {
         partitions: ALL,
-        range: listingRange("default", enc("c/")),
+        range: namespaceRange("default", enc("c/")),
         after: undefined,
         limit: 100,
       },
@@ -127,7 +135,7 @@ describe("listLocalKeys", () => {
     const at = (nowMs: number) =>
       listLocalKeys(
         engine,
-        { partitions: ALL, range: listingRange("default", new Uint8Array(0)), after: undefined, limit: 10 },
+        { partitions: ALL, range: namespaceRange("default", new Uint8Array(0)), after: undefined, limit: 10 },
         nowMs,
       ).keys.map((k) => [dec(k.key), k.live]);
     assert.deepEqual(at(999), [["s", true]]);
@@ -142,7 +150,7 @@ describe("listLocalKeys", () => {
       engine,
       {
         partitions: asked,
-        range: listingRange("default", new Uint8Array(0)),
+        range: namespaceRange("default", new Uint8Array(0)),
         after: undefined,
         limit: 1000,
       },
@@ -164,14 +172,14 @@ describe("listLocalKeys", () => {
         fc.constantFrom("", "a", "b"),
         fc.constantFrom("default", "ns1"),
         async (texts, limit, prefix, namespace) => {
-          const engine = await engineWith(texts.map((t) => storedKeyOf(namespace, enc(t))));
-          const range = listingRange(namespace, enc(prefix));
+          const engine = await engineWith(texts.map((t) => encodeKey(namespace, enc(t))));
+          const range = namespaceRange(namespace, enc(prefix));
           const seen: string[] = [];
           let after: Uint8Array | undefined;
           for (let round = 0; round <= texts.length + 1; round++) {
             const batch = listLocalKeys(engine, { partitions: ALL, range, after, limit }, 0);
             assert.ok(batch.keys.length <= limit);
-            for (const k of batch.keys) seen.push(dec(userKeyOf(namespace, k.key)));
+            for (const k of batch.keys) seen.push(dec(userKey(namespace, k.key)));
             const last = batch.keys[batch.keys.length - 1];
             if (!batch.more) break;
             assert.ok(last !== undefined, "more with an empty batch");
