@@ -45,6 +45,8 @@ async function listPage(node: ListingNode, ctx: RequestContext, namespace: strin
   }
   const keyBytesMax = node.limits.keyBytesMax;
   const properties = node.namespaces().properties(namespace);
+  // The namespace's keys live on its n home replicas: the coverage plan picks among those.
+  const n = properties.n ?? node.settings.n;
   const prefix = keyParam(params.get("prefix"), "prefix", keyBytesMax) ?? new Uint8Array(0);
   const after = keyParam(params.get("after"), "after", keyBytesMax);
   const limitText = params.get("limit");
@@ -55,10 +57,8 @@ async function listPage(node: ListingNode, ctx: RequestContext, namespace: strin
     after: after === undefined ? undefined : encodeKey(namespace, after),
     limit: limitText === null ? LIST_LIMIT_DEFAULT : parseInteger("limit", limitText, 1, LIST_LIMIT_MAX),
     // A listing reads like a read of the namespace: its own r unless the request sets one.
-    r:
-      rText === null
-        ? (properties.r ?? node.settings.r)
-        : parseQuorum("r", rText, properties.n ?? node.settings.n),
+    r: rText === null ? (properties.r ?? Math.min(node.settings.r, n)) : parseQuorum("r", rText, n),
+    n,
     timeoutMs:
       timeoutText === null
         ? node.limits.timeoutMsDefault

@@ -70,13 +70,9 @@ async function setProperties(node: NamespaceNode, ctx: RequestContext): Promise<
   if (!merged.ok) throw new BadRequestError(merged.problem);
   const n = change.properties.n;
   if (n !== undefined) {
-    // Anti-entropy, read repair, hints and transfer all copy a key to the cluster's N home
-    // replicas; until they follow a namespace's own n, another n would be a promise not kept.
-    if (n !== node.settings.n)
-      throw new BadRequestError(
-        `n=${n} is not supported yet: a namespace's n must equal the cluster's N=${node.settings.n}`,
-      );
-    if (await holdsKeys(node, name, timeoutMs))
+    // Keys already placed on the first n of their preference lists would have to move: refused
+    // while the namespace holds any (a cluster-wide look, not this node's disk alone).
+    if (await holdsKeys(node, name, directory.properties(name).n ?? node.settings.n, timeoutMs))
       throw new ConflictError(`namespace ${name} holds keys: n may be set only while it holds none`);
   }
   await directory.set(name, merged.properties);
@@ -87,12 +83,15 @@ async function setProperties(node: NamespaceNode, ctx: RequestContext): Promise<
  * Whether any node holds a live key of the namespace: one key of a cluster-wide listing, asking
  * every home replica of each partition so a key acknowledged by a single replica is found too.
  */
-async function holdsKeys(node: NamespaceNode, name: string, timeoutMs: number): Promise<boolean> {
+async function holdsKeys(node: NamespaceNode, name: string, n: number, timeoutMs: number): Promise<boolean> {
+  // Every home replica that exists: an n above the cluster's size has fewer.
+  const nodes = new Set(node.ring().owners.flat()).size;
   const page = await node.listKeys({
     range: namespaceRange(name, new Uint8Array(0)),
     after: undefined,
     limit: 1,
-    r: node.settings.n,
+    r: Math.max(1, Math.min(n, nodes)),
+    n,
     timeoutMs,
   });
   return page.keys.length > 0;
@@ -104,11 +103,12 @@ async function holdsKeys(node: NamespaceNode, name: string, timeoutMs: number): 
  * `maxSiblings` falls back to the answering node's --max-siblings.
  */
 function view(node: ApiNode, name: string, properties: NamespaceProperties): Record<string, unknown> {
+  const n = properties.n ?? node.settings.n;
   return {
     name,
-    n: properties.n ?? node.settings.n,
-    r: properties.r ?? node.settings.r,
-    w: properties.w ?? node.settings.w,
+    n,
+    r: properties.r ?? Math.min(node.settings.r, n),
+    w: properties.w ?? Math.min(node.settings.w, n),
     ttlSeconds: properties.ttlSeconds ?? null,
     maxSiblings: properties.maxSiblings ?? node.limits.siblingsMax,
     configured: properties,

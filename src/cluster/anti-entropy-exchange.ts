@@ -48,7 +48,20 @@ export interface ExchangeDeps {
 }
 
 /**
- * One partition's exchange with one peer: compare trees (branches, then leaves of the branches
+ * Which keys of a partition one tree holds: those of one replica count (core/namespace
+ * replica-counts.ts). `n` is sent with the tree messages, absent for the cluster's N (so a node
+ * that predates namespace n answers them).
+ */
+export interface TreeClass {
+  readonly n: number | undefined;
+  readonly holds: (key: Uint8Array) => boolean;
+}
+
+/** Every key in one tree: a cluster with no namespace of another n. */
+export const WHOLE_PARTITION: TreeClass = { n: undefined, holds: () => true };
+
+/**
+ * One partition's exchange with one peer, for the keys of one replica count: compare trees (branches, then leaves of the branches
  * that differ), list both sides' keys in the differing segments, fetch the peer's objects for
  * the keys whose digests differ in batches, merge, and write the merge wherever it adds
  * something: locally, and back to the peer in one push per batch. Returns the keys repaired.
@@ -59,17 +72,24 @@ export async function exchangePartition(
   tree: TicTacTree,
   partition: number,
   peer: string,
+  treeClass: TreeClass = WHOLE_PARTITION,
 ): Promise<number> {
   const request = { timeoutMs: options.requestTimeoutMs };
+  const n = treeClass.n === undefined ? {} : { n: treeClass.n };
   const { branches: theirBranches } = await deps.peers.request(
     peer,
     peerMessages.aaeBranches,
-    { partition },
+    { partition, ...n },
     request,
   );
   const branches = differingBranches(tree.branches(), theirBranches);
   if (branches.length === 0) return 0;
-  const { leaves } = await deps.peers.request(peer, peerMessages.aaeLeaves, { partition, branches }, request);
+  const { leaves } = await deps.peers.request(
+    peer,
+    peerMessages.aaeLeaves,
+    { partition, branches, ...n },
+    request,
+  );
   const segments = differingSegments(branches, tree.leaves(branches), leaves).slice(
     0,
     options.segmentsPerExchangeMax,
@@ -77,17 +97,20 @@ export async function exchangePartition(
   const { keys: theirs } = await deps.peers.request(
     peer,
     peerMessages.aaeKeys,
-    { partition, segments },
+    { partition, segments, ...n },
     request,
   );
   const ours = new Map(
-    keysIn(deps.storage, options, partition, new Set(segments)).map(([k, d]) => [
+    keysIn(deps.storage, options, partition, new Set(segments), treeClass.holds).map(([k, d]) => [
       Buffer.from(k).toString("hex"),
       d,
     ]),
   );
   const candidates = new Map<string, Uint8Array>();
   for (const [key, digest] of theirs) {
+    // A peer's key of another replica count is not this exchange's (the peer may know a
+    // namespace's n before this node does): the trees of that count compare it.
+    if (!treeClass.holds(key)) continue;
     const id = Buffer.from(key).toString("hex");
     const mine = ours.get(id);
     if (mine === undefined || !Buffer.from(mine).equals(Buffer.from(digest))) candidates.set(id, key);
@@ -175,17 +198,19 @@ async function repairBatch(
   return repaired;
 }
 
-/** (key, causal digest) of every key of a partition that falls in the given segments, bounded. */
+/** (key, causal digest) of every key of a partition (of one tree) that falls in the given segments, bounded. */
 export function keysIn(
   storage: StorageEngine,
   options: Pick<ExchangeOptions, "keysPerExchangeMax" | "treeSegments">,
   partition: number,
   segments: ReadonlySet<number>,
+  holds: (key: Uint8Array) => boolean = () => true,
 ): [Uint8Array, Uint8Array][] {
   const out: [Uint8Array, Uint8Array][] = [];
   for (const [storageKey, bytes] of storage.scan("objects", partitionRange(partition))) {
     const { key } = splitObjectKey(storageKey);
     if (!segments.has(segmentOf(key, options.treeSegments))) continue;
+    if (!holds(key)) continue;
     const digest = digestOrUndefined(bytes);
     // An object of ours that does not decode is left out (rebuild() reported it) rather than
     // failing the whole listing; repairBatch skips the key too.

@@ -3,6 +3,7 @@ import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
 import { causalDigest, MerkleMessageError, TicTacTree } from "../core/merkle/index.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import type { RingView } from "../core/ring/ring-view.js";
 import { decodePeerObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
@@ -15,6 +16,7 @@ import {
   exchangePartition,
   keysIn,
   objectsFor,
+  type TreeClass,
 } from "./anti-entropy-exchange.js";
 import type { ClusterView } from "./cluster-view.js";
 
@@ -46,15 +48,24 @@ export interface AntiEntropyDeps {
   onExchange: (partition: number, keysRepaired: number) => void;
   /** Tombstones older than this may have been reaped elsewhere: a missing copy is not repaired. */
   tombstoneGraceMs: number;
+  /** Each key's replica count: keys of one count have their own trees, shared by their own replicas. */
+  replicaCounts: ReplicaCounts;
+  /** The cluster's N: its trees are named by partition alone on the wire (older nodes know no other). */
+  clusterN: number;
 }
 
 const ROOT_BYTES = 8;
 
+/** Tree ids: partition * TREE_N_STRIDE + n (n is at most 64). */
+const TREE_N_STRIDE = 128;
+
 /**
- * Active anti-entropy: a TicTac Merkle tree per partition, kept up to date on every committed
- * write and rebuilt from the engine at start-up. Each round takes one peer and compares the roots
- * of every partition both are home replicas of in one request, so partitions in sync cost 8
- * bytes each; the partitions that differ are exchanged at once (anti-entropy-exchange.ts),
+ * Active anti-entropy: a TicTac Merkle tree per partition and replica count (the keys of a
+ * namespace with its own n are compared only between their own n home replicas), kept up to date
+ * on every committed write and rebuilt from the engine at start-up and whenever some namespace's
+ * n changes. Each round takes one peer and compares the roots of every tree both are home
+ * replicas of, one request per replica count (one in a cluster without such namespaces), so
+ * trees in sync cost 8 bytes each; the partitions that differ are exchanged at once (anti-entropy-exchange.ts),
  * repairing both sides. A peer that just came back up, or whose last round still found
  * differences it repaired, is taken first until a round repairs nothing: a replica that missed writes or lost
  * its data is refilled in seconds, not after a walk over every partition.
@@ -63,7 +74,7 @@ export class AntiEntropy {
   private readonly task: PeriodicTask;
   private readonly trees = new Map<number, TicTacTree>();
   private readonly lastExchangeMs = new Map<number, number>();
-  /** Per peer, per partition: when the two were last found in sync or exchanged. For the full-pass age. */
+  /** Per peer, per tree id: when the two were last found in sync or exchanged. For the full-pass age. */
   private readonly comparedMs = new Map<string, Map<number, number>>();
   private readonly lastStatus = new Map<string, LivenessStatus>();
   /** Peers to take before the round-robin: back up recently, or repaired at their last round. */
@@ -75,8 +86,12 @@ export class AntiEntropy {
   private readonly syncedAtChange = new Map<string, number>();
   /** When the last round with a peer started (idle pace). */
   private lastRoundMs = Number.NEGATIVE_INFINITY;
-  /** The peers sharing partitions with this node, per ring: computed once per ring, not per tick. */
-  private sharedCache: { ring: RingView; shared: Map<string, number[]> } | undefined;
+  /** The trees this node shares with each peer (peer -> n -> partitions), per ring and replica counts. */
+  private sharedCache:
+    | { ring: RingView; countsVersion: number; shared: Map<string, Map<number, number[]>> }
+    | undefined;
+  /** The replica counts' version the trees were built under. */
+  private treesAtVersion = -1;
 
   constructor(
     private readonly deps: AntiEntropyDeps,
@@ -92,6 +107,25 @@ export class AntiEntropy {
 
   /** Builds every tree from the objects in storage; then listens to every change of the replica. */
   rebuild(): number {
+    const keys = this.buildTrees();
+    this.deps.replica.onChange((partition, key, before, after) => {
+      this.changes += 1;
+      this.tree(partition, this.deps.replicaCounts.nOf(key)).update(
+        key,
+        before === undefined ? undefined : causalDigest(before),
+        after === undefined ? undefined : causalDigest(after),
+      );
+    });
+    return keys;
+  }
+
+  /**
+   * Every tree afresh from storage. Done again when some namespace's n changes (rare: only while
+   * it holds no key, but a write taken under the old n may sit in the old count's tree).
+   */
+  private buildTrees(): number {
+    this.trees.clear();
+    this.treesAtVersion = this.deps.replicaCounts.version;
     let keys = 0;
     let corrupt = 0;
     for (const [storageKey, bytes] of this.deps.storage.scan("objects")) {
@@ -107,18 +141,10 @@ export class AntiEntropy {
           );
         continue;
       }
-      this.tree(partition).update(key, undefined, digest);
+      this.tree(partition, this.deps.replicaCounts.nOf(key)).update(key, undefined, digest);
       keys += 1;
     }
     if (corrupt > 0) this.deps.logger.error({ corrupt }, "stored objects that do not decode were skipped");
-    this.deps.replica.onChange((partition, key, before, after) => {
-      this.changes += 1;
-      this.tree(partition).update(
-        key,
-        before === undefined ? undefined : causalDigest(before),
-        after === undefined ? undefined : causalDigest(after),
-      );
-    });
     return keys;
   }
 
@@ -127,9 +153,12 @@ export class AntiEntropy {
    * tree and exchange times, so a partition that later returns here starts from an empty range.
    */
   forgetPartition(partition: number): void {
-    this.trees.delete(partition);
+    for (let n = 1; n < TREE_N_STRIDE; n++) {
+      const id = treeId(partition, n);
+      this.trees.delete(id);
+      for (const times of this.comparedMs.values()) times.delete(id);
+    }
     this.lastExchangeMs.delete(partition);
-    for (const times of this.comparedMs.values()) times.delete(partition);
   }
 
   /** Seconds since each home partition was last found in sync with, or exchanged with, a peer. */
@@ -147,14 +176,13 @@ export class AntiEntropy {
     const ring = this.deps.view.ring();
     if (ring === undefined) return null;
     let oldestMs = Number.POSITIVE_INFINITY;
-    for (let p = 0; p < ring.partitions; p++) {
-      const home = ring.preferenceList(p).slice(0, ring.n);
-      if (!home.includes(this.deps.selfId)) continue;
-      for (const peer of home) {
-        if (peer === this.deps.selfId) continue;
-        const at = this.comparedMs.get(peer)?.get(p);
-        if (at === undefined) return null;
-        oldestMs = Math.min(oldestMs, at);
+    for (const [peer, byN] of this.sharedWith(ring)) {
+      for (const [n, partitions] of byN) {
+        for (const p of partitions) {
+          const at = this.comparedMs.get(peer)?.get(treeId(p, n));
+          if (at === undefined) return null;
+          oldestMs = Math.min(oldestMs, at);
+        }
       }
     }
     // A node that shares no partition with anyone (a cluster of one) has nothing to compare.
@@ -162,13 +190,13 @@ export class AntiEntropy {
     return Math.max(0, this.deps.clock.nowMs() - oldestMs) / 1000;
   }
 
-  private markCompared(peer: string, partition: number, atMs: number): void {
-    let byPartition = this.comparedMs.get(peer);
-    if (byPartition === undefined) {
-      byPartition = new Map();
-      this.comparedMs.set(peer, byPartition);
+  private markCompared(peer: string, partition: number, n: number, atMs: number): void {
+    let byTree = this.comparedMs.get(peer);
+    if (byTree === undefined) {
+      byTree = new Map();
+      this.comparedMs.set(peer, byTree);
     }
-    byPartition.set(partition, atMs);
+    byTree.set(treeId(partition, n), atMs);
     this.lastExchangeMs.set(partition, atMs);
   }
 
@@ -185,14 +213,26 @@ export class AntiEntropy {
     const { storage, replica, logger } = this.deps;
     return [
       handler(peerMessages.aaeRoots, (r) => {
+        this.treesCurrent();
+        const n = r.n ?? this.deps.clusterN;
         const roots = new Uint8Array(ROOT_BYTES * r.partitions.length);
-        for (const [i, p] of r.partitions.entries()) roots.set(this.tree(p).root(), ROOT_BYTES * i);
+        for (const [i, p] of r.partitions.entries()) roots.set(this.tree(p, n).root(), ROOT_BYTES * i);
         return { roots };
       }),
-      handler(peerMessages.aaeBranches, (r) => ({ branches: this.tree(r.partition).branches() })),
-      handler(peerMessages.aaeLeaves, (r) => ({ leaves: this.tree(r.partition).leaves(r.branches) })),
+      handler(peerMessages.aaeBranches, (r) => ({
+        branches: this.tree(r.partition, r.n ?? this.deps.clusterN).branches(),
+      })),
+      handler(peerMessages.aaeLeaves, (r) => ({
+        leaves: this.tree(r.partition, r.n ?? this.deps.clusterN).leaves(r.branches),
+      })),
       handler(peerMessages.aaeKeys, (r) => ({
-        keys: keysIn(storage, this.options, r.partition, new Set(r.segments)),
+        keys: keysIn(
+          storage,
+          this.options,
+          r.partition,
+          new Set(r.segments),
+          this.treeClass(r.n ?? this.deps.clusterN).holds,
+        ),
       })),
       handler(peerMessages.aaeFetch, (r) => ({
         items: objectsFor(storage, r.partition, r.keys, this.options.batchBytesMax),
@@ -215,27 +255,53 @@ export class AntiEntropy {
     ];
   }
 
-  private tree(partition: number): TicTacTree {
-    let tree = this.trees.get(partition);
+  private tree(partition: number, n: number): TicTacTree {
+    const id = treeId(partition, n);
+    let tree = this.trees.get(id);
     if (tree === undefined) {
       tree = new TicTacTree({ segments: this.options.treeSegments });
-      this.trees.set(partition, tree);
+      this.trees.set(id, tree);
     }
     return tree;
   }
 
-  /** Every peer sharing a home partition with this node, with those partitions, for `ring`. */
-  private sharedWith(ring: RingView): Map<string, number[]> {
-    if (this.sharedCache?.ring === ring) return this.sharedCache.shared;
-    const shared = new Map<string, number[]>();
-    for (let p = 0; p < ring.partitions; p++) {
-      const home = ring.preferenceList(p).slice(0, ring.n);
-      if (!home.includes(this.deps.selfId)) continue;
-      for (const peer of home) {
-        if (peer === this.deps.selfId) continue;
-        const list = shared.get(peer);
-        if (list === undefined) shared.set(peer, [p]);
-        else list.push(p);
+  /** The keys one replica count's trees hold, and how the tree messages name it. */
+  private treeClass(n: number): TreeClass {
+    const counts = this.deps.replicaCounts;
+    return { n: n === this.deps.clusterN ? undefined : n, holds: (key) => counts.nOf(key) === n };
+  }
+
+  /** Rebuilds the trees if some namespace's n changed since they were built. */
+  private treesCurrent(): void {
+    if (this.treesAtVersion === this.deps.replicaCounts.version) return;
+    const keys = this.buildTrees();
+    this.deps.logger.info({ keys }, "anti-entropy trees rebuilt: a namespace's n changed");
+  }
+
+  /**
+   * Every peer sharing a tree with this node (both among the first n of the partition's
+   * preference list, for each replica count in use), with those trees, for `ring`.
+   */
+  private sharedWith(ring: RingView): Map<string, Map<number, number[]>> {
+    const countsVersion = this.deps.replicaCounts.version;
+    if (this.sharedCache?.ring === ring && this.sharedCache.countsVersion === countsVersion)
+      return this.sharedCache.shared;
+    const shared = new Map<string, Map<number, number[]>>();
+    for (const n of this.deps.replicaCounts.inUse()) {
+      for (let p = 0; p < ring.partitions; p++) {
+        const home = ring.home(p, n);
+        if (!home.includes(this.deps.selfId)) continue;
+        for (const peer of home) {
+          if (peer === this.deps.selfId) continue;
+          let byN = shared.get(peer);
+          if (byN === undefined) {
+            byN = new Map();
+            shared.set(peer, byN);
+          }
+          const list = byN.get(n);
+          if (list === undefined) byN.set(n, [p]);
+          else list.push(p);
+        }
       }
     }
     // Peers no longer sharing a partition (gone from the ring) are forgotten: bounded by the ring.
@@ -243,56 +309,69 @@ export class AntiEntropy {
       this.comparedMs.delete(gone);
     for (const gone of [...this.syncedAtChange.keys()].filter((id) => !shared.has(id)))
       this.syncedAtChange.delete(gone);
-    this.sharedCache = { ring, shared };
+    this.sharedCache = { ring, countsVersion, shared };
     return shared;
   }
 
-  /** One round: the next peer's shared partitions compared by root, the differing ones exchanged. */
+  /** One round: the next peer's shared trees compared by root, the differing ones exchanged. */
   private async round(): Promise<void> {
     const ring = this.deps.view.ring();
     if (ring === undefined) return;
+    this.treesCurrent();
     const shared = this.sharedWith(ring);
     const peer = this.pickPeer([...shared.keys()]);
     if (peer === undefined) return;
-    const partitions = shared.get(peer) as number[];
+    const byN = shared.get(peer) as Map<number, number[]>;
     const changesAtStart = this.changes;
     this.lastRoundMs = this.deps.clock.nowMs();
-    const { roots } = await this.deps.peers.request(
-      peer,
-      peerMessages.aaeRoots,
-      { partitions },
-      { timeoutMs: this.options.requestTimeoutMs },
-    );
-    if (roots.length !== ROOT_BYTES * partitions.length)
-      throw new MerkleMessageError(
-        `${peer} sent ${roots.length} bytes of roots for ${partitions.length} partitions`,
+    const queue: { partition: number; n: number }[] = [];
+    for (const [n, partitions] of byN) {
+      const treeClass = this.treeClass(n);
+      const { roots } = await this.deps.peers.request(
+        peer,
+        peerMessages.aaeRoots,
+        { partitions, ...(treeClass.n === undefined ? {} : { n: treeClass.n }) },
+        { timeoutMs: this.options.requestTimeoutMs },
       );
-    const now = this.deps.clock.nowMs();
-    const differing = partitions.filter((p, i) => {
-      const same = Buffer.from(this.tree(p).root()).equals(
-        roots.subarray(ROOT_BYTES * i, ROOT_BYTES * (i + 1)),
-      );
-      if (same) {
-        this.markCompared(peer, p, now);
+      if (roots.length !== ROOT_BYTES * partitions.length)
+        throw new MerkleMessageError(
+          `${peer} sent ${roots.length} bytes of roots for ${partitions.length} partitions`,
+        );
+      const now = this.deps.clock.nowMs();
+      partitions.forEach((p, i) => {
+        const same = Buffer.from(this.tree(p, n).root()).equals(
+          roots.subarray(ROOT_BYTES * i, ROOT_BYTES * (i + 1)),
+        );
+        if (!same) {
+          queue.push({ partition: p, n });
+          return;
+        }
+        this.markCompared(peer, p, n, now);
         this.deps.onExchange(p, 0);
-      }
-      return !same;
-    });
-    const queue = [...differing];
+      });
+    }
     let repairedTotal = 0;
     let failed = 0;
     const worker = async (): Promise<void> => {
-      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      for (let unit = queue.shift(); unit !== undefined; unit = queue.shift()) {
+        const { partition: p, n } = unit;
         try {
-          const repaired = await exchangePartition(this.exchangeDeps, this.options, this.tree(p), p, peer);
-          this.markCompared(peer, p, this.deps.clock.nowMs());
+          const repaired = await exchangePartition(
+            this.exchangeDeps,
+            this.options,
+            this.tree(p, n),
+            p,
+            peer,
+            this.treeClass(n),
+          );
+          this.markCompared(peer, p, n, this.deps.clock.nowMs());
           this.deps.onExchange(p, repaired);
           repairedTotal += repaired;
           if (repaired > 0)
-            this.deps.logger.info({ partition: p, peer, keys: repaired }, "anti-entropy repaired keys");
+            this.deps.logger.info({ partition: p, n, peer, keys: repaired }, "anti-entropy repaired keys");
         } catch (error) {
           failed += 1;
-          this.deps.logger.debug({ partition: p, peer, err: error }, "anti-entropy exchange failed");
+          this.deps.logger.debug({ partition: p, n, peer, err: error }, "anti-entropy exchange failed");
         }
       }
     };
@@ -301,7 +380,7 @@ export class AntiEntropy {
     // repairs nothing: differences that no repair removes (a tombstone reaped on one side only,
     // a corrupt object) must not keep the other peers waiting.
     this.setUrgent(peer, repairedTotal > 0);
-    // Every shared partition was in sync or exchanged: nothing changed here since then is news
+    // Every shared tree was in sync or exchanged: nothing changed here since then is news
     // to this peer. Changes during the round (its own repairs among them) are compared next time.
     if (failed === 0) this.syncedAtChange.set(peer, changesAtStart);
   }
@@ -348,4 +427,8 @@ export class AntiEntropy {
     if (i >= 0) this.urgent.splice(i, 1);
     if (urgent) this.urgent.push(peer);
   }
+}
+
+function treeId(partition: number, n: number): number {
+  return partition * TREE_N_STRIDE + n;
 }

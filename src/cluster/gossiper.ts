@@ -49,6 +49,8 @@ export interface GossiperDeps {
   load(): MemberLoad;
   /** Called after every change of ring or membership state (not for heartbeats). */
   onChange?(state: ClusterState): void;
+  /** Every replica count keys may have (namespaces' n): a ring change waits for their gainers too. */
+  replicaCounts?(): readonly number[];
   /** Called for each fact a peer sent and this node refused (peer-facts.ts). */
   onFactRefused?(reason: FactRefusalReason): void;
 }
@@ -371,6 +373,7 @@ export class Gossiper {
       this.deps.partitions,
       this.deps.n,
       (id) => this.downForMs(id) >= this.deps.options.joinTimeoutMs,
+      this.deps.replicaCounts?.() ?? [this.deps.n],
     );
     if (decision === undefined) return;
     this.lastRingChangeMs = now;

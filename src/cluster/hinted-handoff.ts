@@ -3,6 +3,7 @@ import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { HintRecord, HintStore } from "../coordinator/hint-store.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { decodeStoredObject } from "../core/stored-object.js";
 import { NotOwnerError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
@@ -38,6 +39,8 @@ export interface HandoffOptions {
 
 export interface HandoffDeps {
   hints: HintStore;
+  /** Each key's replica count (its namespace's n); absent: every key has the ring's N. */
+  replicaCounts?: ReplicaCounts;
   access: ReplicaAccess;
   view: ClusterView;
   clock: Clock;
@@ -79,10 +82,10 @@ export class HintedHandoff {
     return m !== undefined && m.state !== "left";
   }
 
-  /** The current home replicas of a partition, for hints whose target has left. */
-  private homeOf(partition: number): readonly string[] {
+  /** The current home replicas of a key (its namespace's n of them), for hints whose target has left. */
+  private homeOf(partition: number, key: Uint8Array): readonly string[] {
     const ring = this.deps.view.ring();
-    return ring === undefined ? [] : ring.preferenceList(partition).slice(0, ring.n);
+    return ring === undefined ? [] : ring.home(partition, this.deps.replicaCounts?.nOf(key) ?? ring.n);
   }
 
   start(): void {
@@ -183,7 +186,7 @@ export class HintedHandoff {
    */
   private async redirect(target: string, record: HintRecord): Promise<boolean> {
     const ringVersion = this.deps.view.ring()?.version;
-    const home = this.homeOf(record.partition).filter((id) => this.deps.view.status(id) === "up");
+    const home = this.homeOf(record.partition, record.key).filter((id) => this.deps.view.status(id) === "up");
     const object = decodeStoredObject(record.object);
     const results = await Promise.all(
       home.map((id) =>

@@ -1,6 +1,7 @@
 import type { Coordinator } from "../coordinator/coordinator.js";
 import type { HintStore } from "../coordinator/hint-store.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { type OwnershipRequest, ownershipVerdict } from "../core/ring/ownership.js";
 import type { RingView } from "../core/ring/ring-view.js";
 import { encodeStoredObject } from "../core/stored-object.js";
@@ -15,6 +16,8 @@ export interface OwnershipFence {
   onRefused: (kind: "replicate" | "hint" | "put") => void;
   /** A sender's ring is newer than ours: learn it (in the background; never awaited on the write path). */
   onNewerSender: (senderId: string) => void;
+  /** Each key's replica count as this node knows it; absent: every key has the ring's N. */
+  replicaCounts?: ReplicaCounts;
 }
 
 /**
@@ -41,6 +44,17 @@ export function kvHandlers(
     fence.onRefused(kind);
     throw new NotOwnerError(request.partition, ring.version);
   };
+  /**
+   * The replica count to fence a key on: the larger of the sender's and this node's. A namespace's
+   * n reaches nodes through the metadata within seconds, not at once: a sender that knows a
+   * larger n chose this node by it, and a sender that does not yet know this node's larger n
+   * still writes to a home replica of it.
+   */
+  const nOf = (key: Uint8Array, sent: number | undefined): number | undefined => {
+    const known = fence.replicaCounts?.nOf(key);
+    if (known === undefined) return sent;
+    return sent === undefined ? known : Math.max(known, sent);
+  };
   return [
     handler(peerMessages.kvRead, (r) => {
       const object =
@@ -50,18 +64,27 @@ export function kvHandlers(
       return { object: object === undefined ? null : encodeStoredObject(object) };
     }),
     handler(peerMessages.kvReplicate, async (r, from) => {
-      check("replicate", { kind: "replica", partition: r.partition }, r.ringVersion, from.id);
+      const n = nOf(r.key, r.n);
+      check(
+        "replicate",
+        { kind: "replica", partition: r.partition, ...(n === undefined ? {} : { n }) },
+        r.ringVersion,
+        from.id,
+      );
       await replica.merge(r.partition, r.key, r.object);
       return {};
     }),
     handler(peerMessages.kvHint, async (r, from) => {
-      check("hint", { kind: "hint", partition: r.partition, target: r.target }, r.ringVersion, from.id);
+      const n = nOf(r.key, r.n);
+      const request = { kind: "hint" as const, partition: r.partition, target: r.target };
+      check("hint", n === undefined ? request : { ...request, n }, r.ringVersion, from.id);
       await hints.add(r.target, r.partition, r.key, r.object);
       return {};
     }),
     handler(peerMessages.kvPut, async (r, from) => {
       const partition = coordinator.partitionOf(r.key);
-      check("put", { kind: "replica", partition }, r.ringVersion, from.id);
+      const n = nOf(r.key, r.n);
+      check("put", { kind: "replica", partition, ...(n === undefined ? {} : { n }) }, r.ringVersion, from.id);
       const sibling = {
         value: r.value,
         contentType: r.contentType,
@@ -75,6 +98,8 @@ export function kvHandlers(
         w: r.w,
         pw: r.pw,
         timeoutMs: r.timeoutMs,
+        // The count the write was fenced on: the forwarding node's or this node's, the larger.
+        ...(n === undefined ? {} : { n }),
       });
       return { object: encodeStoredObject(object) };
     }),

@@ -3,13 +3,14 @@ import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { homeOf } from "../core/ring/index.js";
 import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { StorageEngine } from "../storage/engine.js";
 import { objectKey, partitionRange } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
-import { mayDrop, stalePartitions } from "./reclaim-decision.js";
+import { mayDrop, staleCopies } from "./reclaim-decision.js";
 
 /** A node's values are in the option table (src/config/tunable-table.ts). */
 export interface ReclaimOptions {
@@ -45,7 +46,15 @@ export interface ReclaimDeps {
   onReclaimed: (keys: number) => void;
   /** A partition this node no longer holds any object of: its derived state is dropped. */
   onPartitionEmptied: (partition: number) => void;
+  /**
+   * Each key's replica count (its namespace's n): a key is stale here when this node is outside
+   * the first n of its partition's preference list. Absent: every key has the ring's N.
+   */
+  replicaCounts?: ReplicaCounts;
 }
+
+/** A filtered batch reads at most this many keys per key it may return, so one step stays bounded. */
+const SCAN_KEYS_PER_BATCH_KEY = 16;
 
 /**
  * Reclaim: once no ring change is pending, a partition this node still holds but is no home
@@ -53,6 +62,11 @@ export interface ReclaimDeps {
  * current home replica (an idempotent merge) and deleted only once all of them acknowledged it and
  * only if it did not change meanwhile, so no version is lost even if a transfer missed one. A home
  * replica that cannot be reached stops the partition for this round.
+ *
+ * With namespaces of their own n, a partition can be stale here for some keys only (this node is
+ * among the first 3 but not the first 2: an n=2 namespace's keys go). Such a partition is scanned
+ * for those keys once per ring and replica counts; found clean, it is not scanned again until
+ * either changes (stale keys appear only through a ring change or an n change).
  */
 export class PartitionReclaim {
   private readonly task: PeriodicTask;
@@ -105,57 +119,140 @@ export class PartitionReclaim {
   /** One round; resolves with the keys deleted (exposed for tests). */
   async round(): Promise<number> {
     const ring = this.deps.view.state().ring;
-    const n = this.deps.view.ring()?.n ?? this.deps.n;
+    const counts = this.deps.replicaCounts?.inUse() ?? [this.deps.view.ring()?.n ?? this.deps.n];
     // No copy is stale before a first ring or while a change is pending: no scan then.
     const held = ring === null || ring.next !== null ? [] : this.heldPartitions();
-    const stale = stalePartitions(ring, n, this.deps.selfId, held);
+    const signature = `${ring?.version ?? 0}/${this.deps.replicaCounts?.version ?? 0}`;
+    if (this.cleanSignature !== signature) {
+      this.clean.clear();
+      this.cleanSignature = signature;
+    }
+    const stale = staleCopies(ring, counts, this.deps.selfId, held).filter(
+      (s) => s.whole || !this.clean.has(s.partition),
+    );
     // A pending change (ring.next) makes no copy stale yet, but will on completing: keep pace.
     this.staleHeld = ring === null || ring.next !== null || stale.length > 0;
     if (ring === null || stale.length === 0) return 0;
     const version = ring.version;
     let budget = this.options.keysPerRoundMax;
     let total = 0;
-    for (const p of stale) {
+    for (const copy of stale) {
       if (budget <= 0) break;
-      const homes = homeOf(ring.owners, p, n);
-      let emptied = false;
+      const p = copy.partition;
+      const only = copy.whole ? undefined : new Set(copy.counts);
+      let after: Uint8Array | undefined;
+      let found = 0;
+      let finished = false;
       while (budget > 0) {
         // A change that began meanwhile may make this node a home replica again, or a source.
         const now = this.deps.view.state().ring;
         if (now === null || now.version !== version || now.next !== null) return total;
-        if (!homes.every((id) => this.deps.view.status(id) === "up")) break;
-        const batch = this.batch(p, Math.min(budget, this.options.batchKeysMax));
-        if (batch.length === 0) {
-          emptied = true;
+        const step = this.batch(p, after, Math.min(budget, this.options.batchKeysMax), only);
+        budget -= Math.max(1, step.items.length);
+        found += step.items.length;
+        if (step.items.length > 0) {
+          const groups = this.byHomes(ring.owners, p, step.items);
+          // A home replica that is not up stops the partition for this round (nothing dropped).
+          if (![...groups.values()].every((g) => g.homes.every((id) => this.deps.view.status(id) === "up")))
+            break;
+          let dropped = 0;
+          for (const group of groups.values()) dropped += await this.handOver(p, group.homes, group.items);
+          total += dropped;
+          if (dropped > 0) {
+            this.reclaimed += dropped;
+            this.deps.onReclaimed(dropped);
+          }
+          // Nothing deleted: a home replica refused or keys keep changing; try again next round.
+          if (dropped === 0) break;
+          await this.pause();
+        }
+        // A whole partition is read from its start each time: what was dropped is gone, and a
+        // key that changed during its hand-over is handed over again in the next batch. Within a
+        // partition kept in part, the kept keys stay, so the batches walk on from the last one.
+        if (copy.whole ? step.items.length === 0 : step.end) {
+          finished = true;
           break;
         }
-        const dropped = await this.handOver(p, homes, batch);
-        budget -= batch.length;
-        total += dropped;
-        if (dropped > 0) {
-          this.reclaimed += dropped;
-          this.deps.onReclaimed(dropped);
-        }
-        // Nothing deleted: a home replica refused or keys keep changing; try again next round.
-        if (dropped === 0) break;
-        await this.pause();
+        if (!copy.whole) after = step.last;
       }
-      if (emptied) {
-        this.deps.onPartitionEmptied(p);
-        this.deps.logger.info({ partition: p, version }, "stale partition copy reclaimed");
+      if (!finished) continue;
+      if (copy.whole) {
+        if (this.heldNothingOf(p)) {
+          this.deps.onPartitionEmptied(p);
+          this.deps.logger.info({ partition: p, version }, "stale partition copy reclaimed");
+        }
+      } else if (found === 0) {
+        this.clean.add(p);
+      } else {
+        this.deps.logger.info(
+          { partition: p, version, counts: copy.counts, keys: found },
+          "stale keys of namespaces with their own n reclaimed",
+        );
       }
     }
     return total;
   }
 
-  private batch(partition: number, limit: number): { key: Uint8Array; bytes: Uint8Array }[] {
-    const out: { key: Uint8Array; bytes: Uint8Array }[] = [];
-    for (const [storageKey, bytes] of this.deps.storage.scan("objects", {
-      ...partitionRange(partition),
-      limit,
-    }))
-      out.push({ key: storageKey.slice(4), bytes });
-    return out;
+  /** Partitions found holding no stale key under `cleanSignature` (ring version / counts version). */
+  private readonly clean = new Set<number>();
+  private cleanSignature = "";
+
+  private heldNothingOf(partition: number): boolean {
+    for (const _ of this.deps.storage.scan("objects", { ...partitionRange(partition), limit: 1 }))
+      return false;
+    return true;
+  }
+
+  /** The keys of a batch grouped by their home replicas (one group per replica count). */
+  private byHomes(
+    owners: readonly string[],
+    partition: number,
+    items: readonly { key: Uint8Array; bytes: Uint8Array }[],
+  ): Map<number, { homes: string[]; items: { key: Uint8Array; bytes: Uint8Array }[] }> {
+    const groups = new Map<number, { homes: string[]; items: { key: Uint8Array; bytes: Uint8Array }[] }>();
+    for (const item of items) {
+      const n = this.nOf(item.key);
+      let group = groups.get(n);
+      if (group === undefined) {
+        group = { homes: homeOf(owners, partition, n), items: [] };
+        groups.set(n, group);
+      }
+      group.items.push(item);
+    }
+    return groups;
+  }
+
+  private nOf(key: Uint8Array): number {
+    return this.deps.replicaCounts?.nOf(key) ?? this.deps.view.ring()?.n ?? this.deps.n;
+  }
+
+  /**
+   * Up to `limit` stale keys of a partition after `after` (with `only`, keys of those replica
+   * counts alone, reading at most SCAN_KEYS_PER_BATCH_KEY x limit keys); `last` is the last key
+   * read and `end` whether the partition's end was reached.
+   */
+  private batch(
+    partition: number,
+    after: Uint8Array | undefined,
+    limit: number,
+    only: ReadonlySet<number> | undefined,
+  ): { items: { key: Uint8Array; bytes: Uint8Array }[]; last: Uint8Array | undefined; end: boolean } {
+    const range = partitionRange(partition);
+    const start = after === undefined ? range.start : objectKey(partition, after);
+    const items: { key: Uint8Array; bytes: Uint8Array }[] = [];
+    const scannedMax = limit * SCAN_KEYS_PER_BATCH_KEY;
+    let scanned = 0;
+    let last = after;
+    for (const [storageKey, bytes] of this.deps.storage.scan("objects", { ...range, start })) {
+      const key = storageKey.slice(4);
+      if (after !== undefined && Buffer.from(key).equals(Buffer.from(after))) continue;
+      if (items.length >= limit || scanned >= scannedMax) return { items, last, end: false };
+      scanned += 1;
+      last = key;
+      if (only !== undefined && !only.has(this.nOf(key))) continue;
+      items.push({ key, bytes });
+    }
+    return { items, last, end: true };
   }
 
   /** Hands every key of the batch to every home replica; deletes the acknowledged, unchanged ones. */

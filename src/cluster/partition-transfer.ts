@@ -3,8 +3,9 @@ import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { partitionOf } from "../core/partition.js";
-import { homeOf, partitionsGained } from "../core/ring/index.js";
+import { type PartitionGain, partitionGains } from "../core/ring/index.js";
 import { decodePeerObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import {
@@ -54,7 +55,15 @@ export interface TransferDeps {
   logger: Logger;
   /** A losing replica down this long is read around (--join-timeout-ms, transfer-sources.ts). */
   joinTimeoutMs: number;
+  /**
+   * Each key's replica count (its namespace's n): a node receives a partition's keys of the
+   * counts whose first n it enters. Absent: every key has the ring's N.
+   */
+  replicaCounts?: ReplicaCounts;
 }
+
+/** A filtered scan reads at most this many keys per key it may return, so one batch stays bounded. */
+const SCAN_KEYS_PER_LIMIT = 16;
 
 /**
  * Ownership transfer: when the ring has a pending `next`, this node streams every partition it
@@ -64,6 +73,11 @@ export interface TransferDeps {
  * after a restart: the partitions received and, per partition and source, the last key merged
  * are persisted (transfer-cursor.ts), so a restarted node resumes where it stopped. What it
  * missed while down behind a cursor reaches it as hints and through anti-entropy.
+ *
+ * With namespaces of their own n, what a node gains of a partition is the keys of the replica
+ * counts whose first n it enters (core/ring/transfers.ts partitionGains): a node moving from
+ * position 4 to 3 gains the N=3 keys but already holds those of an n=5 namespace. The sources
+ * are asked for those counts only.
  */
 export class PartitionTransfer {
   private readonly task: PeriodicTask;
@@ -110,24 +124,44 @@ export class PartitionTransfer {
     return [handler(peerMessages.xferScan, (r) => this.scan(r))];
   }
 
-  /** Serves one batch of a partition to a node receiving it. */
-  private scan({ partition, after, limit }: RequestOut<typeof peerMessages.xferScan>) {
+  /**
+   * Serves one batch of a partition to a node receiving it: with `n`, only keys of those replica
+   * counts, reading at most SCAN_KEYS_PER_LIMIT x limit keys; `last` is the last key read, where
+   * the next batch starts (it may be past the last item).
+   */
+  private scan({ partition, after, limit, n }: RequestOut<typeof peerMessages.xferScan>) {
     const range = partitionRange(partition);
     const start = after === null ? range.start : objectKey(partition, after);
+    const counts = n === undefined ? undefined : new Set(n);
+    const scannedMax = limit * SCAN_KEYS_PER_LIMIT;
     const items: [Uint8Array, Uint8Array][] = [];
     let bytes = 0;
     let done = true;
+    let scanned = 0;
+    let last: Uint8Array | undefined;
     for (const [storageKey, value] of this.deps.storage.scan("objects", { ...range, start })) {
       const key = storageKey.subarray(4);
       if (after !== null && Buffer.from(key).equals(Buffer.from(after))) continue;
-      if (items.length >= limit || bytes >= this.options.batchBytesMax) {
+      if (items.length >= limit || bytes >= this.options.batchBytesMax || scanned >= scannedMax) {
         done = false;
         break;
       }
+      scanned += 1;
+      last = key;
+      if (counts !== undefined && !counts.has(this.nOf(key))) continue;
       items.push([key, value]);
       bytes += value.length;
     }
-    return { items, done };
+    return { items, done, ...(counts === undefined || last === undefined ? {} : { last }) };
+  }
+
+  private nOf(key: Uint8Array): number {
+    return this.deps.replicaCounts?.nOf(key) ?? this.deps.view.ring()?.n ?? this.deps.n;
+  }
+
+  /** The replica counts keys may have now. */
+  private countsInUse(): readonly number[] {
+    return this.deps.replicaCounts?.inUse() ?? [this.deps.view.ring()?.n ?? this.deps.n];
   }
 
   private async check(): Promise<RoundOutcome> {
@@ -146,7 +180,7 @@ export class PartitionTransfer {
     this.cleared = false;
     if (self.transfer.version >= ring.version) return "busy";
     const next = ring.next;
-    const n = this.deps.view.ring()?.n ?? this.deps.n;
+    const counts = this.countsInUse();
     if (this.job?.version !== ring.version) {
       const stored = await this.cursors.load(ring.version);
       this.job = stored;
@@ -161,8 +195,8 @@ export class PartitionTransfer {
       }
     }
     const job = this.job;
-    const gained = partitionsGained(ring.owners, ring.next, n, this.deps.selfId).filter(
-      (p) => !job.done.has(p),
+    const gained = partitionGains(ring.owners, next, counts, this.deps.selfId).filter(
+      (g) => !job.done.has(g.partition),
     );
     await this.report({
       version: self.transfer.version,
@@ -172,10 +206,11 @@ export class PartitionTransfer {
     });
     const queue = [...gained];
     const worker = async (): Promise<void> => {
-      for (let p = queue.shift(); p !== undefined; p = queue.shift()) {
+      for (let gain = queue.shift(); gain !== undefined; gain = queue.shift()) {
         if (this.deps.view.state().ring?.version !== job.version) return;
-        const home = homeOf(ring.owners, p, n);
-        const staying = homeOf(next, p, n);
+        const p = gain.partition;
+        const home = gain.holders;
+        const staying = home.filter((id) => !gain.losing.includes(id));
         const member = (id: string) => this.deps.view.state().members.find((m) => m.id === id);
         const { sources, losing, readAround, ready } = chooseSources(home, staying, {
           selfId: this.deps.selfId,
@@ -198,7 +233,7 @@ export class PartitionTransfer {
         let missed = false;
         for (const source of sources) {
           try {
-            await this.pull(p, source, job);
+            await this.pull(p, source, job, countsToAsk(gain, counts));
             received = true;
           } catch (error) {
             missed ||= losing.includes(source);
@@ -216,8 +251,8 @@ export class PartitionTransfer {
       }
     };
     await Promise.all(Array.from({ length: this.options.partitionsConcurrentMax }, worker));
-    const remaining = partitionsGained(ring.owners, ring.next, n, this.deps.selfId).filter(
-      (p) => !job.done.has(p),
+    const remaining = partitionGains(ring.owners, next, this.countsInUse(), this.deps.selfId).filter(
+      (g) => !job.done.has(g.partition),
     ).length;
     const complete = remaining === 0 && this.deps.view.state().ring?.version === job.version;
     await this.report({
@@ -239,6 +274,7 @@ export class PartitionTransfer {
     partition: number,
     source: string,
     job: { version: number; cursors: Map<string, Uint8Array> },
+    counts: readonly number[] | undefined,
   ): Promise<void> {
     const id = TransferCursors.cursorId(partition, source);
     let after: Uint8Array | null = job.cursors.get(id) ?? null;
@@ -253,7 +289,12 @@ export class PartitionTransfer {
       const reply: ReplyOut<typeof peerMessages.xferScan> = await this.deps.peers.request(
         source,
         peerMessages.xferScan,
-        { partition, after, limit: this.options.batchKeysMax },
+        {
+          partition,
+          after,
+          limit: this.options.batchKeysMax,
+          ...(counts === undefined ? {} : { n: [...counts] }),
+        },
         { timeoutMs: this.options.requestTimeoutMs },
       );
       for (const [key, bytes] of reply.items) {
@@ -277,17 +318,29 @@ export class PartitionTransfer {
         this.keys += 1;
         this.bytes += bytes.length;
       }
+      // A filtered batch read past its last item: the next one starts there.
+      if (reply.last !== undefined) {
+        if (partitionOf(reply.last, this.deps.partitions) !== partition)
+          throw new Error(`cursor of another partition from ${source}`);
+        after = reply.last;
+      }
       // Every merge above is durable: a restart may begin after the last of them.
-      if (after !== null && reply.items.length > 0) {
+      if (after !== null && (reply.items.length > 0 || reply.last !== undefined)) {
         await this.cursors.advance(job.version, partition, source, after);
         job.cursors.set(id, after);
       }
       if (reply.done) return;
-      if (reply.items.length === 0) throw new Error(`empty batch that is not the end from ${source}`);
+      if (reply.items.length === 0 && reply.last === undefined)
+        throw new Error(`empty batch that is not the end from ${source}`);
     }
   }
 
   private async report(progress: TransferProgress): Promise<void> {
     await this.deps.updateSelf((self) => ({ ...self, transfer: progress }));
   }
+}
+
+/** The counts to ask a source for: none (every key) when the gain covers every count in use. */
+function countsToAsk(gain: PartitionGain, inUse: readonly number[]): readonly number[] | undefined {
+  return inUse.every((n) => gain.counts.includes(n)) ? undefined : gain.counts;
 }

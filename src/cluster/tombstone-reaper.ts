@@ -5,6 +5,7 @@ import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
 import { values } from "../core/causality/index.js";
 import { isDeadAt } from "../core/expiry.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { StorageEngine } from "../storage/engine.js";
@@ -38,6 +39,8 @@ export interface TombstoneOptions {
 
 export interface ReaperDeps {
   selfId: string;
+  /** Each key's replica count (its namespace's n); absent: every key has the ring's N. */
+  replicaCounts?: ReplicaCounts;
   storage: StorageEngine;
   replica: LocalReplica;
   access: ReplicaAccess;
@@ -137,7 +140,8 @@ export class TombstoneReaper {
   ): Promise<boolean> {
     const ring = this.deps.view.ring();
     if (ring === undefined) return false;
-    const home = ring.preferenceList(partition).slice(0, ring.n);
+    // Every home replica of the key: its namespace's n of them.
+    const home = ring.home(partition, this.deps.replicaCounts?.nOf(key) ?? ring.n);
     for (const id of home) {
       if (id === this.deps.selfId) continue;
       if (this.deps.view.status(id) !== "up") return false;

@@ -1,17 +1,27 @@
 import type { HintStore } from "../coordinator/hint-store.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { encodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import { type MemberClient, peerMessages } from "../protocol/index.js";
 
-/** Reaches replicas: this node's own through LocalReplica, the others through the peer protocol. */
+/**
+ * Reaches replicas: this node's own through LocalReplica, the others through the peer protocol.
+ * Writes and hints carry the key's replica count as this node knows it (`counts`), so a replica
+ * that has not heard of a namespace's n yet still fences on it (kv-handlers.ts).
+ */
 export class TransportReplicaAccess implements ReplicaAccess {
   constructor(
     private readonly selfId: string,
     private readonly local: LocalReplica,
     private readonly hints: HintStore,
     private readonly peers: MemberClient,
+    private readonly counts?: ReplicaCounts,
   ) {}
+
+  private nOf(key: Uint8Array): { n?: number } {
+    return this.counts === undefined ? {} : { n: this.counts.nOf(key) };
+  }
 
   async read(
     nodeId: string,
@@ -46,7 +56,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
       await this.local.merge(partition, key, object);
       return;
     }
-    const body = { partition, key, object: encodeStoredObject(object), ringVersion };
+    const body = { partition, key, object: encodeStoredObject(object), ringVersion, ...this.nOf(key) };
     await this.peers.request(nodeId, peerMessages.kvReplicate, body, { timeoutMs });
   }
 
@@ -69,6 +79,7 @@ export class TransportReplicaAccess implements ReplicaAccess {
       key,
       object: encodeStoredObject(object),
       ringVersion,
+      ...this.nOf(key),
     };
     await this.peers.request(nodeId, peerMessages.kvHint, body, { timeoutMs });
   }

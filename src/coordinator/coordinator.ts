@@ -4,6 +4,7 @@ import { join, type VersionVector } from "../core/causality/index.js";
 import type { ConflictResolution } from "../core/conflict-mode.js";
 import { expiredAsTombstones, expiryDeadlineMs } from "../core/expiry.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
+import type { ReplicaCounts } from "../core/namespace/index.js";
 import { partitionOf } from "../core/partition.js";
 import type { RingView } from "../core/ring/ring-view.js";
 import { type Sibling, type StoredObject, tombstone } from "../core/stored-object.js";
@@ -35,6 +36,11 @@ export interface CoordinatorDeps {
   reroutesMax?: number;
   /** Counts a write routed again under a newer ring learned from a refusal. */
   onReroute?: () => void;
+  /**
+   * Each key's replica count (its namespace's n). Absent: every key has the ring's N. A request's
+   * own `n` (RequestOptions) wins: it is what the node that took the request judged.
+   */
+  replicaCounts?: ReplicaCounts;
 }
 
 /** A replica's refusal (ownership fencing): who refused, and its ring version. */
@@ -86,20 +92,24 @@ export class Coordinator {
     return partitionOf(key, this.currentRing().partitions);
   }
 
-  /** The key's home replicas: the first N of its partition's preference list. */
-  homeReplicas(partition: number): readonly string[] {
+  /** The key's home replicas: the first n (its namespace's, else N) of its partition's preference list. */
+  homeReplicas(key: Uint8Array): readonly string[] {
     const ring = this.currentRing();
-    return ring.preferenceList(partition).slice(0, ring.n);
+    return ring.home(partitionOf(key, ring.partitions), this.nOf(key, undefined, ring));
+  }
+
+  /** A key's replica count: the request's, else its namespace's, else the ring's N. */
+  nOf(key: Uint8Array, options?: { n?: number }, ring: RingView = this.currentRing()): number {
+    return options?.n ?? this.deps.replicaCounts?.nOf(key) ?? ring.n;
   }
 
   /** The merged history of the key from `r` slots, or undefined when none holds it. */
   async get(key: Uint8Array, options: RequestOptions): Promise<StoredObject | undefined> {
     const ring = this.currentRing();
     const partition = partitionOf(key, ring.partitions);
-    const home = ring.preferenceList(partition).slice(0, ring.n);
-    const pool = new FallbackPool(ring.preferenceList(partition).slice(ring.n), (id) =>
-      this.deps.view.status(id),
-    );
+    const n = this.nOf(key, options, ring);
+    const home = ring.home(partition, n);
+    const pool = new FallbackPool(ring.preferenceList(partition).slice(n), (id) => this.deps.view.status(id));
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     const slots = home.map((id) =>
       this.slot(
@@ -197,7 +207,7 @@ export class Coordinator {
     for (let reroute = 0; ; reroute++) {
       const ring = this.currentRing();
       const partition = partitionOf(key, ring.partitions);
-      const home = ring.preferenceList(partition).slice(0, ring.n);
+      const home = ring.home(partition, this.nOf(key, options, ring));
       const timeoutMs = Math.max(1, deadlineMs - this.deps.clock.nowMs());
       const attempt = { ...options, timeoutMs };
       if (home.includes(this.deps.nodeId))
@@ -261,7 +271,7 @@ export class Coordinator {
   ): Promise<StoredObject> {
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
     let ring = this.currentRing();
-    const home = ring.preferenceList(partition).slice(0, ring.n);
+    const home = ring.home(partition, this.nOf(key, options, ring));
     if (home.length < options.w || home.length < options.pw)
       throw new QuorumError(Math.max(options.w, options.pw), 0, "write", "replicas", home.length);
     let sendOn: (object: StoredObject) => void = () => undefined;
@@ -309,12 +319,11 @@ export class Coordinator {
     options: RequestOptions,
     refusals: Refusal[],
   ): Promise<void> {
-    const home = ring.preferenceList(partition).slice(0, ring.n);
+    const n = this.nOf(key, options, ring);
+    const home = ring.home(partition, n);
     if (home.length < options.w || home.length < options.pw)
       throw new QuorumError(Math.max(options.w, options.pw), 0, "write", "replicas", home.length);
-    const pool = new FallbackPool(ring.preferenceList(partition).slice(ring.n), (id) =>
-      this.deps.view.status(id),
-    );
+    const pool = new FallbackPool(ring.preferenceList(partition).slice(n), (id) => this.deps.view.status(id));
     const slots = home.map((id) => {
       if (id === this.deps.nodeId) return local.then(() => ({ nodeId: id, primary: true, value: undefined }));
       const slot = this.slot(
@@ -339,7 +348,7 @@ export class Coordinator {
     // While the partition moves, its future home replicas get the write too. They do not count
     // towards W (they may not hold the rest yet), but the client is answered only once each one
     // has it or a hint for it is durable here: no acknowledged write is missing after the move.
-    const incoming = ring.incoming(partition).map((id) =>
+    const incoming = ring.incoming(partition, n).map((id) =>
       this.deps.access
         .replicate(id, partition, key, object, remainingMs, ring.version)
         .catch((error: unknown) => {
@@ -432,6 +441,7 @@ export class Coordinator {
           pw: options.pw,
           timeoutMs: options.timeoutMs,
           ringVersion,
+          n: this.nOf(key, options),
         });
       } catch (error) {
         // A refusal (ownership fencing) is made before anything is applied: the next may take it.

@@ -5,6 +5,8 @@ import type { Sibling, StoredObject } from "../core/stored-object.js";
  * How a coordinator reaches one replica, local or remote; each call rejects on failure or timeout.
  * `ringVersion` is the version of the ring the replica was chosen from: a remote replica fences
  * on it (core/ring/ownership.ts), so it must be that ring's, not whatever the node holds by now.
+ * A remote replica also fences on the key's replica count; the implementation sends the count it
+ * knows of the key with each write (see TransportReplicaAccess).
  */
 export interface ReplicaAccess {
   /** The replica's history of a key; with `hintFor`, what that node holds as hints for `hintFor`. */
@@ -45,6 +47,8 @@ export interface ReplicaAccess {
       pw: number;
       timeoutMs: number;
       ringVersion?: number;
+      /** The key's replica count as the forwarding node judged it. */
+      n?: number;
     },
   ): Promise<StoredObject>;
 }

@@ -12,4 +12,9 @@ export interface RequestOptions {
    * core/expiry.ts). Ignored for deletes; absent: the version never expires.
    */
   ttlS?: number;
+  /**
+   * The key's replica count, as the node that took the request judged it (its namespace's n).
+   * Absent: the coordinator asks its own replica counts.
+   */
+  n?: number;
 }

@@ -34,6 +34,8 @@ export interface ListPageRequest {
   limit: number;
   /** Home replicas asked per partition. */
   r: number;
+  /** The listed namespace's replica count (its keys' home replicas are the first n); absent: the ring's N. */
+  n?: number;
   timeoutMs: number;
 }
 
@@ -54,7 +56,9 @@ export class KeyLister {
   async page(request: ListPageRequest): Promise<ListPage> {
     const ring = this.deps.ring();
     if (ring === undefined) throw new QuorumError(request.r, 0, "read");
-    const plan = coveragePlan(ring.owners, ring.n, request.r, this.deps.selfId, (id) => this.deps.isUp(id));
+    const plan = coveragePlan(ring.owners, request.n ?? ring.n, request.r, this.deps.selfId, (id) =>
+      this.deps.isUp(id),
+    );
     if (isCoverageGap(plan)) throw new QuorumError(request.r, plan.up, "read");
     const deadlineMs = this.deps.nowMs() + request.timeoutMs;
     const sources = [...plan.byNode].map(([node, partitions]) => new NodeSource(node, partitions));

@@ -57,7 +57,7 @@ function pendingOf(next: readonly string[] | null, n: number): string[][] | null
 export async function debugReplicasOf(services: NodeServices, key: Uint8Array): Promise<DebugReplicasInfo> {
   const { access, coordinator, gossiper } = services;
   const partition = coordinator.partitionOf(key);
-  const home = coordinator.homeReplicas(partition);
+  const home = coordinator.homeReplicas(key);
   const replicas = await Promise.all(
     home.map(async (id): Promise<ReplicaDebugInfo> => {
       const status = gossiper.status(id);

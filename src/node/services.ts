@@ -16,7 +16,12 @@ import { LocalReplica } from "../coordinator/local-replica.js";
 import { conflictResolution } from "../core/conflict-mode.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import { zonesOf } from "../core/membership/zone.js";
-import { NAMESPACE_KEY_OVERHEAD_BYTES, namespaceOf, propertiesOf } from "../core/namespace/index.js";
+import {
+  NAMESPACE_KEY_OVERHEAD_BYTES,
+  NamespaceReplicaCounts,
+  namespaceOf,
+  propertiesOf,
+} from "../core/namespace/index.js";
 import { zoneSharedPartitions } from "../core/ring/index.js";
 import { type KeyLister, listHandlers } from "../listing/index.js";
 import { nodeLister } from "../listing/node-lister.js";
@@ -105,6 +110,8 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
   const selfId = options.id;
   const limits = protocolLimits(options, settings);
   const peers = new PeerClient(transport, limits);
+  // Each key's replica count, from the namespaces' properties in the metadata (kept current below).
+  const replicaCounts = new NamespaceReplicaCounts(settings.n);
   const replica = new LocalReplica(
     storage,
     {
@@ -139,6 +146,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
         transfer.ringChanged();
         reclaim.ringChanged();
       },
+      replicaCounts: () => replicaCounts.inUse(),
     },
     inputs.state,
     options.seeds.map(formatAddress),
@@ -155,7 +163,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     onRefused: (target) => metrics.hintRefused(target),
   });
   const members = new MemberClient(peers, (id) => view.addressOf(id));
-  const access = new TransportReplicaAccess(selfId, replica, hints, members);
+  const access = new TransportReplicaAccess(selfId, replica, hints, members, replicaCounts);
   const coordinator = new Coordinator({
     nodeId: selfId,
     replica,
@@ -168,6 +176,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     learnRing: (peer) => gossiper.pullFrom(peer),
     reroutesMax: options.fencing.reroutesMax,
     onReroute: () => metrics.writesRerouted.inc(),
+    replicaCounts,
   });
   const antiEntropy = new AntiEntropy(
     {
@@ -180,6 +189,8 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       logger,
       tombstoneGraceMs: options.tombstones.graceMs,
       onExchange: (_partition, keys) => metrics.aaeExchanged(keys),
+      replicaCounts,
+      clusterN: settings.n,
     },
     options.antiEntropy,
   );
@@ -196,6 +207,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       clock,
       logger,
       joinTimeoutMs: options.gossip.joinTimeoutMs,
+      replicaCounts,
     },
     options.transfer,
   );
@@ -212,6 +224,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       logger,
       onReclaimed: (keys) => metrics.keysReclaimed.inc(keys),
       onPartitionEmptied: (partition) => antiEntropy.forgetPartition(partition),
+      replicaCounts,
     },
     options.reclaim,
   );
@@ -225,12 +238,14 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       clock,
       logger,
       onReaped: (count) => metrics.tombstonesReaped.inc(count),
+      replicaCounts,
     },
     options.tombstones,
   );
   const handoff = new HintedHandoff(
     {
       hints,
+      replicaCounts,
       access,
       view,
       clock,
@@ -248,12 +263,25 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     { selfId, storage, peers: members, view, clock, random, logger },
     options.metadata,
   );
+  const countReplicas = (): void =>
+    replicaCounts.update(metadata.list("namespaces").map(([name, value]) => [name, propertiesOf(value)]));
+  countReplicas();
+  metadata.onChange("namespaces", () => {
+    const before = replicaCounts.version;
+    countReplicas();
+    if (replicaCounts.version === before) return;
+    logger.info({ replicaCounts: replicaCounts.inUse() }, "a namespace's n changed");
+    // Keys of another count may now belong to other nodes: transfer and reclaim look again.
+    transfer.ringChanged();
+    reclaim.ringChanged();
+  });
   const handlers = [
     ...gossiper.handlers(),
     ...metadata.handlers(),
     handler(peerMessages.joinInfo, () => ({ settings, state: gossiper.current })),
     ...kvHandlers(replica, hints, coordinator, {
       selfId,
+      replicaCounts,
       ring: () => view.ring(),
       onRefused: (kind) => metrics.ownershipRefusals.inc({ kind }),
       onNewerSender: (peer) => void gossiper.pullFrom(peer),

@@ -14,6 +14,7 @@ import { PEER_COUNTER_MAX } from "../core/counter-ceiling.js";
 import type { ClusterState } from "../core/membership/cluster-state.js";
 import type { DigestAnswer, GossipDigest, GossipPush } from "../core/membership/gossip-digest.js";
 import type { MetadataEntry } from "../core/metadata/entry.js";
+import { NAMESPACE_N_MAX } from "../core/namespace/index.js";
 import { partitionOf } from "../core/partition.js";
 import { decodePeerObject, HEADER_SAFE_PATTERN, type StoredObject } from "../core/stored-object.js";
 import { parseClusterState } from "./cluster-state-schema.js";
@@ -80,6 +81,13 @@ const treeId = int(0, (l) => l.treeSegments - 1);
  * predates fencing still talks to one that has it (its requests are checked as if it were behind).
  */
 const ringVersion = optional(int(0, PEER_COUNTER_MAX));
+/**
+ * The key's replica count as the sender knows it (its namespace's n); optional, so a node that
+ * predates namespace n still talks (the receiver then judges by what it knows).
+ */
+const replicaCount = optional(int(1, NAMESPACE_N_MAX));
+/** Anti-entropy: which replica-count class of a partition's keys (absent: the cluster's N). */
+const treeN = optional(int(1, NAMESPACE_N_MAX));
 
 /** A stored object travels as its own encoding (core/stored-object.ts), decoded and checked on arrival. */
 const storedObject: Schema<StoredObject, Uint8Array> = custom((value) => {
@@ -160,34 +168,43 @@ export const peerMessages = {
   /** Merges a history into a replica's copy; answered once durable. */
   kvReplicate: define(
     "kv_replicate",
-    refine(object({ partition, key, object: storedObject, ringVersion }), keyInPartition),
+    refine(object({ partition, key, object: storedObject, ringVersion, n: replicaCount }), keyInPartition),
     "kv_replicate_ok",
     nothing,
   ),
   /** Stores a history as a hint for a home replica that did not take it; answered once durable. */
   kvHint: define(
     "kv_hint",
-    refine(object({ target: nodeId, partition, key, object: storedObject, ringVersion }), keyInPartition),
+    refine(
+      object({ target: nodeId, partition, key, object: storedObject, ringVersion, n: replicaCount }),
+      keyInPartition,
+    ),
     "kv_hint_ok",
     nothing,
   ),
   /** A client write forwarded to a replica of its key, which coordinates it. */
   kvPut: define(
     "kv_put",
-    object({
-      key,
-      value: bytes(0, (l) => l.valueBytesMax),
-      contentType: string((l) => l.contentTypeBytesMax, HEADER_SAFE_PATTERN),
-      deleted: bool,
-      writtenAtMs: finite,
-      /** The expiry deadline stamped by the node that took the write (core/expiry.ts); absent: none. */
-      expiresAtMs: optional(finite),
-      context: versionVector,
-      w: int(1, (l) => l.n),
-      pw: int(0, (l) => l.n),
-      timeoutMs: int(1, (l) => l.timeoutMsMax),
-      ringVersion,
-    }),
+    refine(
+      object({
+        key,
+        value: bytes(0, (l) => l.valueBytesMax),
+        contentType: string((l) => l.contentTypeBytesMax, HEADER_SAFE_PATTERN),
+        deleted: bool,
+        writtenAtMs: finite,
+        /** The expiry deadline stamped by the node that took the write (core/expiry.ts); absent: none. */
+        expiresAtMs: optional(finite),
+        context: versionVector,
+        // A namespace's n may be above the cluster's N (core/namespace/replica-counts.ts).
+        w: int(1, NAMESPACE_N_MAX),
+        pw: int(0, NAMESPACE_N_MAX),
+        timeoutMs: int(1, (l) => l.timeoutMsMax),
+        ringVersion,
+        n: replicaCount,
+      }),
+      // The quorum is bounded by the key's replica count: the one sent, else the cluster's N.
+      (m, l) => (Math.max(m.w, m.pw) > (m.n ?? l.n) ? `w above the key's n=${m.n ?? l.n}` : undefined),
+    ),
     "kv_put_ok",
     object({ object: storedObject }),
   ),
@@ -212,28 +229,28 @@ export const peerMessages = {
   /** Anti-entropy: a partition tree's branch summary. */
   aaeBranches: define(
     "aae_branches",
-    object({ partition }),
+    object({ partition, n: treeN }),
     "aae_branches_ok",
     object({ branches: bytes(0, 1 << 24) }),
   ),
   /** Anti-entropy: the leaves of some branches. */
   aaeLeaves: define(
     "aae_leaves",
-    object({ partition, branches: array(treeId, (l) => l.treeSegments) }),
+    object({ partition, branches: array(treeId, (l) => l.treeSegments), n: treeN }),
     "aae_leaves_ok",
     object({ leaves: bytes(0, 1 << 24) }),
   ),
   /** Anti-entropy: (key, causal digest) of every key in some segments. */
   aaeKeys: define(
     "aae_keys",
-    object({ partition, segments: array(treeId, (l) => l.treeSegments) }),
+    object({ partition, segments: array(treeId, (l) => l.treeSegments), n: treeN }),
     "aae_keys_ok",
     object({ keys: array(tuple(storedKey, bytes(0, 64)), (l) => l.aaeKeysMax) }),
   ),
   /** Anti-entropy: the root hash of each of these partitions' trees, 8 bytes each, in order. */
   aaeRoots: define(
     "aae_roots",
-    object({ partitions: array(partition, (l) => l.partitions) }),
+    object({ partitions: array(partition, (l) => l.partitions), n: treeN }),
     "aae_roots_ok",
     object({ roots: bytes(0, (l) => 8 * l.partitions) }),
   ),
@@ -278,11 +295,19 @@ export const peerMessages = {
   /** Partition transfer: one batch of a partition's objects after a cursor. */
   xferScan: define(
     "xfer_scan",
-    object({ partition, after: nullable(storedKey), limit: int(1, TRANSFER_BATCH_KEYS_MAX) }),
+    object({
+      partition,
+      after: nullable(storedKey),
+      limit: int(1, TRANSFER_BATCH_KEYS_MAX),
+      /** Only keys of these replica counts (namespaces' n); absent: every key. */
+      n: optional(array(int(1, NAMESPACE_N_MAX), NAMESPACE_N_MAX)),
+    }),
     "xfer_scan_ok",
     object({
       items: array(tuple(storedKey, bytes(0, Number.MAX_SAFE_INTEGER)), TRANSFER_BATCH_KEYS_MAX),
       done: bool,
+      /** With `n`: the last key read, where the next batch starts (it may be past the last item). */
+      last: optional(storedKey),
     }),
   ),
   /** Listing: the keys the receiver holds in some partitions and a range, after a cursor (src/listing). */

@@ -72,6 +72,7 @@ export function decideRing(
   partitions: number,
   n: number,
   isDead: (id: string) => boolean = () => false,
+  replicaCounts: readonly number[] = [n],
 ): RingDecision | undefined {
   if (claimantOf(state, isUp) !== selfId) return undefined;
   const ring = state.ring;
@@ -114,7 +115,8 @@ export function decideRing(
   }
   const version = ring.version;
   const completedWithout: string[] = [];
-  for (const id of gainingNodes(ring.owners, ring.next, n)) {
+  // A node entering the first n of a namespace with its own n gains too (n above or below N).
+  for (const id of gainingNodes(ring.owners, ring.next, replicaCounts)) {
     const member = state.members.find((m) => m.id === id);
     if ((member?.transfer.version ?? 0) >= version) continue;
     // Only an active member is completed without: a dead joiner was re-planned out in step 1.

@@ -29,3 +29,4 @@ export {
   propertiesOf,
   type RequestedOptions,
 } from "./properties.js";
+export { NamespaceReplicaCounts, type ReplicaCounts, uniformReplicaCounts } from "./replica-counts.js";

@@ -46,17 +46,22 @@ export interface EffectiveOptions {
   readonly siblingsMax: number;
 }
 
-/** Request values win, then the namespace's, then the cluster's. Pure; inputs are validated already. */
+/**
+ * Request values win, then the namespace's, then the cluster's; the cluster's r and w are capped
+ * at a smaller namespace n (an n=1 namespace reads and writes at 1 unless told otherwise). Pure;
+ * inputs are validated already.
+ */
 export function effectiveOptions(
   request: RequestedOptions,
   properties: NamespaceProperties,
   cluster: ClusterDefaults,
 ): EffectiveOptions {
   const ttlS = request.ttlS ?? properties.ttlSeconds;
+  const n = properties.n ?? cluster.n;
   return {
-    n: properties.n ?? cluster.n,
-    r: request.r ?? properties.r ?? cluster.r,
-    w: request.w ?? properties.w ?? cluster.w,
+    n,
+    r: request.r ?? properties.r ?? Math.min(cluster.r, n),
+    w: request.w ?? properties.w ?? Math.min(cluster.w, n),
     ...(ttlS === undefined ? {} : { ttlS }),
     siblingsMax: properties.maxSiblings ?? cluster.siblingsMax,
   };

@@ -18,8 +18,8 @@ import type { RingView } from "./ring-view.js";
  * is newer than none).
  */
 export type OwnershipRequest =
-  | { readonly kind: "replica"; readonly partition: number }
-  | { readonly kind: "hint"; readonly partition: number; readonly target: string };
+  | { readonly kind: "replica"; readonly partition: number; readonly n?: number }
+  | { readonly kind: "hint"; readonly partition: number; readonly target: string; readonly n?: number };
 
 export type OwnershipVerdict = "accept" | "accept-newer-sender" | "refuse";
 
@@ -32,14 +32,14 @@ export function ownershipVerdict(
   if (ring === undefined) return "accept";
   if (senderRingVersion !== undefined && senderRingVersion > ring.version) return "accept-newer-sender";
   const holder = request.kind === "replica" ? selfId : request.target;
-  return isReplicaOf(ring, holder, request.partition) ? "accept" : "refuse";
+  return isReplicaOf(ring, holder, request.partition, request.n) ? "accept" : "refuse";
 }
 
-/** Whether `nodeId` is a home replica of `partition` under the ring's owners or its pending next. */
-export function isReplicaOf(ring: RingView, nodeId: string, partition: number): boolean {
+/**
+ * Whether `nodeId` is a home replica of `partition`, for a key with `n` replicas (default the
+ * ring's N), under the ring's owners or its pending next.
+ */
+export function isReplicaOf(ring: RingView, nodeId: string, partition: number, n: number = ring.n): boolean {
   if (!Number.isInteger(partition) || partition < 0 || partition >= ring.partitions) return false;
-  return (
-    ring.preferenceList(partition).slice(0, ring.n).includes(nodeId) ||
-    ring.incoming(partition).includes(nodeId)
-  );
+  return ring.home(partition, n).includes(nodeId) || ring.incoming(partition, n).includes(nodeId);
 }

@@ -11,12 +11,21 @@ export interface RingView {
   /** The preference list of a partition: distinct node ids, home replicas first, then fallbacks. */
   preferenceList(partition: number): readonly string[];
   /**
-   * While ownership moves: the partition's future home replicas that are not home replicas yet.
-   * Writes also go to them (so nothing written during the transfer is missing after it); reads
-   * do not, since they may not hold the data yet.
+   * The home replicas of a key with `n` replicas (default: the ring's N): the first n of the
+   * preference list (a namespace's n may be above or below N; core/namespace/replica-counts.ts).
    */
-  incoming(partition: number): readonly string[];
+  home(partition: number, n?: number): readonly string[];
+  /**
+   * While ownership moves: the partition's future home replicas (for a key with `n` replicas,
+   * default the ring's N) that are not home replicas yet. Writes also go to them (so nothing
+   * written during the transfer is missing after it); reads do not, since they may not hold the
+   * data yet.
+   */
+  incoming(partition: number, n?: number): readonly string[];
 }
+
+/** Replica counts a ring view answers for: 1..127 (cluster N is at most 64, a namespace's 16). */
+const N_KEY_STRIDE = 128;
 
 /** A RingView over an owners array (and the pending `next` one); lists are computed once and cached. */
 export function ringView(
@@ -26,7 +35,13 @@ export function ringView(
   next: readonly string[] | null = null,
 ): RingView {
   const lists = new Map<number, readonly string[]>();
+  /** Keyed by partition * (N_KEY_STRIDE) + n. */
+  const homes = new Map<number, readonly string[]>();
   const incoming = new Map<number, readonly string[]>();
+  const checkN = (count: number): void => {
+    if (!Number.isInteger(count) || count < 1 || count >= N_KEY_STRIDE)
+      throw new RangeError(`replica count ${count} is outside 1..${N_KEY_STRIDE - 1}`);
+  };
   const check = (partition: number): void => {
     if (!Number.isInteger(partition) || partition < 0 || partition >= owners.length) {
       throw new Error(`partition ${partition} is outside 0..${owners.length - 1}`);
@@ -45,14 +60,27 @@ export function ringView(
       }
       return list;
     },
-    incoming(partition: number): readonly string[] {
+    home(partition: number, count: number = n): readonly string[] {
       check(partition);
-      if (next === null) return [];
-      let list = incoming.get(partition);
+      checkN(count);
+      const id = partition * N_KEY_STRIDE + count;
+      let list = homes.get(id);
       if (list === undefined) {
-        const home = this.preferenceList(partition).slice(0, n);
-        list = Object.freeze(preferenceList(next, partition, n).filter((id) => !home.includes(id)));
-        incoming.set(partition, list);
+        list = Object.freeze(this.preferenceList(partition).slice(0, count));
+        homes.set(id, list);
+      }
+      return list;
+    },
+    incoming(partition: number, count: number = n): readonly string[] {
+      check(partition);
+      checkN(count);
+      if (next === null) return [];
+      const id = partition * N_KEY_STRIDE + count;
+      let list = incoming.get(id);
+      if (list === undefined) {
+        const home = this.home(partition, count);
+        list = Object.freeze(preferenceList(next, partition, count).filter((id) => !home.includes(id)));
+        incoming.set(id, list);
       }
       return list;
     },

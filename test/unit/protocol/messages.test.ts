@@ -52,7 +52,7 @@ test("a key filed under another partition is refused before any handler sees it"
   );
 });
 
-test("a forwarded write asking for more replicas than N, or bytes that are not a stored object, are refused", () => {
+test("a forwarded write asking for more replicas than its key's n, or bytes that are not a stored object, are refused", () => {
   const put = {
     key,
     value: new Uint8Array(1),
@@ -64,7 +64,21 @@ test("a forwarded write asking for more replicas than N, or bytes that are not a
     pw: 0,
     timeoutMs: 100,
   };
-  assert.throws(() => decodeRequest(encodeRequest(peerMessages.kvPut, put), limits), /kv_put\.w/);
+  assert.throws(
+    () => decodeRequest(encodeRequest(peerMessages.kvPut, put), limits),
+    /kv_put: w above the key's n=3/,
+  );
+  // A namespace with n=5 on a cluster of N=3: w=4 is its quorum, sent with the key's n.
+  const wide = decodeRequest(encodeRequest(peerMessages.kvPut, { ...put, n: 5 }), limits);
+  assert.equal(wide.request.type === "kv_put" && wide.request.w, 4);
+  assert.throws(
+    () => decodeRequest(encodeRequest(peerMessages.kvPut, { ...put, w: 6, n: 5 }), limits),
+    /w above/,
+  );
+  assert.throws(
+    () => decodeRequest(encodeRequest(peerMessages.kvPut, { ...put, n: 17 }), limits),
+    /kv_put\.n/,
+  );
   const garbage = encodeRequest(peerMessages.kvHint, {
     target: "n2",
     partition,
