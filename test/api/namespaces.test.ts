@@ -160,7 +160,8 @@ describe("namespaces through the client HTTP API of a one-node cluster", () => {
       [{ w: 2.5 }, /w must be an integer/],
       [{ ttlSeconds: "60" }, /ttlSeconds must be an integer/],
       [{ r: 2 }, /more than the namespace's n=1/],
-      [{ n: 2 }, /not supported yet/],
+      [{ n: 17 }, /n must be an integer in 1\.\.16/],
+      [{ n: 2, w: 3 }, /w=3 is more than the namespace's n=2/],
     ];
     for (const [body, message] of cases) {
       const r = await setProps("checked", body);
@@ -176,7 +177,25 @@ describe("namespaces through the client HTTP API of a one-node cluster", () => {
     assert.equal((await fetch(url("/namespaces?colour=1"))).status, 400);
   });
 
-  test("n equal to the cluster's N is accepted while the namespace is empty, then refused with 409", async () => {
+  test("an n above the cluster's N: quorums up to the replicas that exist work, a larger w is a 503", async () => {
+    // One node, N=1: a namespace with n=3 has one replica here until the cluster grows.
+    const set = await setProps("wide", { n: 3 });
+    assert.equal(set.status, 200);
+    assert.equal(((await set.json()) as { n: number; r: number; w: number }).n, 3);
+    assert.equal((await put("/kv/wide/k?w=1", "v")).status, 204);
+    const read = await fetch(url("/kv/wide/k?r=1"));
+    assert.equal(read.status, 200);
+    assert.equal(await read.text(), "v");
+    const wide = await put("/kv/wide/k2?w=2", "v");
+    assert.equal(wide.status, 503);
+    const body = (await wide.json()) as { needed: number };
+    assert.equal(body.needed, 2);
+    assert.equal((await put("/kv/wide/k3?w=4", "v")).status, 400, "w above the namespace's n");
+    const debug = (await (await fetch(url("/debug/replicas/wide/k"))).json()) as { replicas: unknown[] };
+    assert.equal(debug.replicas.length, 1, "the one node there is");
+  });
+
+  test("n is accepted while the namespace is empty, then refused with 409", async () => {
     assert.equal((await setProps("sized", { n: 1 })).status, 200);
     assert.equal((await put("/kv/sized/k", "v")).status, 204);
     const r = await setProps("sized", { n: 1 });

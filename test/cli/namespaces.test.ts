@@ -41,9 +41,9 @@ describe("ringkv --ns and ringkv namespaces", () => {
   });
 
   test("a refused change exits 1 with the node's reason; a set with no property is a usage error", async () => {
-    const refused = await cli("namespaces", "set", "sessions", "--n", "2");
+    const refused = await cli("namespaces", "set", "sessions", "--r", "2");
     assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /not supported yet/);
+    assert.match(refused.stderr, /r=2 is more than the namespace's n=1/);
     const empty = await cli("namespaces", "set", "sessions");
     assert.equal(empty.code, 2);
     assert.match(empty.stderr, /at least one of/);

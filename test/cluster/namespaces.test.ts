@@ -113,12 +113,16 @@ describe("namespaces on 3 processes (N=3, R=2, W=2)", { timeout: 180_000 }, () =
       assert.equal((await fetch(`${url("n1")}/kv/kept/tok`)).headers.get("x-ringkv-expires-at"), null);
     }));
 
-  test("n is accepted while the namespace holds no key, then refused with 409; n other than N is a 400", () =>
+  test("n is accepted while the namespace holds no key, then refused with 409; w above n is a 400", () =>
     track(async () => {
-      assert.equal((await setProps("n2", "sized", { n: 3 })).status, 200);
-      const other = await setProps("n2", "sized", { n: 2 });
+      assert.equal((await setProps("n2", "sized", { n: 2 })).status, 200);
+      assert.equal((await setProps("n2", "sized", { n: 3 })).status, 200, "still empty: n may change again");
+      const other = await setProps("n2", "sized", { n: 2, w: 3 });
       assert.equal(other.status, 400);
-      assert.match(((await other.json()) as { message: string }).message, /not supported yet/);
+      assert.match(
+        ((await other.json()) as { message: string }).message,
+        /w=3 is more than the namespace's n=2/,
+      );
       // One key, written through another node: the check asks the cluster, not the local disk.
       assert.equal((await put("n3", "/kv/sized/first", "v")).status, 204);
       for (const id of ids) {

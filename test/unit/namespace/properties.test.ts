@@ -105,3 +105,15 @@ describe("a full cluster metadata store", () => {
     assert.match(String(reply?.body), /metadata_full/);
   });
 });
+
+test("a namespace n below the cluster's r and w caps their defaults; its own and a request's win", () => {
+  const cluster = { n: 3, r: 2, w: 2, siblingsMax: 100 };
+  assert.deepEqual(
+    { ...effectiveOptions({}, { n: 1 }, cluster) },
+    { n: 1, r: 1, w: 1, siblingsMax: 100 },
+    "an n=1 namespace reads and writes at 1",
+  );
+  assert.deepEqual({ ...effectiveOptions({}, { n: 5 }, cluster) }, { n: 5, r: 2, w: 2, siblingsMax: 100 });
+  assert.equal(effectiveOptions({}, { n: 5, w: 4 }, cluster).w, 4);
+  assert.equal(effectiveOptions({ r: 5 }, { n: 5 }, cluster).r, 5);
+});
