@@ -205,6 +205,20 @@ export const tunableTable = {
   fencing: {
     reroutesMax: integer({ default: 2, min: 0, max: 16, help: "re-routes of one refused write" }),
   },
+  /**
+   * Reads ask the r home replicas most likely to answer first (this node, then those up) and
+   * the others only when needed (Cassandra's speculative retry): when one of the first fails,
+   * when their answers do not settle the read (none holds the key), or when they have not all
+   * answered within speculativeRetryMs. 0 asks every home replica at once.
+   */
+  reads: {
+    speculativeRetryMs: integer({
+      default: 20,
+      min: 0,
+      max: HOUR_MS,
+      help: "a read asks its other home replicas when its first r have not answered within this",
+    }),
+  },
   join: {
     timeoutMs: integer({ default: 60_000, min: 1, max: 24 * HOUR_MS, help: "no seed answered: give up" }),
     retryIntervalMs: integer({ default: 500, min: 1, max: HOUR_MS, help: "between rounds of seeds" }),

@@ -41,6 +41,40 @@ export interface CoordinatorDeps {
    * own `n` (RequestOptions) wins: it is what the node that took the request judged.
    */
   replicaCounts?: ReplicaCounts;
+  /**
+   * A read asks its first r home replicas (this node, then those up), and the others when one
+   * of those fails, when their answers do not settle it, or after this long (0: all at once;
+   * absent: 0).
+   */
+  speculativeRetryMs?: number;
+  /** Counts a read that asked more home replicas than its r. */
+  onSpeculativeRead?: () => void;
+}
+
+/** A slot a read never needed: its home replica was not asked. */
+class SlotNotAsked extends Error {}
+
+/**
+ * Holds back the slots of a read beyond its first r until `open` (a failure, an answer that does
+ * not settle, or the speculative timer); `close` gives up on those never opened.
+ */
+class SlotGate {
+  private release: (go: boolean) => void = () => undefined;
+  private done = false;
+  readonly decided: Promise<boolean> = new Promise((resolve) => {
+    this.release = resolve;
+  });
+  open(): boolean {
+    if (this.done) return false;
+    this.done = true;
+    this.release(true);
+    return true;
+  }
+  close(): void {
+    if (this.done) return;
+    this.done = true;
+    this.release(false);
+  }
 }
 
 /** A replica's refusal (ownership fencing): who refused, and its ring version. */
@@ -103,7 +137,13 @@ export class Coordinator {
     return options?.n ?? this.deps.replicaCounts?.nOf(key) ?? ring.n;
   }
 
-  /** The merged history of the key from `r` slots, or undefined when none holds it. */
+  /**
+   * The merged history of the key from `r` slots, or undefined when none holds it. The first r
+   * home replicas (this node first, then by liveness, then in preference order) are asked at
+   * once; the others are held back by a SlotGate until one of the first fails, their answers
+   * hold no version of the key (a "not found" waits for every slot, see awaitSlots), or
+   * speculativeRetryMs passes. A read that needs only r answers costs r replica reads, not n.
+   */
   async get(key: Uint8Array, options: RequestOptions): Promise<StoredObject | undefined> {
     const ring = this.currentRing();
     const partition = partitionOf(key, ring.partitions);
@@ -111,26 +151,66 @@ export class Coordinator {
     const home = ring.home(partition, n);
     const pool = new FallbackPool(ring.preferenceList(partition).slice(n), (id) => this.deps.view.status(id));
     const deadlineMs = this.deps.clock.nowMs() + options.timeoutMs;
-    const slots = home.map((id) =>
+    const start = (id: string): Promise<SlotReply<StoredObject | undefined>> =>
       this.slot(
         id,
         pool,
         deadlineMs,
         (t) => this.deps.access.read(id, partition, key, t),
         (fallback, t) => this.deps.access.read(fallback, partition, key, t, id),
-      ),
+      );
+    const speculativeMs = this.deps.speculativeRetryMs ?? 0;
+    // A strict read (pr) counts home replicas only: it asks them all at once.
+    const first = new Set(
+      speculativeMs > 0 && options.pr === 0 ? this.readOrder(home).slice(0, options.r) : home,
     );
-    const replies = await awaitSlots(
-      slots,
-      options.r,
-      options.pr,
-      options.timeoutMs,
-      this.deps.clock,
-      "read",
-      // Any version (a tombstone too) settles a read; "not found" settles it only once every
-      // slot has answered (see awaitSlots).
-      (answers) => answers.some((a) => a.value !== undefined),
-    );
+    const gate = new SlotGate();
+    const opened = (): void => {
+      if (gate.open()) this.deps.onSpeculativeRead?.();
+    };
+    const started: Promise<SlotReply<StoredObject | undefined>>[] = [];
+    const slots = home.map((id) => {
+      if (first.has(id)) {
+        const slot = start(id);
+        started.push(slot);
+        return slot;
+      }
+      return gate.decided.then((go) => (go ? start(id) : Promise.reject(new SlotNotAsked())));
+    });
+    let timer: ReturnType<Clock["setTimeout"]> | undefined;
+    if (started.length < slots.length) {
+      timer = this.deps.clock.setTimeout(opened, speculativeMs);
+      // One of the first failing, or all of them answering without any version of the key,
+      // cannot settle the read: the others are asked at once.
+      let answered = 0;
+      let found = false;
+      for (const slot of started)
+        slot.then(
+          (reply) => {
+            answered += 1;
+            found ||= reply.value !== undefined;
+            if (answered === started.length && !found) opened();
+          },
+          () => opened(),
+        );
+    }
+    let replies: SlotReply<StoredObject | undefined>[];
+    try {
+      replies = await awaitSlots(
+        slots,
+        options.r,
+        options.pr,
+        options.timeoutMs,
+        this.deps.clock,
+        "read",
+        // Any version (a tombstone too) settles a read; "not found" settles it only once every
+        // slot has answered (see awaitSlots).
+        (answers) => answers.some((a) => a.value !== undefined),
+      );
+    } finally {
+      if (timer !== undefined) this.deps.clock.clearTimeout(timer);
+      gate.close();
+    }
     const merged = mergeAll(
       this.deps.replica.conflicts,
       replies.map((r) => r.value),
@@ -140,6 +220,19 @@ export class Coordinator {
     // reads as a tombstone whichever replicas answered and whatever they hold (core/expiry.ts).
     // Read repair above sends the history itself, deadline included, never this view.
     return merged === undefined ? undefined : expiredAsTombstones(merged, this.deps.clock.nowMs());
+  }
+
+  /** Home replicas in the order a read asks them: this node, then up, suspect, down; each in preference order. */
+  private readOrder(home: readonly string[]): string[] {
+    const rank = (id: string): number => {
+      if (id === this.deps.nodeId) return 0;
+      const status = this.deps.view.status(id);
+      return status === "up" ? 1 : status === "suspect" ? 2 : 3;
+    };
+    return home
+      .map((id, i) => ({ id, i, rank: rank(id) }))
+      .sort((a, b) => a.rank - b.rank || a.i - b.i)
+      .map((x) => x.id);
   }
 
   /**

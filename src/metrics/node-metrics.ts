@@ -68,6 +68,7 @@ export class NodeMetrics {
   readonly hintsStored: Counter<"target">;
   readonly ownershipRefusals: Counter<"kind">;
   readonly writesRerouted: Counter;
+  readonly readsSpeculative: Counter;
   readonly hintsDelivered: Counter<"target">;
   readonly hintsRefused: Counter<"target">;
   readonly hintsExpired: Counter<"target">;
@@ -175,6 +176,11 @@ export class NodeMetrics {
       name: "ringkv_ownership_refusals_total",
       help: "Replicated writes, hints and forwarded writes this node refused because its ring says it is no replica of the partition (or the hint's target is none), by kind",
       labelNames: ["kind"],
+      registers,
+    });
+    this.readsSpeculative = new Counter({
+      name: "ringkv_reads_speculative_total",
+      help: "Reads this node coordinated that asked more home replicas than their r (one of the first failed, none held the key, or they were slower than reads.speculativeRetryMs)",
       registers,
     });
     this.writesRerouted = new Counter({

@@ -177,6 +177,8 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     reroutesMax: options.fencing.reroutesMax,
     onReroute: () => metrics.writesRerouted.inc(),
     replicaCounts,
+    speculativeRetryMs: options.reads.speculativeRetryMs,
+    onSpeculativeRead: () => metrics.readsSpeculative.inc(),
   });
   const antiEntropy = new AntiEntropy(
     {
