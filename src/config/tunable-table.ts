@@ -213,10 +213,11 @@ export const tunableTable = {
    */
   reads: {
     speculativeRetryMs: integer({
+      flag: "read-speculative-ms",
       default: 20,
       min: 0,
       max: HOUR_MS,
-      help: "a read asks its other home replicas when its first r have not answered within this",
+      help: "a read asks its first r home replicas, and the others when one fails, none holds the key, or they have not answered within this (0: every home replica at once)",
     }),
   },
   join: {
