@@ -110,6 +110,13 @@ export class AntiEntropy {
     const keys = this.buildTrees();
     this.deps.replica.onChange((partition, key, before, after) => {
       this.changes += 1;
+      // Some namespace's n changed since the trees were built: a key of it sits in the old
+      // count's tree, so its `before` may not be taken out of the new count's one. The trees are
+      // built afresh from storage, which already holds `after`.
+      if (this.treesAtVersion !== this.deps.replicaCounts.version) {
+        this.treesCurrent();
+        return;
+      }
       this.tree(partition, this.deps.replicaCounts.nOf(key)).update(
         key,
         before === undefined ? undefined : causalDigest(before),

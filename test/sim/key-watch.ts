@@ -8,8 +8,13 @@ import { bytes, text } from "./workload.js";
  * What every node holds of one key, in its objects store and as hints, as one line: for
  * debugging a failed seed (`--watch-key`), printed whenever it changes.
  */
-export function describeKey(nodes: readonly SimNode[], key: string, partitions: number): string {
-  const userKey = bytes(key);
+export function describeKey(
+  nodes: readonly SimNode[],
+  key: string,
+  partitions: number,
+  storedKey: (label: string) => Uint8Array = bytes,
+): string {
+  const userKey = storedKey(key);
   const partition = partitionOf(userKey, partitions);
   const parts: string[] = [];
   for (const node of nodes) {

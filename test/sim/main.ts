@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { replayCommand, runSeed } from "./sim-run.js";
 
-const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--hint-loss] [--ttl] [--verbose] [--watch-key K] [--progress]
+const USAGE = `usage: npm run sim -- [--seed N | --seeds K [--start S]] [--nodes M] [--workload-ms MS] [--hint-loss] [--ttl] [--mixed-n] [--verbose] [--watch-key K] [--progress]
 
 Runs the deterministic cluster simulation: a whole ringkv cluster in this process on virtual time,
 concurrent clients under random faults, then checks that no acknowledged write was lost, nothing
@@ -14,6 +14,9 @@ resurrected, and every key's replicas converged. The same seed always replays th
   --hint-loss       crashes may also lose the crashed node's hints
   --ttl             a quarter of the writes expire (1-3 s time to live); checks that no expired
                     value is ever read again and every copy keeps its deadline
+  --mixed-n         keys spread over default and two namespaces set up as the workload starts,
+                    one with n=2 and one with n=N+1; checks every key is held alike by the first
+                    n of its preference list and nothing is left outside them
   --workload-ms MS  virtual time of workload under faults (default 20000)
   --verbose         print the trace and node logs (info and above) as the run goes
   --watch-key K     print what every node holds of key K (values, dots, hints) whenever it changes
@@ -37,6 +40,7 @@ async function main(): Promise<number> {
       "workload-ms": { type: "string" },
       "hint-loss": { type: "boolean", default: false },
       ttl: { type: "boolean", default: false },
+      "mixed-n": { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       "watch-key": { type: "string" },
       progress: { type: "boolean", default: false },
@@ -69,11 +73,12 @@ async function main(): Promise<number> {
       watchKey: values["watch-key"],
       hintLoss: values["hint-loss"],
       ttl: values.ttl,
+      mixedN: values["mixed-n"],
     });
     if (!result.ok) {
       failed += 1;
       print(
-        `${result.summary}\n  first problem: ${result.problems[0]?.split("\n")[0] ?? "?"}\n  replay: ${replayCommand({ seed: s, nodes, workloadMs, hintLoss: values["hint-loss"], ttl: values.ttl })}`,
+        `${result.summary}\n  first problem: ${result.problems[0]?.split("\n")[0] ?? "?"}\n  replay: ${replayCommand({ seed: s, nodes, workloadMs, hintLoss: values["hint-loss"], ttl: values.ttl, mixedN: values["mixed-n"] })}`,
       );
       if (count === 1 || values.verbose) {
         print("problems:");

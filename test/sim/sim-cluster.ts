@@ -21,6 +21,8 @@ export interface SimClusterOptions {
   print: (line: string) => void;
   /** Print what every node holds of this key whenever it changes (debugging). */
   watchKey?: string;
+  /** The stored key of a key label, for watchKey (default: its UTF-8 bytes). */
+  storedKey?: (label: string) => Uint8Array;
   /** Hints a node holds per target (0: none, as if every hint were lost); default the node's default. */
   hintsPerTargetMax?: number;
   /** Undelivered hints are dropped this long after they were stored; default the smaller of 3 h and half the grace. */
@@ -83,7 +85,7 @@ export class SimCluster {
     if (watched !== undefined) {
       let last = "";
       this.sim.afterEach = () => {
-        const now = describeKey(this.nodes, watched, options.partitions);
+        const now = describeKey(this.nodes, watched, options.partitions, options.storedKey);
         if (now !== last) options.print(`${String(this.sim.nowMs()).padStart(7)} WATCH ${now}`);
         last = now;
       };

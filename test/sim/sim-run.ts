@@ -1,4 +1,4 @@
-import { namespaceRange } from "../../src/core/namespace/index.js";
+import { DEFAULT_NAMESPACE, decodeKey, namespaceRange } from "../../src/core/namespace/index.js";
 import { partitionOf } from "../../src/core/partition.js";
 import { preferenceList } from "../../src/core/ring/preference-list.js";
 import { decodeStoredObject, encodeStoredObject, type StoredObject } from "../../src/core/stored-object.js";
@@ -6,10 +6,12 @@ import { objectKey, partitionRange } from "../../src/storage/object-key.js";
 import { defaultFaultWeights, type FaultKind, Nemesis } from "./faults.js";
 import { History } from "./history.js";
 import { checkHistory, clientView, listingProblems } from "./invariants.js";
+import { defaultKeySpace, type KeySpace, mixedKeySpace } from "./key-space.js";
+import { describeObject } from "./key-watch.js";
 import { SimCluster, stackOf } from "./sim-cluster.js";
 import type { SimNode } from "./sim-node.js";
 import { SimRandom } from "./sim-random.js";
-import { bytes, liveValues, TTL_S_MAX_SIM, Workload } from "./workload.js";
+import { liveValues, TTL_S_MAX_SIM, text, Workload } from "./workload.js";
 
 /** The request timeout simulated clients ask for. */
 const REQUEST_TIMEOUT_MS = 2000;
@@ -28,6 +30,12 @@ export interface RunOptions {
   hintLoss?: boolean;
   /** Some writes expire (Workload ttl; off by default: existing seeds draw as before). */
   ttl?: boolean;
+  /**
+   * Namespaces of their own n: right as the workload starts, one node is told of a namespace with
+   * n=2 and one with n=N+1, and the keys are spread over them and `default` (off by default:
+   * existing seeds draw as before).
+   */
+  mixedN?: boolean;
 }
 
 export interface RunResult {
@@ -65,7 +73,7 @@ const QUIESCENCE_STEP_MS = 500;
 interface RunConfig {
   nodes: number;
   partitions: number;
-  keys: string[];
+  keys: KeySpace;
   clients: number;
   workloadMs: number;
   tombstoneGraceMs: number;
@@ -88,7 +96,13 @@ function configFor(options: RunOptions): RunConfig {
   return {
     nodes,
     partitions: nodes <= 12 ? 32 : 64,
-    keys: Array.from({ length: keyCount }, (_, i) => `k${i}`),
+    keys:
+      options.mixedN === true
+        ? mixedKeySpace(keyCount, N)
+        : defaultKeySpace(
+            Array.from({ length: keyCount }, (_, i) => `k${i}`),
+            N,
+          ),
     clients: random.int(2, 5),
     workloadMs: options.workloadMs ?? 20_000,
     tombstoneGraceMs: 24 * 3600 * 1000,
@@ -102,12 +116,13 @@ function configFor(options: RunOptions): RunConfig {
 
 /** The command that replays a seed exactly. */
 export function replayCommand(
-  options: Pick<RunOptions, "seed" | "nodes" | "workloadMs" | "hintLoss" | "ttl">,
+  options: Pick<RunOptions, "seed" | "nodes" | "workloadMs" | "hintLoss" | "ttl" | "mixedN">,
 ): string {
   const flags = [`--seed ${options.seed}`];
   if (options.nodes !== undefined) flags.push(`--nodes ${options.nodes}`);
   if (options.hintLoss === true) flags.push("--hint-loss");
   if (options.ttl === true) flags.push("--ttl");
+  if (options.mixedN === true) flags.push("--mixed-n");
   if (options.workloadMs !== undefined) flags.push(`--workload-ms ${options.workloadMs}`);
   return `npm run sim -- ${flags.join(" ")} --verbose`;
 }
@@ -129,6 +144,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
     verbose: options.verbose,
     print: options.print,
     watchKey: options.watchKey,
+    storedKey: (label) => config.keys.stored(label),
   });
   const { sim, trace } = cluster;
   const onRejection = (reason: unknown): void => cluster.problem(`unhandled rejection: ${stackOf(reason)}`);
@@ -137,7 +153,7 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
   let nemesis: Nemesis | undefined;
   try {
     trace.add(
-      `seed ${options.seed}: ${config.nodes} nodes, ${config.partitions} partitions, ${config.keys.length} keys, ${config.clients} clients`,
+      `seed ${options.seed}: ${config.nodes} nodes, ${config.partitions} partitions, ${config.keys.labels.length} keys, ${config.clients} clients`,
     );
     await form(cluster, config.nodes);
     if (cluster.problems.length === 0) {
@@ -159,6 +175,9 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
         },
         () => `n${++nextId}`,
       );
+      const keys = config.keys;
+      const workloadStart = sim.nowMs();
+      if (keys.namespaces.length > 0) void setNamespaces(cluster, keys, workloadStart);
       const workload = new Workload(
         {
           sim,
@@ -173,14 +192,20 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
         },
         {
           clients: config.clients,
-          keys: config.keys,
+          keys: keys.labels,
           requestTimeoutMs: REQUEST_TIMEOUT_MS,
           clientTimeoutMs: 4000,
           thinkMs: 100,
           ttl: options.ttl === true,
+          ...(keys.namespaces.length === 0
+            ? {}
+            : {
+                storedKey: (label: string) => keys.stored(label),
+                quorumMax: (label: string) => quorumOf(keys, label, config.nodes),
+              }),
         },
       );
-      const workloadEnd = sim.nowMs() + config.workloadMs;
+      const workloadEnd = workloadStart + config.workloadMs;
       let clientsDone = false;
       void workload.run(workloadEnd).then(() => {
         clientsDone = true;
@@ -195,8 +220,8 @@ export async function runSeed(options: RunOptions): Promise<RunResult> {
       if (options.ttl === true) await sim.runUntil(sim.nowMs() + REQUEST_TIMEOUT_MS + TTL_S_MAX_SIM * 1000);
       const finals = await quiesce(cluster, config.keys);
       if (finals !== undefined) {
-        await finalReads(cluster, history, config.keys, finals);
-        await finalListing(cluster, finals);
+        await finalReads(cluster, history, config.keys, config.nodes, finals);
+        await finalListing(cluster, config.keys, config.nodes, finals);
         for (const violation of checkHistory(history, finals, sim.nowMs())) cluster.problem(violation);
       }
     }
@@ -261,7 +286,7 @@ async function form(cluster: SimCluster, count: number): Promise<void> {
  */
 async function quiesce(
   cluster: SimCluster,
-  keys: readonly string[],
+  keys: KeySpace,
 ): Promise<Map<string, StoredObject | undefined> | undefined> {
   const { sim } = cluster;
   const deadline = sim.nowMs() + QUIESCENCE_MAX_MS;
@@ -298,10 +323,7 @@ function membershipReport(cluster: SimCluster): string {
     .join("\n");
 }
 
-function convergence(
-  cluster: SimCluster,
-  keys: readonly string[],
-): Map<string, StoredObject | undefined> | string {
+function convergence(cluster: SimCluster, keys: KeySpace): Map<string, StoredObject | undefined> | string {
   const members = cluster.members;
   for (const m of members) {
     if (m.serving === undefined) return `${m.id} is not serving (${m.state})`;
@@ -329,34 +351,62 @@ function convergence(
     if (notUp !== undefined) return `${m.id} sees ${notUp.id} ${notUp.status}`;
     const hints = m.storage.stats().stores.hints.entries;
     if (hints > 0) return `${m.id} still holds ${hints} hints`;
+    // Every node, a joined one too, has heard of each namespace's n through the metadata.
+    for (const ns of keys.namespaces) {
+      const known = node.namespaces().properties(ns.name).n;
+      if (known !== ns.n) return `${m.id} knows namespace ${ns.name} with n=${known ?? "-"}, not ${ns.n}`;
+    }
   }
-  const n = Math.min(N, new Set(ring.owners).size);
-  // Reclaim: once the change completed, no member keeps a copy of a partition it gave away.
+  const distinct = new Set(ring.owners).size;
+  const homeCount = (n: number): number => Math.min(n, distinct);
+  // Reclaim: once the change completed, no member keeps a copy of a key it is no home replica
+  // of (outside the first n of the key's partition, n its namespace's).
+  const labels = new Map(
+    keys.labels.map((label) => [Buffer.from(keys.stored(label)).toString("hex"), label]),
+  );
   for (const m of members) {
     for (let p = 0; p < ring.owners.length; p++) {
-      if (preferenceList(ring.owners, p).slice(0, n).includes(m.id)) continue;
+      const list = preferenceList(ring.owners, p);
+      // The widest n any key has: a member outside it keeps nothing of the partition.
+      if (list.slice(0, homeCount(keys.nMax)).includes(m.id)) {
+        if (keys.namespaces.length === 0) continue;
+        for (const [storageKey] of m.storage.scan("objects", partitionRange(p))) {
+          const label = labels.get(Buffer.from(storageKey.subarray(4)).toString("hex"));
+          const n = label === undefined ? N : keys.nOf(label);
+          if (!list.slice(0, homeCount(n)).includes(m.id))
+            return `${m.id} still holds a copy of ${label ?? "a key no client wrote"} (n=${n}, partition ${p}), outside its first ${n} replicas ${list.slice(0, homeCount(n)).join(",")}`;
+        }
+        continue;
+      }
       const [held] = m.storage.scan("objects", { ...partitionRange(p), limit: 1 });
       if (held !== undefined) return `${m.id} still holds a copy of partition ${p}, which it gave away`;
     }
   }
+  // Placement: every key is held alike by every one of its n home replicas (the first n of its
+  // partition's preference list under the final ring): writes, hints, anti-entropy and transfer
+  // followed its namespace's n.
   const finals = new Map<string, StoredObject | undefined>();
-  for (const key of keys) {
-    const partition = partitionOf(bytes(key), ring.owners.length);
-    const home = preferenceList(ring.owners, partition).slice(0, n);
-    let agreed: Uint8Array | undefined;
-    for (const [i, id] of home.entries()) {
-      const stored = storedBytes(cluster.node(id), partition, key);
-      if (i === 0) agreed = stored;
-      else if (!sameBytes(agreed, stored)) return `${key}: home replicas ${home.join(",")} differ`;
-    }
-    finals.set(key, agreed === undefined ? undefined : decodeStoredObject(agreed));
+  for (const label of keys.labels) {
+    const key = keys.stored(label);
+    const partition = partitionOf(key, ring.owners.length);
+    const home = preferenceList(ring.owners, partition).slice(0, homeCount(keys.nOf(label)));
+    const held = home.map((id) => storedBytes(cluster.node(id), partition, key));
+    const agreed = held[0];
+    if (!held.every((h) => sameBytes(agreed, h)))
+      return `${label}: home replicas ${home.join(",")} differ: ${home
+        .map((id, i) => {
+          const h = held[i];
+          return `${id} ${h === undefined ? "holds nothing" : `holds ${describeObject(decodeStoredObject(h))}`}`;
+        })
+        .join("; ")}`;
+    finals.set(label, agreed === undefined ? undefined : decodeStoredObject(agreed));
   }
   return finals;
 }
 
 /** A key's stored history on one node, re-encoded (so equal histories compare equal). */
-function storedBytes(node: SimNode, partition: number, key: string): Uint8Array | undefined {
-  const stored = node.storage.get("objects", objectKey(partition, bytes(key)));
+function storedBytes(node: SimNode, partition: number, key: Uint8Array): Uint8Array | undefined {
+  const stored = node.storage.get("objects", objectKey(partition, key));
   return stored === undefined ? undefined : encodeStoredObject(decodeStoredObject(stored));
 }
 
@@ -365,18 +415,68 @@ function sameBytes(a: Uint8Array | undefined, b: Uint8Array | undefined): boolea
   return Buffer.from(a).equals(Buffer.from(b));
 }
 
-/** Reads every key through a coordinator at R=N, as a client would, and checks it sees the converged state. */
+/** The largest r and w a request on the key may ask: its n, and never more than the nodes there are. */
+function quorumOf(keys: KeySpace, label: string, nodes: number): number {
+  return Math.min(keys.nOf(label), nodes);
+}
+
+/** How long a node has to record a namespace's n before another node is asked. */
+const NAMESPACE_SET_TIMEOUT_MS = 2000;
+const NAMESPACE_SET_ATTEMPTS_MAX = 30;
+
+/**
+ * Sets each namespace's n through one node's metadata, racing the workload: the other nodes learn
+ * of it through the metadata's push and anti-entropy, and until then coordinate, fence, hint and
+ * repair the namespace's keys with the cluster's N. The delay and the node are drawn from the
+ * run's "mixed-n" stream. A node that crashes or cannot record it is replaced by another.
+ */
+async function setNamespaces(cluster: SimCluster, keys: KeySpace, startMs: number): Promise<void> {
+  const { sim } = cluster;
+  const random = cluster.random.fork("mixed-n");
+  await sim.sleep(startMs + random.int(0, 800) - sim.nowMs());
+  for (const ns of keys.namespaces) {
+    let recorded = false;
+    for (let attempt = 0; attempt < NAMESPACE_SET_ATTEMPTS_MAX && !recorded; attempt++) {
+      const serving = cluster.serving;
+      if (serving.length === 0) {
+        await sim.sleep(200);
+        continue;
+      }
+      const target = random.pick(serving);
+      const node = target.serving;
+      if (node === undefined) continue;
+      cluster.trace.add(`set namespace ${ns.name} n=${ns.n} @${target.id}`);
+      const outcome = await Promise.race([
+        node
+          .namespaces()
+          .set(ns.name, { n: ns.n })
+          .then(
+            () => "recorded",
+            (error: unknown) => `refused (${String(error)})`,
+          ),
+        sim.sleep(NAMESPACE_SET_TIMEOUT_MS).then(() => "no answer"),
+      ]);
+      cluster.trace.add(`set namespace ${ns.name} @${target.id}: ${outcome}`);
+      recorded = outcome === "recorded";
+      if (!recorded) await sim.sleep(200);
+    }
+    if (!recorded) cluster.problem(`no node recorded namespace ${ns.name} n=${ns.n}`);
+  }
+}
+
+/** Reads every key through a coordinator at R=n, as a client would, and checks it sees the converged state. */
 async function finalReads(
   cluster: SimCluster,
   history: History,
-  keys: readonly string[],
+  keys: KeySpace,
+  nodes: number,
   finals: ReadonlyMap<string, StoredObject | undefined>,
 ): Promise<void> {
   const { sim } = cluster;
   const reader = cluster.serving[0];
   const node = reader?.serving;
   if (reader === undefined || node === undefined) return;
-  for (const key of keys) {
+  for (const key of keys.labels) {
     const op = history.invoke({
       client: -1,
       kind: "get",
@@ -388,7 +488,8 @@ async function finalReads(
     let result: StoredObject | undefined;
     let error: unknown;
     let done = false;
-    node.coordinator.get(bytes(key), { r: N, w: N, pr: 0, pw: 0, timeoutMs: 5000 }).then(
+    const q = keys.namespaces.length === 0 ? N : quorumOf(keys, key, nodes);
+    node.coordinator.get(keys.stored(key), { r: q, w: q, pr: 0, pw: 0, timeoutMs: 5000 }).then(
       (object) => {
         result = object;
         done = true;
@@ -415,18 +516,49 @@ async function finalReads(
 }
 
 /**
- * Lists every key through a coordinator, in small pages, once the cluster converged: every key
- * whose converged state has a live value (so every acknowledged write not superseded) is listed
- * exactly once and in order, and no key without one (deleted, never stored) is.
+ * Lists every namespace's keys through a coordinator, in small pages, once the cluster converged:
+ * every key whose converged state has a live value (so every acknowledged write not superseded)
+ * is listed exactly once, in order and in its own namespace, and no key without one (deleted,
+ * never stored) is.
  */
 async function finalListing(
   cluster: SimCluster,
+  keys: KeySpace,
+  nodes: number,
   finals: ReadonlyMap<string, StoredObject | undefined>,
 ): Promise<void> {
+  const namespaces = [{ name: DEFAULT_NAMESPACE, n: N }, ...keys.namespaces];
+  for (const ns of namespaces) {
+    const own = new Map([...finals].filter(([label]) => keys.namespaceOf(label) === ns.name));
+    const listed = await listNamespace(
+      cluster,
+      ns.name,
+      keys.namespaces.length === 0 ? undefined : { n: ns.n, r: Math.min(ns.n, nodes) },
+    );
+    if (listed === undefined) return;
+    const labels = listed.map((stored) => {
+      const decoded = decodeKey(stored);
+      const key = decoded === undefined ? `?${Buffer.from(stored).toString("hex")}` : text(decoded.key);
+      return decoded?.namespace === DEFAULT_NAMESPACE || decoded === undefined
+        ? key
+        : `${decoded.namespace}/${key}`;
+    });
+    const where = ns.name === DEFAULT_NAMESPACE ? "" : ` (namespace ${ns.name})`;
+    for (const problem of listingProblems(labels, own, cluster.sim.nowMs()))
+      cluster.problem(`${problem}${where}`);
+  }
+}
+
+/** The stored keys one namespace lists, page by page; undefined (and a problem) if a page failed. */
+async function listNamespace(
+  cluster: SimCluster,
+  namespace: string,
+  quorum: { n: number; r: number } | undefined,
+): Promise<Uint8Array[] | undefined> {
   const { sim } = cluster;
   const node = cluster.serving[0]?.serving;
-  if (node === undefined) return;
-  const listed: string[] = [];
+  if (node === undefined) return [];
+  const listed: Uint8Array[] = [];
   let after: Uint8Array | undefined;
   for (let page = 0; page < 10_000; page++) {
     let result: { keys: Uint8Array[]; next: Uint8Array | null } | undefined;
@@ -434,10 +566,11 @@ async function finalListing(
     let done = false;
     node
       .listKeys({
-        range: namespaceRange("default", new Uint8Array(0)),
+        range: namespaceRange(namespace, new Uint8Array(0)),
         after,
         limit: 7,
-        r: N,
+        r: quorum?.r ?? N,
+        ...(quorum === undefined ? {} : { n: quorum.n }),
         timeoutMs: 5000,
       })
       .then(
@@ -452,12 +585,14 @@ async function finalListing(
       );
     await sim.runWhile(() => !done, sim.nowMs() + 10_000);
     if (result === undefined) {
-      cluster.problem(`final listing failed on page ${page}: ${String(error ?? "no answer")}`);
-      return;
+      cluster.problem(
+        `final listing of ${namespace} failed on page ${page}: ${String(error ?? "no answer")}`,
+      );
+      return undefined;
     }
-    listed.push(...result.keys.map((k) => Buffer.from(k).toString("utf8")));
+    listed.push(...result.keys);
     if (result.next === null) break;
     after = result.next;
   }
-  for (const problem of listingProblems(listed, finals, sim.nowMs())) cluster.problem(problem);
+  return listed;
 }

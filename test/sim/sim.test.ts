@@ -9,6 +9,8 @@ const CI_WORKLOAD_MS = 10_000;
 const CI_SMALL_SEEDS = 20;
 /** Seeds with expiring writes, every other one on the smallest topology. */
 const CI_TTL_SEEDS = 16;
+/** Seeds with namespaces of n=2 and n=N+1 set up as the workload starts, every other one on 3 nodes. */
+const CI_MIXED_N_SEEDS = 6;
 
 /**
  * Seeds that found a bug once, with what it was. They run with the default workload (the one they
@@ -27,7 +29,7 @@ async function run(options: Omit<RunOptions, "verbose" | "print">): Promise<RunR
 
 function explain(
   result: RunResult,
-  options: Pick<RunOptions, "seed" | "workloadMs" | "nodes" | "hintLoss" | "ttl">,
+  options: Pick<RunOptions, "seed" | "workloadMs" | "nodes" | "hintLoss" | "ttl" | "mixedN">,
 ): string {
   return [
     result.summary,
@@ -75,6 +77,27 @@ describe("deterministic simulation", () => {
     }
     assert.equal(failures.length, 0, failures.join("\n\n"));
     assert.ok(expiring > 100, `the runs acknowledged expiring writes (${expiring})`);
+  });
+
+  test(`seeds 1..${CI_MIXED_N_SEEDS} with namespaces of n=2 and n=N+1: every key is held alike by its first n replicas and nowhere else`, async () => {
+    const failures: string[] = [];
+    for (let seed = 1; seed <= CI_MIXED_N_SEEDS; seed++) {
+      const options = {
+        seed,
+        mixedN: true,
+        workloadMs: CI_WORKLOAD_MS,
+        ...(seed % 2 === 0 ? { nodes: 3 } : {}),
+      };
+      const result = await run(options);
+      if (!result.ok) failures.push(explain(result, options));
+    }
+    assert.equal(failures.length, 0, failures.join("\n\n"));
+  });
+
+  test("regression seed 5082 (mixed n): a key dropped by reclaim after its namespace's n changed, before anti-entropy rebuilt its trees, broke the trees' assertion", async () => {
+    const options = { seed: 5082, mixedN: true };
+    const result = await run(options);
+    assert.ok(result.ok, explain(result, options));
   });
 
   for (const { seed, bug } of REGRESSION_SEEDS) {

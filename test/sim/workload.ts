@@ -21,6 +21,13 @@ export interface WorkloadOptions {
    * seconds (off by default, so that existing seeds draw as before).
    */
   ttl?: boolean;
+  /** The stored key of a key label (default: its UTF-8 bytes, a key of `default`). */
+  storedKey?: (label: string) => Uint8Array;
+  /**
+   * The largest r and w a request on the key may ask (its namespace's n, and no more than the
+   * nodes there are). Absent: the cluster's quorums are drawn as always (existing seeds draw as before).
+   */
+  quorumMax?: (label: string) => number;
 }
 
 /** The longest time to live a simulated write asks for. */
@@ -117,8 +124,8 @@ export class Workload {
       value: undefined,
       contextFrom: null,
     });
-    const options = this.requestOptions(random);
-    const result = await this.call(op, () => target.node.coordinator.get(bytes(key), options));
+    const options = this.requestOptions(random, key);
+    const result = await this.call(op, () => target.node.coordinator.get(this.stored(key), options));
     if (result.outcome !== "ok") return undefined;
     const object = result.value;
     const values = object === undefined ? [] : liveSiblings(object).map((s) => text(s.value));
@@ -144,7 +151,7 @@ export class Workload {
       contextFrom: read === undefined ? null : read.op.id,
       ...(ttlS === undefined ? {} : { ttlS }),
     });
-    const options = { ...this.requestOptions(random), ...(ttlS === undefined ? {} : { ttlS }) };
+    const options = { ...this.requestOptions(random, key), ...(ttlS === undefined ? {} : { ttlS }) };
     const context = decode(read?.context) ?? [];
     const sibling = {
       value: bytes(value),
@@ -153,7 +160,7 @@ export class Workload {
       writtenAtMs: this.env.sim.nowMs(),
     };
     const result = await this.call(op, () =>
-      target.node.coordinator.put(bytes(key), sibling, context, options),
+      target.node.coordinator.put(this.stored(key), sibling, context, options),
     );
     if (result.outcome === "ok") this.env.history.complete(op, "ok");
   }
@@ -174,10 +181,12 @@ export class Workload {
       value: undefined,
       contextFrom: read === undefined ? null : read.op.id,
     });
-    const options = this.requestOptions(random);
+    const options = this.requestOptions(random, key);
     // A read that found nothing gives no context: the delete then carries an empty one.
     const context = read === undefined ? undefined : (decode(read.context) ?? []);
-    const result = await this.call(op, () => target.node.coordinator.delete(bytes(key), context, options));
+    const result = await this.call(op, () =>
+      target.node.coordinator.delete(this.stored(key), context, options),
+    );
     if (result.outcome === "ok") this.env.history.complete(op, "ok");
   }
 
@@ -243,18 +252,32 @@ export class Workload {
     return serving.length === 0 ? undefined : random.pick(serving);
   }
 
-  /** Mostly the cluster's quorums; sometimes weaker or stronger ones, as clients may ask. */
-  private requestOptions(random: SimRandom): RequestOptions {
-    const w = random.weighted([
-      [2, 8],
-      [1, 1],
-      [3, 1],
-    ] as const);
-    const r = random.weighted([
-      [2, 8],
-      [1, 1],
-      [3, 1],
-    ] as const);
+  private stored(key: string): Uint8Array {
+    return this.options.storedKey?.(key) ?? bytes(key);
+  }
+
+  /**
+   * Mostly the cluster's quorums; sometimes weaker or stronger ones, as clients may ask. With
+   * `quorumMax`, up to the key's n (a wide namespace's n too), never above it.
+   */
+  private requestOptions(random: SimRandom, key: string): RequestOptions {
+    const max = this.options.quorumMax?.(key);
+    const choices =
+      max === undefined || max <= 3
+        ? ([
+            [2, 8],
+            [1, 1],
+            [3, 1],
+          ] as const)
+        : ([
+            [2, 7],
+            [1, 1],
+            [3, 1],
+            [max, 1],
+          ] as const);
+    const cap = (q: number): number => (max === undefined ? q : Math.min(q, max));
+    const w = cap(random.weighted(choices));
+    const r = cap(random.weighted(choices));
     return { r, w, pr: 0, pw: 0, timeoutMs: this.options.requestTimeoutMs };
   }
 }

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { AntiEntropy } from "../../../src/cluster/anti-entropy.js";
+import type { ClusterView } from "../../../src/cluster/cluster-view.js";
+import { defaultNodeOptions } from "../../../src/config/node-options.js";
+import { LocalReplica } from "../../../src/coordinator/local-replica.js";
+import { emptyDvvSet, update } from "../../../src/core/causality/index.js";
+import { conflictResolution } from "../../../src/core/conflict-mode.js";
+import { encodeKey, NamespaceReplicaCounts } from "../../../src/core/namespace/index.js";
+import type { Sibling } from "../../../src/core/stored-object.js";
+import { silentLogger } from "../../../src/log/logger.js";
+import { NodeMetrics } from "../../../src/metrics/node-metrics.js";
+import type { MemberClient } from "../../../src/protocol/index.js";
+import { MemoryEngine } from "../../../src/storage/memory-engine.js";
+import { objectKey } from "../../../src/storage/object-key.js";
+import { ManualClock } from "../../net/fake-clocks.js";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function sibling(value: string): Sibling {
+  return { value: enc(value), contentType: "text/plain", deleted: false, writtenAtMs: 1 };
+}
+
+/** A replica whose anti-entropy trees listen to it, under replica counts the test changes. */
+function setup() {
+  const storage = new MemoryEngine();
+  const clock = new ManualClock();
+  const conflicts = conflictResolution("causal", () => clock.nowMs());
+  const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
+  const replica = new LocalReplica(
+    storage,
+    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, objectBytesMax: 8 * 1024 * 1024, conflicts },
+    silentLogger(),
+    metrics,
+  );
+  const counts = new NamespaceReplicaCounts(3);
+  const options = defaultNodeOptions({ id: "n1", dataDir: "/unused", clusterName: "test" });
+  const antiEntropy = new AntiEntropy(
+    {
+      selfId: "n1",
+      storage,
+      replica,
+      // Rounds never run here: only the trees' upkeep on changes is under test.
+      peers: {} as MemberClient,
+      view: {} as ClusterView,
+      clock,
+      logger: silentLogger(),
+      tombstoneGraceMs: 24 * 3600 * 1000,
+      onExchange: () => undefined,
+      replicaCounts: counts,
+      clusterN: 3,
+    },
+    options.antiEntropy,
+  );
+  antiEntropy.rebuild();
+  return { storage, replica, counts };
+}
+
+test("a key written under the cluster's N and dropped once its namespace's n changed, before the next round, leaves its trees consistent", async () => {
+  const { storage, replica, counts } = setup();
+  const key = encodeKey("narrow", enc("k0"));
+  await replica.merge(0, key, update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v0")));
+  // The namespace's n arrives through the metadata: its keys now belong in the n=2 trees.
+  counts.update([["narrow", { n: 2 }]]);
+  const stored = storage.get("objects", objectKey(0, key));
+  assert.ok(stored !== undefined);
+  // Reclaim drops the key (this node is third in the preference list, outside the first 2).
+  assert.equal(await replica.drop(0, key, stored), true);
+  assert.equal(storage.get("objects", objectKey(0, key)), undefined);
+});
+
+test("writes and drops after an n change keep the trees consistent for the keys of every count", async () => {
+  const { storage, replica, counts } = setup();
+  const narrow = encodeKey("narrow", enc("k1"));
+  const plain = enc("k2");
+  await replica.merge(0, narrow, update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v1")));
+  await replica.merge(0, plain, update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v2")));
+  counts.update([["narrow", { n: 2 }]]);
+  // A new version of the key, then its drop, then the same for a key whose n did not change.
+  await replica.merge(0, narrow, update(emptyDvvSet<Sibling>(), [], "n1@b", sibling("v3")));
+  for (const key of [narrow, plain]) {
+    const stored = storage.get("objects", objectKey(0, key));
+    assert.ok(stored !== undefined);
+    assert.equal(await replica.drop(0, key, stored), true);
+  }
+});
