@@ -92,6 +92,8 @@ export class AntiEntropy {
     | undefined;
   /** The replica counts' version the trees were built under. */
   private treesAtVersion = -1;
+  /** The trees do not match storage (an n change, a tree out of step): rebuilt before use. */
+  private stale = false;
 
   constructor(
     private readonly deps: AntiEntropyDeps,
@@ -111,17 +113,23 @@ export class AntiEntropy {
     this.deps.replica.onChange((partition, key, before, after) => {
       this.changes += 1;
       // Some namespace's n changed since the trees were built: a key of it sits in the old
-      // count's tree, so its `before` may not be taken out of the new count's one. The trees are
-      // built afresh from storage, which already holds `after`.
-      if (this.treesAtVersion !== this.deps.replicaCounts.version) {
-        this.treesCurrent();
+      // count's tree, so its `before` may not be taken out of the new count's one. The trees
+      // are stale until rebuilt from storage (treesCurrent), and changes until then are in it.
+      if (this.stale || this.treesAtVersion !== this.deps.replicaCounts.version) {
+        this.stale = true;
         return;
       }
-      this.tree(partition, this.deps.replicaCounts.nOf(key)).update(
-        key,
-        before === undefined ? undefined : causalDigest(before),
-        after === undefined ? undefined : causalDigest(after),
-      );
+      try {
+        this.tree(partition, this.deps.replicaCounts.nOf(key)).update(
+          key,
+          before === undefined ? undefined : causalDigest(before),
+          after === undefined ? undefined : causalDigest(after),
+        );
+      } catch (error) {
+        // A tree that disagrees with storage is rebuilt rather than failing the write.
+        this.stale = true;
+        this.deps.logger.error({ err: error, partition }, "anti-entropy tree out of step: rebuilding");
+      }
     });
     return keys;
   }
@@ -278,11 +286,19 @@ export class AntiEntropy {
     return { n: n === this.deps.clusterN ? undefined : n, holds: (key) => counts.nOf(key) === n };
   }
 
-  /** Rebuilds the trees if some namespace's n changed since they were built. */
-  private treesCurrent(): void {
-    if (this.treesAtVersion === this.deps.replicaCounts.version) return;
+  /**
+   * Whether the trees are current, rebuilding them first if some namespace's n changed since
+   * they were built (or one fell out of step). A rebuild waits until no change of the replica is
+   * unreported: a change already in storage but not yet heard would otherwise count twice.
+   */
+  private treesCurrent(): boolean {
+    if (!this.stale && this.treesAtVersion === this.deps.replicaCounts.version) return true;
+    this.stale = true;
+    if (this.deps.replica.transitionsUnreported > 0) return false;
     const keys = this.buildTrees();
-    this.deps.logger.info({ keys }, "anti-entropy trees rebuilt: a namespace's n changed");
+    this.stale = false;
+    this.deps.logger.info({ keys, counts: this.deps.replicaCounts.inUse() }, "anti-entropy trees rebuilt");
+    return true;
   }
 
   /**
@@ -324,7 +340,8 @@ export class AntiEntropy {
   private async round(): Promise<void> {
     const ring = this.deps.view.ring();
     if (ring === undefined) return;
-    this.treesCurrent();
+    // Stale trees would find differences that are not there: no round until they are rebuilt.
+    if (!this.treesCurrent()) return;
     const shared = this.sharedWith(ring);
     const peer = this.pickPeer([...shared.keys()]);
     if (peer === undefined) return;

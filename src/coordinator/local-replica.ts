@@ -63,14 +63,49 @@ export class LocalReplica {
     this.listeners.push(listener);
   }
 
+  /**
+   * Transitions begun (a write issued, perhaps applied and visible in storage) whose listeners
+   * have not been told yet. While above 0, state derived from a scan of storage may already hold
+   * changes that listeners will still be told of: rebuild such state only at 0.
+   */
+  get transitionsUnreported(): number {
+    return this.unreported;
+  }
+
+  private unreported = 0;
+
   private async changed(
     partition: number,
     key: Uint8Array,
     transition: Promise<{ before: StoredObject | undefined; after: StoredObject }>,
   ): Promise<StoredObject> {
-    const { before, after } = await transition;
-    for (const listener of this.listeners) listener(partition, key, before, after);
-    return after;
+    this.unreported += 1;
+    try {
+      const { before, after } = await transition;
+      this.notify(partition, key, before, after);
+      return after;
+    } finally {
+      this.unreported -= 1;
+    }
+  }
+
+  /**
+   * Tells every listener; one that throws is logged and does not fail the write, which is
+   * durable by now (and it does not keep the other listeners from hearing of it).
+   */
+  private notify(
+    partition: number,
+    key: Uint8Array,
+    before: StoredObject | undefined,
+    after: StoredObject | undefined,
+  ): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(partition, key, before, after);
+      } catch (error) {
+        this.logger.error({ err: error, partition }, "a listener of replica changes failed");
+      }
+    }
   }
 
   get actor(): ActorId {
@@ -182,6 +217,20 @@ export class LocalReplica {
    * With `nowMs`, versions expired by then count as tombstones (core/expiry.ts).
    */
   async reap(partition: number, key: Uint8Array, expected: StoredObject, nowMs?: number): Promise<boolean> {
+    this.unreported += 1;
+    try {
+      return await this.reapCounted(partition, key, expected, nowMs);
+    } finally {
+      this.unreported -= 1;
+    }
+  }
+
+  private async reapCounted(
+    partition: number,
+    key: Uint8Array,
+    expected: StoredObject,
+    nowMs: number | undefined,
+  ): Promise<boolean> {
     const reaped = await this.storage.update("objects", objectKey(partition, key), (old) => {
       if (old === undefined) return { write: undefined, result: false };
       const current = decodeStoredObject(old);
@@ -190,7 +239,7 @@ export class LocalReplica {
         return { write: undefined, result: false };
       return { write: null, result: true };
     });
-    if (reaped) for (const listener of this.listeners) listener(partition, key, expected, undefined);
+    if (reaped) this.notify(partition, key, expected, undefined);
     return reaped;
   }
 
@@ -200,6 +249,15 @@ export class LocalReplica {
    * this node is no home replica of, once every home replica acknowledged that very object.
    */
   async drop(partition: number, key: Uint8Array, expected: Uint8Array): Promise<boolean> {
+    this.unreported += 1;
+    try {
+      return await this.dropCounted(partition, key, expected);
+    } finally {
+      this.unreported -= 1;
+    }
+  }
+
+  private async dropCounted(partition: number, key: Uint8Array, expected: Uint8Array): Promise<boolean> {
     const dropped = await this.storage.update<StoredObject | undefined>(
       "objects",
       objectKey(partition, key),
@@ -209,8 +267,7 @@ export class LocalReplica {
         return { write: null, result: decodeStoredObject(old) };
       },
     );
-    if (dropped !== undefined)
-      for (const listener of this.listeners) listener(partition, key, dropped, undefined);
+    if (dropped !== undefined) this.notify(partition, key, dropped, undefined);
     return dropped !== undefined;
   }
 

@@ -21,19 +21,8 @@ function sibling(value: string): Sibling {
   return { value: enc(value), contentType: "text/plain", deleted: false, writtenAtMs: 1 };
 }
 
-/** A replica whose anti-entropy trees listen to it, under replica counts the test changes. */
-function setup() {
-  const storage = new MemoryEngine();
-  const clock = new ManualClock();
-  const conflicts = conflictResolution("causal", () => clock.nowMs());
-  const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
-  const replica = new LocalReplica(
-    storage,
-    { actor: "n1@a", siblingsMax: 100, siblingsWarn: 50, objectBytesMax: 8 * 1024 * 1024, conflicts },
-    silentLogger(),
-    metrics,
-  );
-  const counts = new NamespaceReplicaCounts(3);
+/** Anti-entropy over `storage` and `replica` (its trees built now), under `counts`. */
+function antiEntropyOver(storage: MemoryEngine, replica: LocalReplica, counts: NamespaceReplicaCounts) {
   const options = defaultNodeOptions({ id: "n1", dataDir: "/unused", clusterName: "test" });
   const antiEntropy = new AntiEntropy(
     {
@@ -43,7 +32,7 @@ function setup() {
       // Rounds never run here: only the trees' upkeep on changes is under test.
       peers: {} as MemberClient,
       view: {} as ClusterView,
-      clock,
+      clock: new ManualClock(),
       logger: silentLogger(),
       tombstoneGraceMs: 24 * 3600 * 1000,
       onExchange: () => undefined,
@@ -53,11 +42,57 @@ function setup() {
     options.antiEntropy,
   );
   antiEntropy.rebuild();
-  return { storage, replica, counts };
+  return antiEntropy;
+}
+
+/** The roots of partition 0's trees of counts 2 and 3, as a peer asks for them. */
+async function rootsOf(antiEntropy: AntiEntropy): Promise<string[]> {
+  const entry = antiEntropy.handlers().find((h) => h.def.type === "aae_roots");
+  assert.ok(entry !== undefined);
+  const out: string[] = [];
+  for (const n of [2, 3]) {
+    const reply = (await entry.handle({ partitions: [0], n }, { id: "peer", address: "127.0.0.1:1" })) as { roots: Uint8Array };
+    out.push(`n=${n}:${Buffer.from(reply.roots).toString("hex")}`);
+  }
+  return out;
+}
+
+/** A replica whose anti-entropy trees listen to it, under replica counts the test changes. */
+function setup() {
+  const storage = new MemoryEngine();
+  const clock = new ManualClock();
+  const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
+  const replica = new LocalReplica(storage, replicaOptions(clock), silentLogger(), metrics);
+  const counts = new NamespaceReplicaCounts(3);
+  const antiEntropy = antiEntropyOver(storage, replica, counts);
+  return {
+    storage,
+    replica,
+    counts,
+    /** The trees (rebuilt first if due, as a peer's request does) match ones built afresh from storage. */
+    async assertExact(what: string) {
+      const fresh = new LocalReplica(storage, replicaOptions(clock), silentLogger(), metrics);
+      assert.deepEqual(
+        await rootsOf(antiEntropy),
+        await rootsOf(antiEntropyOver(storage, fresh, counts)),
+        what,
+      );
+    },
+  };
+}
+
+function replicaOptions(clock: ManualClock) {
+  return {
+    actor: "n1@a",
+    siblingsMax: 100,
+    siblingsWarn: 50,
+    objectBytesMax: 8 * 1024 * 1024,
+    conflicts: conflictResolution("causal", () => clock.nowMs()),
+  };
 }
 
 test("a key written under the cluster's N and dropped once its namespace's n changed, before the next round, leaves its trees consistent", async () => {
-  const { storage, replica, counts } = setup();
+  const { storage, replica, counts, assertExact } = setup();
   const key = encodeKey("narrow", enc("k0"));
   await replica.merge(0, key, update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v0")));
   // The namespace's n arrives through the metadata: its keys now belong in the n=2 trees.
@@ -67,10 +102,11 @@ test("a key written under the cluster's N and dropped once its namespace's n cha
   // Reclaim drops the key (this node is third in the preference list, outside the first 2).
   assert.equal(await replica.drop(0, key, stored), true);
   assert.equal(storage.get("objects", objectKey(0, key)), undefined);
+  await assertExact("after the drop, the trees match storage");
 });
 
 test("writes and drops after an n change keep the trees consistent for the keys of every count", async () => {
-  const { storage, replica, counts } = setup();
+  const { storage, replica, counts, assertExact } = setup();
   const narrow = encodeKey("narrow", enc("k1"));
   const plain = enc("k2");
   await replica.merge(0, narrow, update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v1")));
@@ -83,4 +119,22 @@ test("writes and drops after an n change keep the trees consistent for the keys 
     assert.ok(stored !== undefined);
     assert.equal(await replica.drop(0, key, stored), true);
   }
+  await assertExact("after writes and drops across the change");
+});
+
+test("a change in flight while the counts change: the trees are rebuilt only once every change was heard", async () => {
+  const { replica, counts, assertExact } = setup();
+  const narrow = encodeKey("narrow", enc("k3"));
+  await replica.merge(0, narrow, update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v1")));
+  counts.update([["narrow", { n: 2 }]]);
+  // Two issued together, not yet heard: a rebuild when the first is heard (the second already
+  // in storage) would count the second twice once its listeners are told.
+  const pending = [
+    replica.merge(0, enc("k4"), update(emptyDvvSet<Sibling>(), [], "n1@a", sibling("v4"))),
+    replica.merge(0, narrow, update(emptyDvvSet<Sibling>(), [], "n1@c", sibling("v5"))),
+  ];
+  assert.equal(replica.transitionsUnreported, 2, "both changes are in flight");
+  await Promise.all(pending);
+  assert.equal(replica.transitionsUnreported, 0);
+  await assertExact("the rebuild after the last change was heard matches storage");
 });
