@@ -51,7 +51,9 @@ async function rootsOf(antiEntropy: AntiEntropy): Promise<string[]> {
   assert.ok(entry !== undefined);
   const out: string[] = [];
   for (const n of [2, 3]) {
-    const reply = (await entry.handle({ partitions: [0], n }, { id: "peer", address: "127.0.0.1:1" })) as { roots: Uint8Array };
+    const reply = (await entry.handle({ partitions: [0], n }, { id: "peer", address: "127.0.0.1:1" })) as {
+      roots: Uint8Array;
+    };
     out.push(`n=${n}:${Buffer.from(reply.roots).toString("hex")}`);
   }
   return out;
