@@ -10,7 +10,7 @@ const CI_SMALL_SEEDS = 20;
 /** Seeds with expiring writes, every other one on the smallest topology. */
 const CI_TTL_SEEDS = 16;
 /** Seeds with namespaces of n=2 and n=N+1 set up as the workload starts, every other one on 3 nodes. */
-const CI_MIXED_N_SEEDS = 6;
+const CI_MIXED_N_SEEDS = 16;
 
 /**
  * Seeds that found a bug once, with what it was. They run with the default workload (the one they
