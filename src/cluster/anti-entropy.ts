@@ -52,6 +52,11 @@ export interface AntiEntropyDeps {
   replicaCounts: ReplicaCounts;
   /** The cluster's N: its trees are named by partition alone on the wire (older nodes know no other). */
   clusterN: number;
+  /**
+   * A peer pushed a key this node is not among the first n of (the peer judged by an n this
+   * node no longer has for its namespace): reclaim looks at the partition again.
+   */
+  onForeignCopy?: (partition: number) => void;
 }
 
 const ROOT_BYTES = 8;
@@ -265,6 +270,13 @@ export class AntiEntropy {
           }
         });
         await Promise.all(merges);
+        const ring = this.deps.view.ring();
+        const foreign =
+          ring !== undefined &&
+          r.items.some(
+            ([key]) => !ring.home(r.partition, this.deps.replicaCounts.nOf(key)).includes(this.deps.selfId),
+          );
+        if (foreign) this.deps.onForeignCopy?.(r.partition);
         return {};
       }),
     ];

@@ -18,6 +18,12 @@ export interface OwnershipFence {
   onNewerSender: (senderId: string) => void;
   /** Each key's replica count as this node knows it; absent: every key has the ring's N. */
   replicaCounts?: ReplicaCounts;
+  /**
+   * A write was taken under a sender's larger n than this node knows for the key (the sender
+   * has not heard of a smaller n yet): the copy may be one this node should not keep, so
+   * reclaim looks at the partition again.
+   */
+  onWiderThanKnown?: (partition: number) => void;
 }
 
 /**
@@ -53,7 +59,13 @@ export function kvHandlers(
   const nOf = (key: Uint8Array, sent: number | undefined): number | undefined => {
     const known = fence.replicaCounts?.nOf(key);
     if (known === undefined) return sent;
-    return sent === undefined ? known : Math.max(known, sent);
+    if (sent === undefined) return known;
+    return Math.max(known, sent);
+  };
+  /** After a write taken under a larger n than this node knows for the key: see onWiderThanKnown. */
+  const tookWider = (key: Uint8Array, sent: number | undefined, partition: number): void => {
+    const known = fence.replicaCounts?.nOf(key);
+    if (known !== undefined && sent !== undefined && sent > known) fence.onWiderThanKnown?.(partition);
   };
   return [
     handler(peerMessages.kvRead, (r) => {
@@ -72,6 +84,7 @@ export function kvHandlers(
         from.id,
       );
       await replica.merge(r.partition, r.key, r.object);
+      tookWider(r.key, r.n, r.partition);
       return {};
     }),
     handler(peerMessages.kvHint, async (r, from) => {
@@ -101,6 +114,7 @@ export function kvHandlers(
         // The count the write was fenced on: the forwarding node's or this node's, the larger.
         ...(n === undefined ? {} : { n }),
       });
+      tookWider(r.key, r.n, partition);
       return { object: encodeStoredObject(object) };
     }),
   ];

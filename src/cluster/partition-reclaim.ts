@@ -104,6 +104,14 @@ export class PartitionReclaim {
     this.task.kick();
   }
 
+  /**
+   * A copy of this partition may have come in that this node should not keep (a write under a
+   * larger n than it knows the key's namespace has): a partition found clean is looked at again.
+   */
+  recheck(partition: number): void {
+    if (this.clean.delete(partition)) this.task.kick();
+  }
+
   /** The partitions this node holds at least one object of. */
   heldPartitions(): number[] {
     const held: number[] = [];

@@ -193,6 +193,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
       onExchange: (_partition, keys) => metrics.aaeExchanged(keys),
       replicaCounts,
       clusterN: settings.n,
+      onForeignCopy: (partition) => reclaim.recheck(partition),
     },
     options.antiEntropy,
   );
@@ -284,6 +285,7 @@ export function buildServices(inputs: ServiceInputs): NodeServices {
     ...kvHandlers(replica, hints, coordinator, {
       selfId,
       replicaCounts,
+      onWiderThanKnown: (partition) => reclaim.recheck(partition),
       ring: () => view.ring(),
       onRefused: (kind) => metrics.ownershipRefusals.inc({ kind }),
       onNewerSender: (peer) => void gossiper.pullFrom(peer),
