@@ -209,12 +209,15 @@ export const tunableTable = {
    * Reads ask the r home replicas most likely to answer first (this node, then those up) and
    * the others only when needed (Cassandra's speculative retry): when one of the first fails,
    * when their answers do not settle the read (none holds the key), or when they have not all
-   * answered within speculativeRetryMs. 0 asks every home replica at once.
+   * answered within speculativeRetryMs. 0 (the default) asks every home replica at once: with
+   * every node on one machine the r-first read measured 10% slower (the read waits for the
+   * replicas it chose, not for the fastest r of n).
    */
   reads: {
     speculativeRetryMs: integer({
       flag: "read-speculative-ms",
-      default: 20,
+      // Off: measured slower on one machine running every node (BENCHMARKS.md, "Reads that ask r replicas").
+      default: 0,
       min: 0,
       max: HOUR_MS,
       help: "a read asks its first r home replicas, and the others when one fails, none holds the key, or they have not answered within this (0: every home replica at once)",
