@@ -35,6 +35,8 @@ export interface ClusterOverview {
   settings: Pick<ClusterSettings, "partitions" | "n" | "r" | "w">;
   ring: CompactRing;
   members: OverviewMember[];
+  /** Namespaces with an n of their own (others have the cluster's N), for their key counts. */
+  namespaceN: Record<string, number>;
 }
 
 /** What the overview needs of GET /cluster/ring's answer. */
@@ -71,6 +73,8 @@ export function assembleOverview(input: {
   ring: RingOwners;
   members: readonly MemberInfo[];
   stats: ReadonlyMap<string, StatsResult>;
+  /** Configured namespaces' n, where set. */
+  namespaceN?: Readonly<Record<string, number>>;
 }): ClusterOverview {
   const { partitions, n, r, w } = input.settings;
   const members = [...input.members]
@@ -92,5 +96,6 @@ export function assembleOverview(input: {
     settings: { partitions, n, r, w },
     ring: compactRing(input.ring),
     members,
+    namespaceN: { ...(input.namespaceN ?? {}) },
   };
 }

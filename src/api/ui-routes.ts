@@ -116,7 +116,18 @@ export class OverviewSource {
     ]);
     remote.set(node.id, { ok: true, stats: own });
     const nowMs = node.metrics.nowMs();
-    const overview = assembleOverview({ self: node.id, nowMs, settings, ring, members, stats: remote });
+    const namespaceN: Record<string, number> = {};
+    for (const [name, properties] of node.namespaces().list())
+      if (properties.n !== undefined) namespaceN[name] = properties.n;
+    const overview = assembleOverview({
+      self: node.id,
+      nowMs,
+      settings,
+      ring,
+      members,
+      stats: remote,
+      namespaceN,
+    });
     this.latest = { atMs: nowMs, overview };
     return overview;
   }

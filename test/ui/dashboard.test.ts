@@ -198,7 +198,7 @@ describe("the dashboard in headless Chromium, against a real 3-node cluster", ()
       assert.deepEqual(pageErrors, []);
     }));
 
-  test("the namespaces panel shows each namespace with its keys (N copies of each counted over the nodes)", () =>
+  test("the namespaces panel shows each namespace with its keys (n copies of each counted over the nodes)", () =>
     suite.track(async () => {
       browserReady();
       const CARTS = 12;
@@ -215,6 +215,23 @@ describe("the dashboard in headless Chromium, against a real 3-node cluster", ()
       assert.deepEqual(
         s.namespaces.find((n) => n.name === "carts"),
         { name: "carts", keys: CARTS, copies: 3 * CARTS },
+      );
+      // A namespace with an n of its own: its keys are its copies divided by its n, not N.
+      const set = await fetch(`${suite.url("n1")}/namespaces/pairs`, { method: "PUT", body: '{"n":2}' });
+      assert.equal(set.status, 200, await set.text());
+      const PAIRS = 10;
+      for (let i = 0; i < PAIRS; i++) {
+        const r = await fetch(`${suite.url("n3")}/kv/pairs/p-${i}?w=2`, { method: "PUT", body: `p${i}` });
+        assert.equal(r.status, 204);
+      }
+      const p = await waitForPage(
+        (s) => s.namespaces.find((n) => n.name === "pairs")?.copies === 2 * PAIRS,
+        30_000,
+        `namespace pairs (n=2) with ${PAIRS} keys`,
+      );
+      assert.deepEqual(
+        p.namespaces.find((n) => n.name === "pairs"),
+        { name: "pairs", keys: PAIRS, copies: 2 * PAIRS },
       );
       const defaults = s.namespaces.find((n) => n.name === "default");
       assert.ok(

@@ -317,7 +317,8 @@ function renderRepair(overview) {
 
 /**
  * Namespaces with their key counts: each node reports the entries it holds per namespace
- * (GET /stats namespaceKeys); the sum over nodes divided by N is about the number of keys.
+ * (GET /stats namespaceKeys); the sum over nodes divided by the namespace's n (its own, else N;
+ * at most the nodes there are) is about the number of keys.
  */
 function renderNamespaces(overview) {
   const body = document.querySelector("#namespaces tbody");
@@ -338,7 +339,8 @@ function renderNamespaces(overview) {
     const row = el("tr");
     row.dataset.namespace = name;
     cell(row, name, { field: "name" });
-    const keys = Math.round(copies / Math.max(1, overview.settings.n));
+    const n = Math.min(overview.namespaceN?.[name] ?? overview.settings.n, overview.ring.nodes.length);
+    const keys = Math.round(copies / Math.max(1, n));
     cell(row, formatCount(keys), { field: "keys", value: keys, className: "num" });
     cell(row, formatCount(copies), { field: "copies", value: copies, className: "num" });
     cell(row, nodes.join(" · "), { field: "nodes" });
