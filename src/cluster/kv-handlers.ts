@@ -56,16 +56,11 @@ export function kvHandlers(
    * larger n chose this node by it, and a sender that does not yet know this node's larger n
    * still writes to a home replica of it.
    */
-  const nOf = (key: Uint8Array, sent: number | undefined): number | undefined => {
+  const fenceN = (key: Uint8Array, sent: number | undefined): { n?: number; wider: boolean } => {
     const known = fence.replicaCounts?.nOf(key);
-    if (known === undefined) return sent;
-    if (sent === undefined) return known;
-    return Math.max(known, sent);
-  };
-  /** After a write taken under a larger n than this node knows for the key: see onWiderThanKnown. */
-  const tookWider = (key: Uint8Array, sent: number | undefined, partition: number): void => {
-    const known = fence.replicaCounts?.nOf(key);
-    if (known !== undefined && sent !== undefined && sent > known) fence.onWiderThanKnown?.(partition);
+    if (known === undefined) return sent === undefined ? { wider: false } : { n: sent, wider: false };
+    if (sent === undefined || sent <= known) return { n: known, wider: false };
+    return { n: sent, wider: true };
   };
   return [
     handler(peerMessages.kvRead, (r) => {
@@ -76,7 +71,7 @@ export function kvHandlers(
       return { object: object === undefined ? null : encodeStoredObject(object) };
     }),
     handler(peerMessages.kvReplicate, async (r, from) => {
-      const n = nOf(r.key, r.n);
+      const { n, wider } = fenceN(r.key, r.n);
       check(
         "replicate",
         { kind: "replica", partition: r.partition, ...(n === undefined ? {} : { n }) },
@@ -84,11 +79,11 @@ export function kvHandlers(
         from.id,
       );
       await replica.merge(r.partition, r.key, r.object);
-      tookWider(r.key, r.n, r.partition);
+      if (wider) fence.onWiderThanKnown?.(r.partition);
       return {};
     }),
     handler(peerMessages.kvHint, async (r, from) => {
-      const n = nOf(r.key, r.n);
+      const { n } = fenceN(r.key, r.n);
       const request = { kind: "hint" as const, partition: r.partition, target: r.target };
       check("hint", n === undefined ? request : { ...request, n }, r.ringVersion, from.id);
       await hints.add(r.target, r.partition, r.key, r.object);
@@ -96,7 +91,7 @@ export function kvHandlers(
     }),
     handler(peerMessages.kvPut, async (r, from) => {
       const partition = coordinator.partitionOf(r.key);
-      const n = nOf(r.key, r.n);
+      const { n, wider } = fenceN(r.key, r.n);
       check("put", { kind: "replica", partition, ...(n === undefined ? {} : { n }) }, r.ringVersion, from.id);
       const sibling = {
         value: r.value,
@@ -114,7 +109,7 @@ export function kvHandlers(
         // The count the write was fenced on: the forwarding node's or this node's, the larger.
         ...(n === undefined ? {} : { n }),
       });
-      tookWider(r.key, r.n, partition);
+      if (wider) fence.onWiderThanKnown?.(partition);
       return { object: encodeStoredObject(object) };
     }),
   ];

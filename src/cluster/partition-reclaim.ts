@@ -3,12 +3,12 @@ import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { ReplicaAccess } from "../coordinator/replica-access.js";
-import type { ReplicaCounts } from "../core/namespace/index.js";
+import { type ReplicaCounts, uniformReplicaCounts } from "../core/namespace/index.js";
 import { homeOf } from "../core/ring/index.js";
 import { decodeStoredObject, type StoredObject } from "../core/stored-object.js";
 import type { Logger } from "../log/logger.js";
 import type { StorageEngine } from "../storage/engine.js";
-import { objectKey, partitionRange } from "../storage/object-key.js";
+import { objectKey, partitionRange, partitionScan } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
 import { mayDrop, staleCopies } from "./reclaim-decision.js";
 
@@ -72,6 +72,7 @@ export class PartitionReclaim {
   private readonly task: PeriodicTask;
   /** Keys deleted since this node started. */
   reclaimed = 0;
+  private readonly counts: ReplicaCounts;
   /** Whether the last round found a stale copy held here (or no ring yet): the fast pace stays. */
   private staleHeld = true;
 
@@ -79,6 +80,7 @@ export class PartitionReclaim {
     private readonly deps: ReclaimDeps,
     private readonly options: ReclaimOptions,
   ) {
+    this.counts = this.deps.replicaCounts ?? uniformReplicaCounts(this.deps.n);
     this.task = new PeriodicTask(
       this.deps.clock,
       this.options.intervalMs,
@@ -127,10 +129,10 @@ export class PartitionReclaim {
   /** One round; resolves with the keys deleted (exposed for tests). */
   async round(): Promise<number> {
     const ring = this.deps.view.state().ring;
-    const counts = this.deps.replicaCounts?.inUse() ?? [this.deps.view.ring()?.n ?? this.deps.n];
+    const counts = this.counts.inUse();
     // No copy is stale before a first ring or while a change is pending: no scan then.
     const held = ring === null || ring.next !== null ? [] : this.heldPartitions();
-    const signature = `${ring?.version ?? 0}/${this.deps.replicaCounts?.version ?? 0}`;
+    const signature = `${ring?.version ?? 0}/${this.counts.version}`;
     if (this.cleanSignature !== signature) {
       this.clean.clear();
       this.cleanSignature = signature;
@@ -219,7 +221,7 @@ export class PartitionReclaim {
   ): Map<number, { homes: string[]; items: { key: Uint8Array; bytes: Uint8Array }[] }> {
     const groups = new Map<number, { homes: string[]; items: { key: Uint8Array; bytes: Uint8Array }[] }>();
     for (const item of items) {
-      const n = this.nOf(item.key);
+      const n = this.counts.nOf(item.key);
       let group = groups.get(n);
       if (group === undefined) {
         group = { homes: homeOf(owners, partition, n), items: [] };
@@ -230,37 +232,24 @@ export class PartitionReclaim {
     return groups;
   }
 
-  private nOf(key: Uint8Array): number {
-    return this.deps.replicaCounts?.nOf(key) ?? this.deps.view.ring()?.n ?? this.deps.n;
-  }
-
   /**
    * Up to `limit` stale keys of a partition after `after` (with `only`, keys of those replica
-   * counts alone, reading at most SCAN_KEYS_PER_BATCH_KEY x limit keys); `last` is the last key
-   * read and `end` whether the partition's end was reached.
+   * counts alone, reading at most SCAN_KEYS_PER_BATCH_KEY x limit keys).
    */
   private batch(
     partition: number,
     after: Uint8Array | undefined,
     limit: number,
     only: ReadonlySet<number> | undefined,
-  ): { items: { key: Uint8Array; bytes: Uint8Array }[]; last: Uint8Array | undefined; end: boolean } {
-    const range = partitionRange(partition);
-    const start = after === undefined ? range.start : objectKey(partition, after);
-    const items: { key: Uint8Array; bytes: Uint8Array }[] = [];
-    const scannedMax = limit * SCAN_KEYS_PER_BATCH_KEY;
-    let scanned = 0;
-    let last = after;
-    for (const [storageKey, bytes] of this.deps.storage.scan("objects", { ...range, start })) {
-      const key = storageKey.slice(4);
-      if (after !== undefined && Buffer.from(key).equals(Buffer.from(after))) continue;
-      if (items.length >= limit || scanned >= scannedMax) return { items, last, end: false };
-      scanned += 1;
-      last = key;
-      if (only !== undefined && !only.has(this.nOf(key))) continue;
-      items.push({ key, bytes });
-    }
-    return { items, last, end: true };
+  ) {
+    const step = partitionScan(
+      this.deps.storage,
+      partition,
+      after,
+      (key) => only === undefined || only.has(this.counts.nOf(key)),
+      { itemsMax: limit, scannedMax: limit * SCAN_KEYS_PER_BATCH_KEY },
+    );
+    return { ...step, items: step.items.map(([key, bytes]) => ({ key, bytes })) };
   }
 
   /** Hands every key of the batch to every home replica; deletes the acknowledged, unchanged ones. */

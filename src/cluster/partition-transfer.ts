@@ -3,7 +3,7 @@ import type { RoundOutcome } from "../clock/idle-backoff.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { MemberRecord, TransferProgress } from "../core/membership/cluster-state.js";
-import type { ReplicaCounts } from "../core/namespace/index.js";
+import { type ReplicaCounts, uniformReplicaCounts } from "../core/namespace/index.js";
 import { partitionOf } from "../core/partition.js";
 import { type PartitionGain, partitionGains } from "../core/ring/index.js";
 import { decodePeerObject, type StoredObject } from "../core/stored-object.js";
@@ -17,7 +17,7 @@ import {
   type RequestOut,
 } from "../protocol/index.js";
 import type { StorageEngine } from "../storage/engine.js";
-import { objectKey, partitionRange } from "../storage/object-key.js";
+import { partitionScan } from "../storage/object-key.js";
 import type { ClusterView } from "./cluster-view.js";
 import { TransferCursors } from "./transfer-cursor.js";
 import { chooseSources } from "./transfer-sources.js";
@@ -91,12 +91,14 @@ export class PartitionTransfer {
   skipped = 0;
   /** Partitions this node resumed from a persisted cursor (or found received) after a restart. */
   resumed = 0;
+  private readonly counts: ReplicaCounts;
 
   constructor(
     private readonly deps: TransferDeps,
     private readonly options: TransferOptions,
   ) {
     this.cursors = new TransferCursors(this.deps.storage);
+    this.counts = this.deps.replicaCounts ?? uniformReplicaCounts(this.deps.n);
     this.task = new PeriodicTask(
       this.deps.clock,
       this.options.intervalMs,
@@ -130,38 +132,16 @@ export class PartitionTransfer {
    * the next batch starts (it may be past the last item).
    */
   private scan({ partition, after, limit, n }: RequestOut<typeof peerMessages.xferScan>) {
-    const range = partitionRange(partition);
-    const start = after === null ? range.start : objectKey(partition, after);
     const counts = n === undefined ? undefined : new Set(n);
-    const scannedMax = limit * SCAN_KEYS_PER_LIMIT;
-    const items: [Uint8Array, Uint8Array][] = [];
-    let bytes = 0;
-    let done = true;
-    let scanned = 0;
-    let last: Uint8Array | undefined;
-    for (const [storageKey, value] of this.deps.storage.scan("objects", { ...range, start })) {
-      const key = storageKey.subarray(4);
-      if (after !== null && Buffer.from(key).equals(Buffer.from(after))) continue;
-      if (items.length >= limit || bytes >= this.options.batchBytesMax || scanned >= scannedMax) {
-        done = false;
-        break;
-      }
-      scanned += 1;
-      last = key;
-      if (counts !== undefined && !counts.has(this.nOf(key))) continue;
-      items.push([key, value]);
-      bytes += value.length;
-    }
-    return { items, done, ...(counts === undefined || last === undefined ? {} : { last }) };
-  }
-
-  private nOf(key: Uint8Array): number {
-    return this.deps.replicaCounts?.nOf(key) ?? this.deps.view.ring()?.n ?? this.deps.n;
-  }
-
-  /** The replica counts keys may have now. */
-  private countsInUse(): readonly number[] {
-    return this.deps.replicaCounts?.inUse() ?? [this.deps.view.ring()?.n ?? this.deps.n];
+    const step = partitionScan(
+      this.deps.storage,
+      partition,
+      after ?? undefined,
+      (key) => counts === undefined || counts.has(this.counts.nOf(key)),
+      { itemsMax: limit, scannedMax: limit * SCAN_KEYS_PER_LIMIT, bytesMax: this.options.batchBytesMax },
+    );
+    const last = counts === undefined || step.last === undefined ? {} : { last: step.last };
+    return { items: step.items, done: step.end, ...last };
   }
 
   private async check(): Promise<RoundOutcome> {
@@ -180,7 +160,7 @@ export class PartitionTransfer {
     this.cleared = false;
     if (self.transfer.version >= ring.version) return "busy";
     const next = ring.next;
-    const counts = this.countsInUse();
+    const counts = this.counts.inUse();
     if (this.job?.version !== ring.version) {
       const stored = await this.cursors.load(ring.version);
       this.job = stored;
@@ -251,7 +231,7 @@ export class PartitionTransfer {
       }
     };
     await Promise.all(Array.from({ length: this.options.partitionsConcurrentMax }, worker));
-    const remaining = partitionGains(ring.owners, next, this.countsInUse(), this.deps.selfId).filter(
+    const remaining = partitionGains(ring.owners, next, this.counts.inUse(), this.deps.selfId).filter(
       (g) => !job.done.has(g.partition),
     ).length;
     const complete = remaining === 0 && this.deps.view.state().ring?.version === job.version;

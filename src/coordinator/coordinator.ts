@@ -160,40 +160,12 @@ export class Coordinator {
         (fallback, t) => this.deps.access.read(fallback, partition, key, t, id),
       );
     const speculativeMs = this.deps.speculativeRetryMs ?? 0;
-    // A strict read (pr) counts home replicas only: it asks them all at once.
-    const first = new Set(
-      speculativeMs > 0 && options.pr === 0 ? this.readOrder(home).slice(0, options.r) : home,
-    );
-    const gate = new SlotGate();
-    const opened = (): void => {
-      if (gate.open()) this.deps.onSpeculativeRead?.();
-    };
-    const started: Promise<SlotReply<StoredObject | undefined>>[] = [];
-    const slots = home.map((id) => {
-      if (first.has(id)) {
-        const slot = start(id);
-        started.push(slot);
-        return slot;
-      }
-      return gate.decided.then((go) => (go ? start(id) : Promise.reject(new SlotNotAsked())));
-    });
-    let timer: ReturnType<Clock["setTimeout"]> | undefined;
-    if (started.length < slots.length) {
-      timer = this.deps.clock.setTimeout(opened, speculativeMs);
-      // One of the first failing, or all of them answering without any version of the key,
-      // cannot settle the read: the others are asked at once.
-      let answered = 0;
-      let found = false;
-      for (const slot of started)
-        slot.then(
-          (reply) => {
-            answered += 1;
-            found ||= reply.value !== undefined;
-            if (answered === started.length && !found) opened();
-          },
-          () => opened(),
-        );
-    }
+    // A strict read (pr) counts home replicas only: it asks them all at once, as does 0.
+    const gated =
+      speculativeMs > 0 && options.pr === 0 && options.r < home.length
+        ? this.gatedSlots(home, options.r, speculativeMs, start)
+        : { slots: home.map(start), settle: () => undefined };
+    const slots = gated.slots;
     let replies: SlotReply<StoredObject | undefined>[];
     try {
       replies = await awaitSlots(
@@ -208,8 +180,7 @@ export class Coordinator {
         (answers) => answers.some((a) => a.value !== undefined),
       );
     } finally {
-      if (timer !== undefined) this.deps.clock.clearTimeout(timer);
-      gate.close();
+      gated.settle();
     }
     const merged = mergeAll(
       this.deps.replica.conflicts,
@@ -220,6 +191,52 @@ export class Coordinator {
     // reads as a tombstone whichever replicas answered and whatever they hold (core/expiry.ts).
     // Read repair above sends the history itself, deadline included, never this view.
     return merged === undefined ? undefined : expiredAsTombstones(merged, this.deps.clock.nowMs());
+  }
+
+  /**
+   * The slots of an r-first read: the first r of readOrder start now; the others wait on a
+   * SlotGate, opened by the speculative timer, a failure of one of the first, or the first all
+   * answering with no version of the key. `settle` (the read answered) gives up on those never
+   * opened.
+   */
+  private gatedSlots<T extends { value: StoredObject | undefined }>(
+    home: readonly string[],
+    r: number,
+    speculativeMs: number,
+    start: (id: string) => Promise<T>,
+  ): { slots: Promise<T>[]; settle: () => void } {
+    const first = new Set(this.readOrder(home).slice(0, r));
+    const gate = new SlotGate();
+    const open = (): void => {
+      if (gate.open()) this.deps.onSpeculativeRead?.();
+    };
+    const started: Promise<T>[] = [];
+    const slots = home.map((id) => {
+      if (!first.has(id))
+        return gate.decided.then((go) => (go ? start(id) : Promise.reject(new SlotNotAsked())));
+      const slot = start(id);
+      started.push(slot);
+      return slot;
+    });
+    const timer = this.deps.clock.setTimeout(open, speculativeMs);
+    let answered = 0;
+    let found = false;
+    for (const slot of started)
+      slot.then(
+        (reply) => {
+          answered += 1;
+          found ||= reply.value !== undefined;
+          if (answered === started.length && !found) open();
+        },
+        () => open(),
+      );
+    return {
+      slots,
+      settle: () => {
+        this.deps.clock.clearTimeout(timer);
+        gate.close();
+      },
+    };
   }
 
   /** Home replicas in the order a read asks them: this node, then up, suspect, down; each in preference order. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { KeyRange } from "./engine.js";
+import type { KeyRange, StorageEngine } from "./engine.js";
 
 /**
  * Object keys in the `objects` store are `partition (4 bytes, big-endian) ++ user key`. Big-endian
@@ -45,4 +45,57 @@ export function splitObjectKey(k: Uint8Array): { partition: number; key: Uint8Ar
   assert(k.length >= PARTITION_BYTES, `an object key has at least ${PARTITION_BYTES} bytes, got ${k.length}`);
   const partition = new DataView(k.buffer, k.byteOffset, PARTITION_BYTES).getUint32(0, false);
   return { partition, key: k.slice(PARTITION_BYTES) };
+}
+
+/** Bounds of one partitionScan: it returns at most itemsMax objects and reads at most scannedMax. */
+export interface PartitionScanLimits {
+  readonly itemsMax: number;
+  readonly scannedMax: number;
+  /** The items stop growing once their bytes reach this (one large object still fits). */
+  readonly bytesMax?: number;
+}
+
+export interface PartitionScan {
+  /** (user key, stored bytes) of the objects `keep` took, in key order. */
+  readonly items: [Uint8Array, Uint8Array][];
+  /** The last key read (taken or not), where the next scan starts after; `after` if none was read. */
+  readonly last: Uint8Array | undefined;
+  /** Whether the partition's end was reached. */
+  readonly end: boolean;
+}
+
+/**
+ * One bounded step through a partition's objects after `after` (exclusive), keeping those
+ * `keep` accepts. A filter that takes few keys still reads at most scannedMax, so a step's
+ * cost is bounded whatever the partition holds.
+ */
+export function partitionScan(
+  engine: Pick<StorageEngine, "scan">,
+  partition: number,
+  after: Uint8Array | undefined,
+  keep: (key: Uint8Array) => boolean,
+  limits: PartitionScanLimits,
+): PartitionScan {
+  const range = partitionRange(partition);
+  const start = after === undefined ? range.start : objectKey(partition, after);
+  const items: [Uint8Array, Uint8Array][] = [];
+  let bytes = 0;
+  let scanned = 0;
+  let last = after;
+  for (const [storageKey, value] of engine.scan("objects", { ...range, start })) {
+    const key = storageKey.slice(PARTITION_BYTES);
+    if (after !== undefined && Buffer.from(key).equals(Buffer.from(after))) continue;
+    if (
+      items.length >= limits.itemsMax ||
+      scanned >= limits.scannedMax ||
+      bytes >= (limits.bytesMax ?? Infinity)
+    )
+      return { items, last, end: false };
+    scanned += 1;
+    last = key;
+    if (!keep(key)) continue;
+    items.push([key, value]);
+    bytes += value.length;
+  }
+  return { items, last, end: true };
 }

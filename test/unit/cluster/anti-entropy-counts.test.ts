@@ -7,7 +7,9 @@ import { LocalReplica } from "../../../src/coordinator/local-replica.js";
 import { emptyDvvSet, update } from "../../../src/core/causality/index.js";
 import { conflictResolution } from "../../../src/core/conflict-mode.js";
 import { encodeKey, NamespaceReplicaCounts } from "../../../src/core/namespace/index.js";
-import type { Sibling } from "../../../src/core/stored-object.js";
+import { partitionOf } from "../../../src/core/partition.js";
+import { ringView } from "../../../src/core/ring/ring-view.js";
+import { encodeStoredObject, type Sibling } from "../../../src/core/stored-object.js";
 import { silentLogger } from "../../../src/log/logger.js";
 import { NodeMetrics } from "../../../src/metrics/node-metrics.js";
 import type { MemberClient } from "../../../src/protocol/index.js";
@@ -22,7 +24,12 @@ function sibling(value: string): Sibling {
 }
 
 /** Anti-entropy over `storage` and `replica` (its trees built now), under `counts`. */
-function antiEntropyOver(storage: MemoryEngine, replica: LocalReplica, counts: NamespaceReplicaCounts) {
+function antiEntropyOver(
+  storage: MemoryEngine,
+  replica: LocalReplica,
+  counts: NamespaceReplicaCounts,
+  extra: { view?: ClusterView; onForeignCopy?: (partition: number) => void } = {},
+) {
   const options = defaultNodeOptions({ id: "n1", dataDir: "/unused", clusterName: "test" });
   const antiEntropy = new AntiEntropy(
     {
@@ -31,13 +38,14 @@ function antiEntropyOver(storage: MemoryEngine, replica: LocalReplica, counts: N
       replica,
       // Rounds never run here: only the trees' upkeep on changes is under test.
       peers: {} as MemberClient,
-      view: {} as ClusterView,
+      view: extra.view ?? ({} as ClusterView),
       clock: new ManualClock(),
       logger: silentLogger(),
       tombstoneGraceMs: 24 * 3600 * 1000,
       onExchange: () => undefined,
       replicaCounts: counts,
       clusterN: 3,
+      ...(extra.onForeignCopy === undefined ? {} : { onForeignCopy: extra.onForeignCopy }),
     },
     options.antiEntropy,
   );
@@ -139,4 +147,33 @@ test("a change in flight while the counts change: the trees are rebuilt only onc
   await Promise.all(pending);
   assert.equal(replica.transitionsUnreported, 0);
   await assertExact("the rebuild after the last change was heard matches storage");
+});
+
+test("a pushed key this node is outside the first n of tells reclaim to look at its partition again", async () => {
+  const storage = new MemoryEngine();
+  const clock = new ManualClock();
+  const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
+  const replica = new LocalReplica(storage, replicaOptions(clock), silentLogger(), metrics);
+  const counts = new NamespaceReplicaCounts(3);
+  counts.update([["narrow", { n: 2 }]]);
+  const foreign: number[] = [];
+  const antiEntropy = antiEntropyOver(storage, replica, counts, {
+    view: { ring: () => ringView(["n2", "n3", "n1", "n2"], 3, 1) } as unknown as ClusterView,
+    onForeignCopy: (p) => foreign.push(p),
+  });
+  const push = antiEntropy.handlers().find((h) => h.def.type === "aae_push");
+  assert.ok(push !== undefined);
+  const object = encodeStoredObject(update(emptyDvvSet<Sibling>(), [], "n2@a", sibling("v")));
+  const from = { id: "n2", address: "127.0.0.1:1" };
+  // Partition 0 of 4: n2 n3 n1 -> n1 is a home replica of a plain key, not of a narrow one.
+  const keyIn0 = (ns: string): Uint8Array => {
+    for (let i = 0; ; i++) {
+      const k = encodeKey(ns, enc(`p${i}`));
+      if (partitionOf(k, 4) === 0) return k;
+    }
+  };
+  await push.handle({ partition: 0, items: [[keyIn0("plain"), object]] }, from);
+  assert.deepEqual(foreign, [], "a key n1 is a home replica of");
+  await push.handle({ partition: 0, items: [[keyIn0("narrow"), object]] }, from);
+  assert.deepEqual(foreign, [0]);
 });

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { describe, test } from "node:test";
 import { kvHandlers } from "../../../src/cluster/kv-handlers.js";
 import type { Coordinator } from "../../../src/coordinator/coordinator.js";
 import { HintStore } from "../../../src/coordinator/hint-store.js";
 import { LocalReplica } from "../../../src/coordinator/local-replica.js";
 import { conflictResolution } from "../../../src/core/conflict-mode.js";
+import { encodeKey, NamespaceReplicaCounts, type ReplicaCounts } from "../../../src/core/namespace/index.js";
 import { partitionOf } from "../../../src/core/partition.js";
 import { type RingView, ringView } from "../../../src/core/ring/ring-view.js";
 import type { StoredObject } from "../../../src/core/stored-object.js";
@@ -46,7 +47,10 @@ async function anObject(): Promise<StoredObject> {
   return source.coordinateWrite(partition, key, [], sibling, () => undefined);
 }
 
-function node(selfId: string) {
+function node(
+  selfId: string,
+  options: { ring?: RingView; replicaCounts?: ReplicaCounts; onWider?: (p: number) => void } = {},
+) {
   const storage = new MemoryEngine();
   const replica = replicaOn(storage, `${selfId}@1`);
   const hints = new HintStore(storage, { hintsPerTargetMax: 100, nowMs: () => 0 });
@@ -62,9 +66,11 @@ function node(selfId: string) {
   } as unknown as Coordinator;
   const handlers = kvHandlers(replica, hints, coordinator, {
     selfId,
-    ring: () => ring,
+    ring: () => options.ring ?? ring,
     onRefused: (kind) => refused.push(kind),
     onNewerSender: (peer) => learnFrom.push(peer),
+    ...(options.replicaCounts === undefined ? {} : { replicaCounts: options.replicaCounts }),
+    ...(options.onWider === undefined ? {} : { onWiderThanKnown: options.onWider }),
   });
   const handle = (def: { type: string }, request: unknown): Promise<unknown> => {
     const entry = handlers.find((h: HandlerEntry) => h.def.type === def.type);
@@ -147,4 +153,60 @@ test("kv_put: coordinated only by a replica of the key's partition", async () =>
   await assert.rejects(stranger.handle(peerMessages.kvPut, put), refusedAt(5));
   assert.equal(stranger.coordinated(), 0, "a refused write was not applied");
   assert.deepEqual(stranger.refused, ["put"]);
+});
+
+describe("fencing on a key's replica count", () => {
+  // Five nodes; partition p's preference list is the walk from p, so p=0 is a b c d e.
+  const wide = ringView(["a", "b", "c", "d", "e", "a", "b", "c"], 3, 5);
+  const keyOf = (ns: string): Uint8Array => {
+    for (let i = 0; ; i++) {
+      const k = encodeKey(ns, new TextEncoder().encode(`k${i}`));
+      if (partitionOf(k, 8) === 0) return k;
+    }
+  };
+  const counts = new NamespaceReplicaCounts(3);
+  counts.update([
+    ["five", { n: 5 }],
+    ["two", { n: 2 }],
+  ]);
+
+  test("a node fourth in the list takes an n=5 key (known here or said by the sender), not an N=3 one", async () => {
+    const object = await anObject();
+    const d = node("d", { ring: wide, replicaCounts: counts });
+    await d.handle(peerMessages.kvReplicate, { partition: 0, key: keyOf("five"), object, ringVersion: 5 });
+    await assert.rejects(
+      d.handle(peerMessages.kvReplicate, { partition: 0, key: keyOf("plain"), object, ringVersion: 5 }),
+      (e: unknown) => e instanceof NotOwnerError,
+    );
+    // A node that has not heard of the namespace's n yet fences on the sender's.
+    const unaware = node("d", { ring: wide, replicaCounts: new NamespaceReplicaCounts(3) });
+    await unaware.handle(peerMessages.kvReplicate, {
+      partition: 0,
+      key: keyOf("five"),
+      object,
+      ringVersion: 5,
+      n: 5,
+    });
+    assert.notEqual(unaware.replica.read(0, keyOf("five")), undefined);
+  });
+
+  test("a third node refuses an n=2 key, but takes it from a sender still on a larger n and says so", async () => {
+    const object = await anObject();
+    const wider: number[] = [];
+    const c = node("c", { ring: wide, replicaCounts: counts, onWider: (p) => wider.push(p) });
+    await assert.rejects(
+      c.handle(peerMessages.kvReplicate, { partition: 0, key: keyOf("two"), object, ringVersion: 5, n: 2 }),
+      (e: unknown) => e instanceof NotOwnerError,
+    );
+    assert.deepEqual(wider, []);
+    await c.handle(peerMessages.kvReplicate, {
+      partition: 0,
+      key: keyOf("two"),
+      object,
+      ringVersion: 5,
+      n: 3,
+    });
+    assert.notEqual(c.replica.read(0, keyOf("two")), undefined);
+    assert.deepEqual(wider, [0], "reclaim is told to look at the partition again");
+  });
 });
