@@ -209,6 +209,7 @@ export class RingkvNode implements ApiNode {
   /** Binds the client HTTP API (kv, cluster, UI and, when enabled, fault routes). */
   private async startApi(): Promise<void> {
     this.api = new ApiServer({
+      nodeId: this.id,
       router: new Router([
         ...kvRoutes(this),
         ...listRoutes(this),

@@ -1,7 +1,7 @@
-import type { IncomingMessage } from "node:http";
 import { decodeContext, type VersionVector } from "../core/causality/index.js";
 import { sameContext, type WriteCondition } from "../core/write-condition.js";
 import { BadContextError, BadRequestError } from "../errors.js";
+import type { ApiRequest } from "./api-request.js";
 
 export const IF_NONE_MATCH_HEADER = "if-none-match";
 export const IF_MATCH_HEADER = "if-match";
@@ -14,7 +14,7 @@ export const IF_MATCH_HEADER = "if-match";
  * mistyped condition never silently becomes an unconditional write.
  */
 export function writeCondition(
-  req: IncomingMessage,
+  req: ApiRequest,
   method: "PUT" | "DELETE",
   context: VersionVector | undefined,
   contextBytesMax: number,

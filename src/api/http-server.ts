@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
+import { PREFACE } from "../client-wire/index.js";
 import { type Address, formatAddress } from "../config/address.js";
 import type { HttpServerLimits } from "../config/node-options.js";
 import {
@@ -14,12 +15,16 @@ import {
 import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import { TLS_VERSION_MIN, type TlsMaterial } from "../net/tls-material.js";
+import { type ApiRequest, HttpApiRequest } from "./api-request.js";
 import type { AccessControl, Admission } from "./auth/access-control.js";
+import { BinarySession, type BinarySessionLimits } from "./binary-session.js";
 import { errorReply, internalErrorReply } from "./error-response.js";
 import type { Reply } from "./reply.js";
 import { type Router, splitTarget } from "./router.js";
 
 export interface ApiServerDeps {
+  /** This node's id, which a binary client's hello is answered with. */
+  nodeId: string;
   router: Router;
   limits: HttpServerLimits;
   valueBytesMax: number;
@@ -31,12 +36,20 @@ export interface ApiServerDeps {
   access: AccessControl;
 }
 
+/** Frames of the binary protocol carry a value plus its target and headers; this is room for the framing. */
+const BINARY_FRAMING_BYTES = 64 * 1024;
+/** Answers waiting to be sent on one binary connection before its requests stop being read (answers with siblings can be several values). */
+const BINARY_WRITE_BUFFER_BYTES_MIN = 16 * 1024 * 1024;
+
 /**
- * The client HTTP server: bounded connections and in-flight requests, every error as JSON, and a
- * shutdown that lets in-flight requests finish before connections are cut.
+ * The client port: HTTP/1.1 and the binary client protocol (src/client-wire) on one address,
+ * told apart by a connection's first byte. Bounded connections and in-flight requests, every
+ * error as JSON, and a shutdown that lets in-flight requests finish before connections are cut.
  */
 export class ApiServer {
   private readonly server: Server;
+  private readonly binarySessions = new Set<BinarySession>();
+  private readonly binaryLimits: BinarySessionLimits;
   private inFlight = 0;
   private stopping = false;
   private drained: (() => void) | undefined;
@@ -69,6 +82,57 @@ export class ApiServer {
     this.server.on("clientError", (error: NodeJS.ErrnoException, socket: Socket) =>
       this.onClientError(error, socket),
     );
+    const frameBytesMax = deps.valueBytesMax + limits.headersBytesMax + BINARY_FRAMING_BYTES;
+    this.binaryLimits = {
+      frameBytesMax,
+      headersBytesMax: limits.headersBytesMax,
+      requestsInFlightMax: limits.binaryRequestsPerConnectionMax,
+      writeBufferBytesMax: Math.max(BINARY_WRITE_BUFFER_BYTES_MIN, 2 * frameBytesMax),
+      helloTimeoutMs: limits.headersTimeoutMs,
+      idleTimeoutMs: limits.binaryIdleTimeoutMs,
+    };
+    // node:http takes a connection on "connection" (TLS: "secureConnection", once decrypted).
+    // Its listener is moved behind a look at the connection's first byte, so the server keeps
+    // listening, limiting, timing out and closing connections exactly as before.
+    const event = deps.tls === undefined ? "connection" : "secureConnection";
+    const httpListeners = this.server.listeners(event) as ((socket: Socket) => void)[];
+    this.server.removeAllListeners(event);
+    this.server.on(event, (socket: Socket) => this.sniff(socket, httpListeners));
+  }
+
+  /**
+   * Waits for a connection's first byte: the binary preface's zero byte starts a BinarySession,
+   * anything else (an HTTP method's first letter) goes to node:http with the byte put back.
+   */
+  private sniff(socket: Socket, httpListeners: readonly ((socket: Socket) => void)[]): void {
+    const timer = setTimeout(() => socket.destroy(), this.deps.limits.headersTimeoutMs);
+    const onEarlyError = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.once("error", onEarlyError);
+    socket.once("close", () => clearTimeout(timer));
+    socket.once("data", (chunk: Buffer) => {
+      clearTimeout(timer);
+      socket.pause();
+      socket.off("error", onEarlyError);
+      if (chunk[0] === PREFACE[0] && !this.stopping) {
+        const session = new BinarySession(socket, chunk, {
+          nodeId: this.deps.nodeId,
+          limits: this.binaryLimits,
+          dispatch: (request) => this.dispatch(request),
+          logger: this.deps.logger,
+          metrics: this.deps.metrics,
+          onClose: (closed) => this.binarySessions.delete(closed),
+        });
+        this.binarySessions.add(session);
+        return;
+      }
+      this.deps.metrics.clientConnections.inc({ protocol: "http" });
+      socket.unshift(chunk);
+      for (const listener of httpListeners) listener.call(this.server, socket);
+      socket.resume();
+    });
   }
 
   /**
@@ -109,6 +173,7 @@ export class ApiServer {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
+    for (const session of this.binarySessions) session.shutdown();
     if (this.inFlight > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.deps.limits.shutdownGraceMs);
@@ -119,13 +184,24 @@ export class ApiServer {
       });
     }
     this.server.closeAllConnections();
+    for (const session of this.binarySessions) session.destroy();
     await closed;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const reply = await this.dispatch(new HttpApiRequest(req));
+    this.write(req, res, reply);
+  }
+
+  /**
+   * Runs one request, whichever protocol brought it, through the server's limits, the router,
+   * access control and its handler; every failure becomes its error reply. Never rejects.
+   */
+  private async dispatch(request: ApiRequest): Promise<Reply> {
     let routeName = "unknown";
     let reply: Reply;
     let admission: Admission | undefined;
+    const method = request.method;
     if (this.stopping) {
       this.deps.metrics.requestsRejected.inc({ reason: "shutting_down" });
       reply = this.replyForError(new ShuttingDownError("node is shutting down"));
@@ -137,17 +213,16 @@ export class ApiServer {
     } else {
       this.inFlight += 1;
       try {
-        const target = splitTarget(req.url ?? "");
+        const target = splitTarget(request.url);
         const match = target === undefined ? undefined : this.deps.router.match(target.segments);
-        const method = req.method ?? "GET";
-        admission = this.deps.access.admit(req, match?.route.name, method);
+        admission = this.deps.access.admit(request, match?.route.name, method);
         if (target === undefined || match === undefined)
-          throw new NotFoundError(`no such endpoint: ${req.method} ${shorten(req.url ?? "")}`);
+          throw new NotFoundError(`no such endpoint: ${method} ${shorten(request.url)}`);
         routeName = match.route.name;
         const handler = match.route.methods[method];
         if (handler === undefined) throw new MethodNotAllowedError(method, Object.keys(match.route.methods));
         reply = await handler({
-          req,
+          req: request,
           params: match.params,
           query: target.query,
           principal: admission.principal,
@@ -156,30 +231,30 @@ export class ApiServer {
         reply = this.replyForError(error);
       } finally {
         this.inFlight -= 1;
-        if (this.inFlight === 0) this.drained?.();
+        this.drainedIfIdle();
       }
     }
-    this.deps.metrics.httpRequests.inc({
-      route: routeName,
-      method: req.method ?? "",
-      status: String(reply.status),
-    });
-    if (admission?.access === "admin" && !(routeName === "metrics" && req.method === "GET")) {
+    this.deps.metrics.httpRequests.inc({ route: routeName, method, status: String(reply.status) });
+    if (admission?.access === "admin" && !(routeName === "metrics" && method === "GET")) {
       // An audit line for every admin action: who, what, the outcome.
       this.deps.logger.info(
         {
           audit: true,
           principal: admission.principal?.name ?? null,
           via: admission.principal?.via ?? null,
-          source: req.socket.remoteAddress,
-          method: req.method,
-          url: shorten(req.url ?? ""),
+          source: request.socket.remoteAddress,
+          method,
+          url: shorten(request.url),
           status: reply.status,
         },
         "admin request",
       );
     }
-    this.write(req, res, reply);
+    return reply;
+  }
+
+  private drainedIfIdle(): void {
+    if (this.inFlight === 0) this.drained?.();
   }
 
   private replyForError(error: unknown): Reply {

@@ -1,4 +1,3 @@
-import type { IncomingMessage } from "node:http";
 import { deleteIf, putIf } from "../coordinator/conditional-write.js";
 import { decodeContext, encodeContext, join, type VersionVector } from "../core/causality/index.js";
 import {
@@ -12,6 +11,7 @@ import { HEADER_SAFE_PATTERN, liveSiblings, type StoredObject } from "../core/st
 import { BadRequestError, KeyTooLongError } from "../errors.js";
 import type { KvOperation } from "../metrics/node-metrics.js";
 import { STORED_KEY_BYTES_MAX } from "../protocol/index.js";
+import type { ApiRequest } from "./api-request.js";
 import { writeCondition } from "./condition-headers.js";
 import type { ApiNode } from "./interface.js";
 import { decodeKeySegment } from "./key-segment.js";
@@ -196,14 +196,14 @@ function refuseTtl(query: string, method: string): void {
 }
 
 /** The client's causal context; an absent or empty header means "no context". */
-function requestContext(req: IncomingMessage, contextBytesMax: number): VersionVector | undefined {
+function requestContext(req: ApiRequest, contextBytesMax: number): VersionVector | undefined {
   const header = req.headers[CONTEXT_HEADER];
   if (header === undefined || header === "") return undefined;
   if (Array.isArray(header)) throw new BadRequestError(`${CONTEXT_HEADER} must be given once`);
   return decodeContext(header, { encodedLengthMax: contextBytesMax, actorsMax: 256 });
 }
 
-function requestContentType(req: IncomingMessage, bytesMax: number): string {
+function requestContentType(req: ApiRequest, bytesMax: number): string {
   const header = req.headers["content-type"];
   if (header === undefined || header === "") return DEFAULT_CONTENT_TYPE;
   if (Buffer.byteLength(header, "latin1") > bytesMax) {

@@ -1,11 +1,17 @@
 import type { IncomingMessage } from "node:http";
 import { BadRequestError, ValueTooLargeError } from "../errors.js";
+import type { ApiRequest } from "./api-request.js";
+
+/** Reads a request's body of at most `bytesMax` bytes (ValueTooLargeError beyond). */
+export function readBody(req: ApiRequest, bytesMax: number): Promise<Buffer> {
+  return req.readBody(bytesMax);
+}
 
 /**
- * Reads a request body of at most `bytesMax` bytes. A declared Content-Length over the limit is
+ * Reads an HTTP request body of at most `bytesMax` bytes. A declared Content-Length over the limit is
  * refused before reading anything; a chunked body is counted as it arrives and cut at the limit.
  */
-export function readBody(req: IncomingMessage, bytesMax: number): Promise<Buffer> {
+export function readHttpBody(req: IncomingMessage, bytesMax: number): Promise<Buffer> {
   const declared = req.headers["content-length"];
   if (declared !== undefined && Number(declared) > bytesMax) {
     return Promise.reject(new ValueTooLargeError(bytesMax));

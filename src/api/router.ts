@@ -1,9 +1,9 @@
-import type { IncomingMessage } from "node:http";
+import type { ApiRequest } from "./api-request.js";
 import type { Principal } from "./auth/interface.js";
 import type { Reply } from "./reply.js";
 
 export interface RequestContext {
-  req: IncomingMessage;
+  req: ApiRequest;
   /** The raw (still percent-encoded) path segments that matched `:param` parts, in order. */
   params: string[];
   /** The query string without the leading `?`. */

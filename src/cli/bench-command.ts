@@ -16,7 +16,7 @@ import {
   WORKLOAD_NAMES,
   type WorkloadName,
 } from "../bench/index.js";
-import type { QuorumParams } from "../client/index.js";
+import { CLIENT_PROTOCOLS, type ClientProtocol, type QuorumParams } from "../client/index.js";
 import { ConfigError } from "../errors.js";
 import { CA_FLAG, NODE_FLAG, securityFromFlags, TOKEN_FLAG } from "./client-flags.js";
 import type { CommandSpec, FlagName, ParsedFlags } from "./flags.js";
@@ -126,6 +126,11 @@ export const benchSpec = {
       type: "string",
       description: "ringkv: namespace of every key of the run (default: default)",
     },
+    {
+      name: "protocol",
+      type: "string",
+      description: `ringkv: client protocol, ${CLIENT_PROTOCOLS.join(" or ")} (default: binary, the client library's)`,
+    },
     { name: "redis", type: "string", description: "redis: server URL (default redis://127.0.0.1:6379)" },
     {
       name: "etcd",
@@ -207,6 +212,14 @@ export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
   };
 }
 
+function clientProtocol(text: string | undefined): ClientProtocol | undefined {
+  if (text === undefined) return undefined;
+  const protocol = CLIENT_PROTOCOLS.find((p) => p === text);
+  if (protocol === undefined)
+    throw new ConfigError(`--protocol must be one of ${CLIENT_PROTOCOLS.join(", ")}, got "${text}"`);
+  return protocol;
+}
+
 export function targetFromFlags(flags: BenchFlags): TargetOptions {
   const target = flags.get("target");
   const only = (names: readonly FlagName<typeof benchSpec>[], owner: string): void => {
@@ -227,16 +240,17 @@ export function targetFromFlags(flags: BenchFlags): TargetOptions {
         w: quorum(flags.get("w"), "w"),
         security: securityFromFlags(flags),
         ns: flags.get("ns"),
+        protocol: clientProtocol(flags.get("protocol")),
       };
     }
     case "redis": {
-      only(["nodes", "r", "w", "ns", "etcd"], "ringkv");
+      only(["nodes", "r", "w", "ns", "protocol", "etcd"], "ringkv");
       const url = flags.get("redis") ?? "redis://127.0.0.1:6379";
       checkUrl(url, "--redis", ["redis:", "rediss:"]);
       return { target, url };
     }
     case "etcd": {
-      only(["nodes", "r", "w", "ns", "redis"], "ringkv");
+      only(["nodes", "r", "w", "ns", "protocol", "redis"], "ringkv");
       const endpoints = splitList(flags.get("etcd") ?? "http://127.0.0.1:2379");
       if (endpoints.length === 0) throw new ConfigError("--etcd needs at least one endpoint");
       for (const url of endpoints) checkUrl(url, "--etcd", ["http:", "https:"]);

@@ -17,7 +17,17 @@ export interface ClientOptions {
   updateBackoffMs: number;
   /** Larger answers are refused (the cluster's value limit is 1 MiB by default; siblings multiply it). */
   answerBytesMax: number;
+  /**
+   * `binary`: the binary client protocol on the nodes' client port (docs/client-protocol.md),
+   * falling back to HTTP for a node that does not speak it; `http`: HTTP/1.1 only.
+   */
+  protocol: ClientProtocol;
+  /** Binary connections per node; requests are multiplexed over them. */
+  binaryConnectionsPerNodeMax: number;
 }
+
+export type ClientProtocol = "binary" | "http";
+export const CLIENT_PROTOCOLS: readonly ClientProtocol[] = ["binary", "http"];
 
 export const defaultClientOptions: Omit<ClientOptions, "nodes"> = {
   requestTimeoutMs: 10_000,
@@ -28,6 +38,8 @@ export const defaultClientOptions: Omit<ClientOptions, "nodes"> = {
   updateAttemptsMax: 8,
   updateBackoffMs: 5,
   answerBytesMax: 64 * 1024 * 1024,
+  protocol: "binary",
+  binaryConnectionsPerNodeMax: 2,
 };
 
 /** How a client proves who it is and checks the nodes it talks to (the contract's Security part). */

@@ -8,8 +8,10 @@ import {
   NAMESPACE_NAME_RULE,
 } from "../core/namespace/index.js";
 import { ConfigError } from "../errors.js";
+import { BinaryPool, BinaryUnsupportedError } from "./binary-connection.js";
 import {
   authHeaders,
+  CLIENT_PROTOCOLS,
   type ClientNamespaceOptions,
   type ClientOptions,
   type ClientSecurityOptions,
@@ -37,6 +39,13 @@ import { type NamespaceInfo, type NamespacePropertiesChange, namespaceInfo } fro
 import { type MembersAnswer, type RingAnswer, RoutingTable } from "./routing-table.js";
 
 type Value = Uint8Array | string;
+
+/** A node that did not speak the binary protocol is asked again after this long (it may have been upgraded). */
+const HTTP_ONLY_RECHECK_MS = 60_000;
+/** The client closes an idle binary connection after this long, well before the node would (5 min). */
+const BINARY_IDLE_MS = 60_000;
+/** A node's next binary connection opens once each one has this many requests in flight. */
+const BINARY_IN_FLIGHT_PER_CONNECTION = 64;
 
 /** What `new Client` and `Client.connect` take. */
 export type ConnectOptions = Partial<ClientOptions> &
@@ -69,6 +78,9 @@ export class Client {
   private table: RoutingTable | undefined;
   private readonly seeds: URL[];
   private readonly agents = new Map<string, Agent>();
+  private readonly binaryPools = new Map<string, BinaryPool>();
+  /** Nodes found not to speak the binary protocol, and when: asked over HTTP for a while. */
+  private readonly httpOnlySinceMs = new Map<string, number>();
   private readonly urls = new Map<string, URL>();
   private readonly failedAtMs = new Map<string, number>();
   private refreshing: Promise<void> | undefined;
@@ -88,8 +100,13 @@ export class Client {
     this.options = { ...defaultClientOptions, ...rest };
     if (this.options.nodes.length === 0) throw new ConfigError("a client needs at least one node URL");
     this.seeds = this.options.nodes.map((n) => this.urlOf(n));
+    if (!CLIENT_PROTOCOLS.includes(this.options.protocol))
+      throw new ConfigError(
+        `client option protocol must be one of ${CLIENT_PROTOCOLS.join(", ")}, got ${String(this.options.protocol)}`,
+      );
     for (const [name, value] of Object.entries(this.options)) {
-      if (name !== "nodes" && (!Number.isSafeInteger(value) || (value as number) < 1))
+      if (name === "nodes" || name === "protocol") continue;
+      if (!Number.isSafeInteger(value) || (value as number) < 1)
         throw new ConfigError(`client option ${name} must be a positive integer, got ${String(value)}`);
     }
     this.refreshTimer = setInterval(
@@ -258,6 +275,8 @@ export class Client {
     this.refreshTimer = undefined;
     for (const agent of this.agents.values()) agent.destroy();
     this.agents.clear();
+    for (const pool of this.binaryPools.values()) pool.close();
+    this.binaryPools.clear();
   }
 
   private async readRing(): Promise<void> {
@@ -346,13 +365,25 @@ export class Client {
     return [...ordered.filter(healthy), ...ordered.filter((u) => !healthy(u))];
   }
 
-  private exchangeWith(
+  /** One exchange with one node: binary when the node speaks it, HTTP otherwise. */
+  private async exchangeWith(
     url: URL,
     method: string,
     path: string,
     headers: Record<string, string>,
     body: Value | undefined,
   ): Promise<HttpAnswer> {
+    if (this.speaksBinary(url)) {
+      const allHeaders = { ...authHeaders(this.security.token), ...headers };
+      try {
+        const connection = await this.binaryPoolFor(url).connection();
+        return await connection.request(method, path, allHeaders, body, this.options.requestTimeoutMs);
+      } catch (error) {
+        if (!(error instanceof BinaryUnsupportedError)) throw error;
+        // An older node: no request went out, so this one (and the next ones for a while) go over HTTP.
+        this.httpOnlySinceMs.set(url.href, Date.now());
+      }
+    }
     return exchange(url, {
       method,
       path,
@@ -362,6 +393,29 @@ export class Client {
       answerBytesMax: this.options.answerBytesMax,
       agent: this.agentFor(url),
     });
+  }
+
+  private speaksBinary(url: URL): boolean {
+    if (this.options.protocol !== "binary") return false;
+    const since = this.httpOnlySinceMs.get(url.href);
+    return since === undefined || Date.now() - since >= HTTP_ONLY_RECHECK_MS;
+  }
+
+  private binaryPoolFor(url: URL): BinaryPool {
+    let pool = this.binaryPools.get(url.href);
+    if (pool === undefined) {
+      pool = new BinaryPool({
+        url,
+        ca: caOption(this.security.ca),
+        connectTimeoutMs: this.options.requestTimeoutMs,
+        answerBytesMax: this.options.answerBytesMax,
+        idleTimeoutMs: BINARY_IDLE_MS,
+        connectionsMax: this.options.binaryConnectionsPerNodeMax,
+        inFlightPerConnection: BINARY_IN_FLIGHT_PER_CONNECTION,
+      });
+      this.binaryPools.set(url.href, pool);
+    }
+    return pool;
   }
 
   private agentFor(url: URL): Agent {

@@ -1,8 +1,10 @@
 /** The client library's public surface. */
 export { Client, type ConnectOptions, type ResolveSiblings, type UpdateOptions } from "./client.js";
 export {
+  CLIENT_PROTOCOLS,
   type ClientNamespaceOptions,
   type ClientOptions,
+  type ClientProtocol,
   type ClientSecurityOptions,
   defaultClientOptions,
 } from "./client-options.js";

@@ -215,6 +215,24 @@ export const optionTable = {
     /** A request (headers and body) must arrive in this time. */
     requestTimeoutMs: integer({ default: 60_000, min: 1, max: 3_600_000, help: "time to send a request" }),
     keepAliveTimeoutMs: integer({ default: 5000, min: 1, max: 3_600_000, help: "idle keep-alive time" }),
+    /** Binary client protocol (docs/client-protocol.md): requests one connection may have in flight. */
+    binaryRequestsPerConnectionMax: integer({
+      default: 1024,
+      min: 1,
+      max: 1_000_000,
+      help: "binary client protocol: requests in flight per connection; more get 503",
+    }),
+    /**
+     * A binary connection with nothing in flight is closed after this long without a request.
+     * Clients close their own idle connections sooner (the client library after 60 s), so the
+     * node seldom closes one a request is already on its way over.
+     */
+    binaryIdleTimeoutMs: integer({
+      default: 300_000,
+      min: 1,
+      max: 86_400_000,
+      help: "binary client protocol: idle connection time",
+    }),
     /** On shutdown, in-flight requests get this long to finish before connections are cut. */
     shutdownGraceMs: integer({
       flag: "shutdown-grace-ms",

@@ -54,6 +54,7 @@ export interface NodeMetricsOptions {
 export class NodeMetrics {
   readonly registry = new Registry();
   readonly httpRequests: Counter<"route" | "method" | "status">;
+  readonly clientConnections: Counter<"protocol">;
   readonly kvRequests: Counter<"op" | "outcome">;
   readonly kvDurationSeconds: Histogram<"op">;
   readonly siblingsWarnings: Counter;
@@ -120,6 +121,12 @@ export class NodeMetrics {
       name: "ringkv_http_requests_total",
       help: "HTTP requests answered, by route, method and status code",
       labelNames: ["route", "method", "status"],
+      registers,
+    });
+    this.clientConnections = new Counter({
+      name: "ringkv_client_connections_total",
+      help: "Client connections accepted on the client port, by protocol (http, binary)",
+      labelNames: ["protocol"],
       registers,
     });
     this.kvRequests = new Counter({

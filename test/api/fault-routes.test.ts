@@ -31,6 +31,7 @@ describe("/admin/faults", () => {
     { processMetrics: false },
   );
   const server = new ApiServer({
+    nodeId: "n1",
     router: new Router(faultRoutes(controller)),
     limits: optionDefaults.httpServer,
     valueBytesMax: 1024 * 1024,

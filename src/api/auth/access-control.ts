@@ -1,8 +1,8 @@
-import type { IncomingMessage } from "node:http";
 import { TLSSocket } from "node:tls";
 import { AuthRateLimitedError, ForbiddenError, NotReadyError, UnauthenticatedError } from "../../errors.js";
 import type { Logger } from "../../log/logger.js";
 import type { NodeMetrics } from "../../metrics/node-metrics.js";
+import type { ApiRequest } from "../api-request.js";
 import { FailureLimiter, type FailureLimiterOptions } from "./failure-limiter.js";
 import { type Access, type Principal, roleAllows, type TokenDirectory } from "./interface.js";
 import { isReadMethod, requiredAccess } from "./policy.js";
@@ -56,7 +56,7 @@ export class AccessControl {
   }
 
   /** Throws UnauthenticatedError, ForbiddenError or AuthRateLimitedError; returns who may go on. */
-  admit(req: IncomingMessage, route: string | undefined, method: string): Admission {
+  admit(req: ApiRequest, route: string | undefined, method: string): Admission {
     const access = route === undefined ? "read" : requiredAccess(route, method, this.options);
     if (!isReadMethod(method)) this.checkSameOrigin(req, method);
     if (!this.required || access === "public" || isDashboardFile(req, route, method)) {
@@ -78,7 +78,7 @@ export class AccessControl {
    * A browser sends Origin with every cross-origin write; a page elsewhere must not reach a
    * state-changing endpoint through an operator's browser (a bare POST needs no preflight).
    */
-  private checkSameOrigin(req: IncomingMessage, method: string): void {
+  private checkSameOrigin(req: ApiRequest, method: string): void {
     const origin = req.headers.origin;
     const fetchSite = req.headers["sec-fetch-site"];
     let cross = fetchSite === "cross-site" || fetchSite === "same-site";
@@ -97,7 +97,7 @@ export class AccessControl {
     throw new ForbiddenError(`cross-origin ${method} refused (Origin ${origin ?? fetchSite ?? "unknown"})`);
   }
 
-  private authenticate(req: IncomingMessage): Principal {
+  private authenticate(req: ApiRequest): Principal {
     const source = req.socket.remoteAddress ?? "unknown";
     const nowMs = this.deps.nowMs();
     const blockedS = this.limiter.blockedForS(source, nowMs);
@@ -165,14 +165,14 @@ const BROWSER_LOADS = new Set(["document", "script", "style", "image"]);
  * every data request (/cluster/overview needs read). Anything else asking for /ui (curl, a
  * script) is treated like any other read route.
  */
-function isDashboardFile(req: IncomingMessage, route: string | undefined, method: string): boolean {
+function isDashboardFile(req: ApiRequest, route: string | undefined, method: string): boolean {
   if (route !== "ui" || method !== "GET") return false;
   const dest = req.headers["sec-fetch-dest"];
   return typeof dest === "string" && BROWSER_LOADS.has(dest);
 }
 
 /** The CN of a client certificate the --http-tls-ca verified, or undefined. */
-function certificateName(req: IncomingMessage): string | undefined {
+function certificateName(req: ApiRequest): string | undefined {
   const socket = req.socket;
   if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
   const subject = socket.getPeerCertificate().subject as Record<string, string | string[]> | undefined;

@@ -1,4 +1,4 @@
-import type { ClientSecurityOptions, QuorumParams } from "../../client/index.js";
+import type { ClientProtocol, ClientSecurityOptions, QuorumParams } from "../../client/index.js";
 import type { BenchDriver } from "./driver.js";
 import { EtcdDriver } from "./etcd-driver.js";
 import { RedisDriver } from "./redis-driver.js";
@@ -16,6 +16,8 @@ export type TargetOptions =
       security?: ClientSecurityOptions;
       /** The namespace every key of the run is in (`--ns`); absent: `default`. */
       ns?: string | undefined;
+      /** The client protocol (`--protocol`); absent: the client library's default. */
+      protocol?: ClientProtocol | undefined;
     }
   | { target: "redis"; url: string }
   | { target: "etcd"; endpoints: string[] };
@@ -37,6 +39,7 @@ export function openDriver(
         contextCacheEntriesMax: defaultContextCacheEntriesMax,
         security: target.security ?? {},
         ns: target.ns,
+        protocol: target.protocol,
       });
     case "redis":
       return RedisDriver.open({ url: target.url, connections, requestTimeoutMs });

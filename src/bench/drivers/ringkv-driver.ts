@@ -1,4 +1,10 @@
-import { Client, type ClientSecurityOptions, type GetResult, type QuorumParams } from "../../client/index.js";
+import {
+  Client,
+  type ClientProtocol,
+  type ClientSecurityOptions,
+  type GetResult,
+  type QuorumParams,
+} from "../../client/index.js";
 import { ContextCache } from "./context-cache.js";
 import type { BenchConnection, BenchDriver, ReadOutcome } from "./driver.js";
 
@@ -15,13 +21,15 @@ export interface RingkvDriverOptions {
   security: ClientSecurityOptions;
   /** The namespace of every key (`--ns`); absent: `default`. */
   ns?: string | undefined;
+  /** The client protocol (`--protocol`); absent: the client library's default (binary). */
+  protocol?: ClientProtocol | undefined;
 }
 
 export const defaultContextCacheEntriesMax = 1_000_000;
 
 /**
  * ringkv through the package's ring-aware `Client` (each request goes straight to a home replica
- * of its key over keep-alive HTTP/1.1). ringkv keeps concurrent writes as siblings, so a write
+ * of its key, over the binary client protocol unless `protocol` says http). ringkv keeps concurrent writes as siblings, so a write
  * without a context never overwrites: an update here is what a correct application does, a PUT
  * carrying the newest context this process saw for the key (from the load, a read or a write),
  * reading the key first when it has none. Reads answered with siblings count as found.
@@ -53,6 +61,7 @@ export class RingkvDriver implements BenchDriver, BenchConnection {
       requestTimeoutMs: options.requestTimeoutMs,
       ...options.security,
       ns: options.ns,
+      ...(options.protocol === undefined ? {} : { protocol: options.protocol }),
     });
     return new RingkvDriver(client, options);
   }

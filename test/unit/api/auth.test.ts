@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import type { IncomingMessage } from "node:http";
 import { describe, it } from "node:test";
+import type { ApiRequest } from "../../../src/api/api-request.js";
 import { AccessControl } from "../../../src/api/auth/access-control.js";
 import { FailureLimiter } from "../../../src/api/auth/failure-limiter.js";
 import { ROLES, roleAllows, type StoredToken, type TokenDirectory } from "../../../src/api/auth/interface.js";
@@ -48,13 +48,14 @@ function request(
   url: string,
   headers: Record<string, string> = {},
   remoteAddress = "10.0.0.1",
-): IncomingMessage {
+): ApiRequest {
   return {
     method,
     url,
     headers: { host: "127.0.0.1:8001", ...headers },
     socket: { remoteAddress },
-  } as unknown as IncomingMessage;
+    readBody: () => Promise.resolve(Buffer.alloc(0)),
+  } as unknown as ApiRequest;
 }
 
 const ADMIN_TOKEN = "a".repeat(40);

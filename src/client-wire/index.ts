@@ -1,0 +1,20 @@
+/** The binary client protocol: the frames a client and the client port exchange (frames.ts explains it). */
+export {
+  BadWireRequestError,
+  CLIENT_PROTOCOL_VERSION,
+  type ClientHello,
+  decodeAnswer,
+  decodeClientHello,
+  decodeNodeHello,
+  decodeRequest,
+  encodeAnswer,
+  encodeClientHello,
+  encodeNodeHello,
+  encodeRequest,
+  HEADERS_PER_REQUEST_MAX,
+  HELLO_BYTES_MAX,
+  type NodeHello,
+  PREFACE,
+  type WireAnswer,
+  type WireRequest,
+} from "./frames.js";
