@@ -16,9 +16,13 @@ import type { Logger } from "../log/logger.js";
 import type { NodeMetrics } from "../metrics/node-metrics.js";
 import { FrameTooLargeError, MalformedFrameError } from "../net/errors.js";
 import { encodeFrame, FrameDecoder } from "../net/frame-codec.js";
+import { TurnWriter } from "../net/turn-writer.js";
 import type { ApiRequest } from "./api-request.js";
 import { errorReply } from "./error-response.js";
 import type { Reply } from "./reply.js";
+
+/** After the node ends a connection, the client has this long to close its side. */
+const CLOSE_LINGER_MS = 2_000;
 
 export interface BinarySessionLimits {
   /** Largest request frame: the value limit plus room for the target and headers. */
@@ -57,9 +61,11 @@ export class BinarySession {
   private readonly decoder = new FrameDecoder(HELLO_BYTES_MAX);
   private prefaceSeen = 0;
   private inFlight = 0;
-  private corked = false;
+  private readonly writer: TurnWriter;
   private pausedForWrites = false;
   private readonly helloTimer: NodeJS.Timeout;
+  /** Resolves when the socket has closed. */
+  private readonly closed: Promise<void>;
 
   constructor(
     private readonly socket: Socket,
@@ -67,6 +73,7 @@ export class BinarySession {
     private readonly deps: BinarySessionDeps,
   ) {
     deps.metrics.clientConnections.inc({ protocol: "binary" });
+    this.writer = new TurnWriter(socket);
     socket.setNoDelay(true);
     this.helloTimer = setTimeout(
       () => this.fail(`no hello within ${deps.limits.helloTimeoutMs} ms`),
@@ -83,10 +90,13 @@ export class BinarySession {
       }
     });
     socket.on("error", () => this.socket.destroy());
-    socket.on("close", () => {
-      clearTimeout(this.helloTimer);
-      this.state = "closed";
-      this.deps.onClose(this);
+    this.closed = new Promise<void>((resolve) => {
+      socket.on("close", () => {
+        clearTimeout(this.helloTimer);
+        this.state = "closed";
+        this.deps.onClose(this);
+        resolve();
+      });
     });
     this.onData(first);
     socket.resume();
@@ -95,12 +105,15 @@ export class BinarySession {
   /**
    * Shutdown: requests read from now on are not taken (the client sees the connection close
    * and another node gets them); answers to those in flight are still written, then it closes.
+   * Resolves once the connection is closed.
    */
-  shutdown(): void {
-    if (this.state === "closed" || this.state === "closing") return;
-    this.state = "closing";
-    this.socket.pause();
-    if (this.inFlight === 0) this.close();
+  shutdown(): Promise<void> {
+    if (this.state !== "closed" && this.state !== "closing") {
+      this.state = "closing";
+      this.socket.pause();
+      if (this.inFlight === 0) this.close();
+    }
+    return this.closed;
   }
 
   /** Cuts the connection at once (the shutdown grace period is over). */
@@ -225,16 +238,7 @@ export class BinarySession {
   }
 
   private write(payload: Buffer): void {
-    if (this.socket.destroyed) return;
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    for (const part of encodeFrame([payload], Number.MAX_SAFE_INTEGER)) this.socket.write(part);
+    this.writer.write(encodeFrame([payload], Number.MAX_SAFE_INTEGER));
   }
 
   private fail(reason: string): void {
@@ -250,6 +254,9 @@ export class BinarySession {
     if (this.state === "closed") return;
     this.state = "closed";
     this.socket.end();
+    // The client port allows half-open sockets (node:http's choice): a client that never closes
+    // its side is cut off after a moment rather than kept.
+    setTimeout(() => this.socket.destroy(), CLOSE_LINGER_MS).unref();
   }
 }
 

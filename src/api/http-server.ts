@@ -173,16 +173,23 @@ export class ApiServer {
     this.stopping = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    for (const session of this.binarySessions) session.shutdown();
-    if (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.deps.limits.shutdownGraceMs);
-        this.drained = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-    }
+    // A binary session closes itself once its last answer is written (shutdown), which is after
+    // the request left `inFlight`: the grace period waits for both.
+    const sessionsClosed = Promise.all([...this.binarySessions].map((session) => session.shutdown()));
+    const requestsDone =
+      this.inFlight === 0
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            this.drained = resolve;
+          });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([requestsDone, sessionsClosed]),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.deps.limits.shutdownGraceMs);
+      }),
+    ]);
+    clearTimeout(timer);
     this.server.closeAllConnections();
     for (const session of this.binarySessions) session.destroy();
     await closed;

@@ -11,6 +11,7 @@ import {
   PREFACE,
 } from "../client-wire/index.js";
 import { encodeFrame, FrameDecoder } from "../net/frame-codec.js";
+import { TurnWriter } from "../net/turn-writer.js";
 import { REQUEST_ID_MAX } from "../net/wire.js";
 import { ExchangeFailedError, type HttpAnswer } from "./http-exchange.js";
 
@@ -51,13 +52,15 @@ export class BinaryConnection {
   private readonly pending = new Map<number, Pending>();
   private readonly decoder = new FrameDecoder(HELLO_BYTES_MAX);
   private nextId = 1;
-  private corked = false;
+  private readonly writer: TurnWriter;
   private closedError: Error | undefined;
 
   private constructor(
     private readonly socket: Socket,
     private readonly options: BinaryConnectionOptions,
-  ) {}
+  ) {
+    this.writer = new TurnWriter(socket);
+  }
 
   /** Connects and exchanges hellos; rejects with BinaryUnsupportedError or ExchangeFailedError (notSent). */
   static open(options: BinaryConnectionOptions): Promise<BinaryConnection> {
@@ -177,7 +180,7 @@ export class BinaryConnection {
           entry.reject(this.failure(reason, false));
         }
       });
-      socket.write(PREFACE);
+      this.writer.write([PREFACE]);
       this.write(encodeClientHello({ protocol: CLIENT_PROTOCOL_VERSION }));
     });
   }
@@ -218,15 +221,7 @@ export class BinaryConnection {
   }
 
   private write(payload: Buffer): void {
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    for (const part of encodeFrame([payload], Number.MAX_SAFE_INTEGER)) this.socket.write(part);
+    this.writer.write(encodeFrame([payload], Number.MAX_SAFE_INTEGER));
   }
 
   private failure(reason: string, notSent: boolean): ExchangeFailedError {

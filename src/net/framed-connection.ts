@@ -5,6 +5,7 @@ import type { RingkvError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { FrameTooLargeError, HandshakeError, MalformedFrameError, PeerUnreachableError } from "./errors.js";
 import { encodeFrame, FrameDecoder } from "./frame-codec.js";
+import { TurnWriter } from "./turn-writer.js";
 import { decodeHello, encodeHello, type Hello, incompatibility } from "./handshake.js";
 import { decodeWireFrame, type WireFrame } from "./wire.js";
 
@@ -60,7 +61,7 @@ export interface FramedConnectionEvents {
 
 /**
  * A socket speaking the framed protocol: hello first in both directions, then frames. Writes made
- * in one event-loop turn leave as one batch (cork, then uncork on the next tick), and Nagle is off
+ * in one event-loop turn leave as one batch (TurnWriter), and Nagle is off
  * so a lone request is not held back 40 ms waiting for company. Anything the peer sends that is
  * not the protocol closes the connection with a logged reason; it never throws out of a socket
  * callback.
@@ -69,7 +70,7 @@ export class FramedConnection {
   private state: "handshaking" | "ready" | "closed" = "handshaking";
   private readonly decoder: FrameDecoder;
   private timer: TimerHandle | undefined;
-  private corked = false;
+  private readonly writer: TurnWriter;
   private socketError: Error | undefined;
   private peerHello: Hello | undefined;
 
@@ -80,6 +81,7 @@ export class FramedConnection {
     private readonly events: FramedConnectionEvents,
   ) {
     this.decoder = new FrameDecoder(Math.min(HELLO_FRAME_BYTES_MAX, options.frameBytesMax));
+    this.writer = new TurnWriter(socket);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_INITIAL_DELAY_MS);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -152,15 +154,7 @@ export class FramedConnection {
 
   private writeFrame(parts: readonly Uint8Array[]): void {
     const buffers = encodeFrame(parts, this.options.frameBytesMax);
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    for (const buffer of buffers) this.socket.write(buffer);
+    this.writer.write(buffers);
     const bufferMax = this.options.writeBufferBytesMax;
     if (bufferMax !== undefined && this.socket.writableLength > bufferMax && !this.socket.isPaused()) {
       this.socket.pause();
