@@ -2,7 +2,7 @@ import type { Clock } from "../clock/clock.js";
 import { PeriodicTask } from "../clock/periodic-task.js";
 import type { LocalReplica } from "../coordinator/local-replica.js";
 import type { LivenessStatus } from "../core/membership/failure-detector.js";
-import { causalDigest, MerkleMessageError, TicTacTree } from "../core/merkle/index.js";
+import { causalDigest, DigestCache, MerkleMessageError, TicTacTree } from "../core/merkle/index.js";
 import type { ReplicaCounts } from "../core/namespace/index.js";
 import type { RingView } from "../core/ring/ring-view.js";
 import { decodePeerObject } from "../core/stored-object.js";
@@ -35,6 +35,8 @@ export interface AntiEntropyOptions extends ExchangeOptions {
   idleExchangeIntervalMs: number;
   /** Differing partitions of a round exchanged at once. */
   partitionsConcurrentMax: number;
+  /** Recently changed keys whose tree digest is kept (0: none). */
+  digestCacheEntriesMax: number;
 }
 
 export interface AntiEntropyDeps {
@@ -99,11 +101,14 @@ export class AntiEntropy {
   private treesAtVersion = -1;
   /** The trees do not match storage (an n change, a tree out of step): rebuilt before use. */
   private stale = false;
+  /** The digest each recently changed key put in its tree (core/merkle/digest-cache.ts). */
+  private readonly lastDigests: DigestCache;
 
   constructor(
     private readonly deps: AntiEntropyDeps,
     private readonly options: AntiEntropyOptions,
   ) {
+    this.lastDigests = new DigestCache(this.options.digestCacheEntriesMax);
     this.task = new PeriodicTask(
       this.deps.clock,
       this.options.exchangeIntervalMs,
@@ -122,17 +127,23 @@ export class AntiEntropy {
       // are stale until rebuilt from storage (treesCurrent), and changes until then are in it.
       if (this.stale || this.treesAtVersion !== this.deps.replicaCounts.version) {
         this.stale = true;
+        this.lastDigests.clear();
         return;
       }
       try {
+        // What the key's last change put in the tree, if still cached, is what comes out now.
+        const cached = this.lastDigests.take(key);
+        const afterDigest = after === undefined ? undefined : causalDigest(after);
         this.tree(partition, this.deps.replicaCounts.nOf(key)).update(
           key,
-          before === undefined ? undefined : causalDigest(before),
-          after === undefined ? undefined : causalDigest(after),
+          before === undefined ? undefined : (cached ?? causalDigest(before)),
+          afterDigest,
         );
+        this.lastDigests.put(key, afterDigest);
       } catch (error) {
         // A tree that disagrees with storage is rebuilt rather than failing the write.
         this.stale = true;
+        this.lastDigests.clear();
         this.deps.logger.error({ err: error, partition }, "anti-entropy tree out of step: rebuilding");
       }
     });
@@ -145,6 +156,7 @@ export class AntiEntropy {
    */
   private buildTrees(): number {
     this.trees.clear();
+    this.lastDigests.clear();
     this.treesAtVersion = this.deps.replicaCounts.version;
     let keys = 0;
     let corrupt = 0;
@@ -173,6 +185,7 @@ export class AntiEntropy {
    * tree and exchange times, so a partition that later returns here starts from an empty range.
    */
   forgetPartition(partition: number): void {
+    this.lastDigests.clear();
     for (let n = 1; n < TREE_N_STRIDE; n++) {
       const id = treeId(partition, n);
       this.trees.delete(id);

@@ -250,6 +250,16 @@ export const tunableTable = {
     segmentsPerExchangeMax: integer({ default: 256, min: 1, max: 65536, help: "segments per exchange" }),
     batchKeysMax: integer({ default: 256, min: 1, max: 100_000, help: "keys per fetch or push" }),
     batchBytesMax: integer({ default: 4 * 1024 * 1024, min: 1024, max: 1024 ** 3, help: "bytes per fetch" }),
+    /**
+     * Keys whose last tree digest is kept, so a write to one of them need not hash its old
+     * object again (core/merkle/digest-cache.ts). About 100 bytes each; 0 turns it off.
+     */
+    digestCacheEntriesMax: integer({
+      default: 16_384,
+      min: 0,
+      max: 10_000_000,
+      help: "recently written keys whose anti-entropy digest is kept",
+    }),
     requestTimeoutMs: integer({ default: 5000, min: 1, max: HOUR_MS, help: "one exchange request" }),
     // A power of two; every replica of a cluster must use the same (it is part of the protocol limits).
     treeSegments: integer({ default: 256, min: 64, max: 65536, help: "leaf segments per partition tree" }),

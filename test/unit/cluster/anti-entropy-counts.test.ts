@@ -28,7 +28,11 @@ function antiEntropyOver(
   storage: MemoryEngine,
   replica: LocalReplica,
   counts: NamespaceReplicaCounts,
-  extra: { view?: ClusterView; onForeignCopy?: (partition: number) => void } = {},
+  extra: {
+    view?: ClusterView;
+    onForeignCopy?: (partition: number) => void;
+    digestCacheEntriesMax?: number;
+  } = {},
 ) {
   const options = defaultNodeOptions({ id: "n1", dataDir: "/unused", clusterName: "test" });
   const antiEntropy = new AntiEntropy(
@@ -47,7 +51,12 @@ function antiEntropyOver(
       clusterN: 3,
       ...(extra.onForeignCopy === undefined ? {} : { onForeignCopy: extra.onForeignCopy }),
     },
-    options.antiEntropy,
+    {
+      ...options.antiEntropy,
+      ...(extra.digestCacheEntriesMax === undefined
+        ? {}
+        : { digestCacheEntriesMax: extra.digestCacheEntriesMax }),
+    },
   );
   antiEntropy.rebuild();
   return antiEntropy;
@@ -68,13 +77,18 @@ async function rootsOf(antiEntropy: AntiEntropy): Promise<string[]> {
 }
 
 /** A replica whose anti-entropy trees listen to it, under replica counts the test changes. */
-function setup() {
+function setup(digestCacheEntriesMax?: number) {
   const storage = new MemoryEngine();
   const clock = new ManualClock();
   const metrics = new NodeMetrics("n1", () => storage.stats(), { processMetrics: false });
   const replica = new LocalReplica(storage, replicaOptions(clock), silentLogger(), metrics);
   const counts = new NamespaceReplicaCounts(3);
-  const antiEntropy = antiEntropyOver(storage, replica, counts);
+  const antiEntropy = antiEntropyOver(
+    storage,
+    replica,
+    counts,
+    digestCacheEntriesMax === undefined ? {} : { digestCacheEntriesMax },
+  );
   return {
     storage,
     replica,
@@ -177,3 +191,25 @@ test("a pushed key this node is outside the first n of tells reclaim to look at 
   await push.handle({ partition: 0, items: [[keyIn0("narrow"), object]] }, from);
   assert.deepEqual(foreign, [0]);
 });
+
+for (const entriesMax of [0, 4, 16_384]) {
+  test(`many versions of a few keys keep the trees exact with a digest cache of ${entriesMax} entries`, async () => {
+    const { storage, replica, assertExact } = setup(entriesMax);
+    const keys = Array.from({ length: 8 }, (_, i) => enc(`hot-${i}`));
+    for (let round = 0; round < 20; round++) {
+      for (const [i, key] of keys.entries()) {
+        // New versions from two actors (so siblings), and now and then a drop, as reclaim does.
+        const actor = round % 2 === 0 ? "n1@a" : "n2@a";
+        const stored = storage.get("objects", objectKey(0, key));
+        if (stored !== undefined && (round + i) % 7 === 0) {
+          assert.equal(await replica.drop(0, key, stored), true);
+          continue;
+        }
+        // Twice in a row: the second finds the first's digest cached, even in a small cache.
+        await replica.merge(0, key, update(emptyDvvSet<Sibling>(), [], actor, sibling(`v${round}-${i}`)));
+        await replica.merge(0, key, update(emptyDvvSet<Sibling>(), [], actor, sibling(`w${round}-${i}`)));
+      }
+    }
+    await assertExact(`after 300 changes with a cache of ${entriesMax}`);
+  });
+}
