@@ -5,8 +5,8 @@ import type { RingkvError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { FrameTooLargeError, HandshakeError, MalformedFrameError, PeerUnreachableError } from "./errors.js";
 import { encodeFrame, FrameDecoder } from "./frame-codec.js";
-import { TurnWriter } from "./turn-writer.js";
 import { decodeHello, encodeHello, type Hello, incompatibility } from "./handshake.js";
+import { TurnWriter } from "./turn-writer.js";
 import { decodeWireFrame, type WireFrame } from "./wire.js";
 
 /** TCP keepalive probes start after this much silence, so a vanished peer's socket is eventually closed. */
