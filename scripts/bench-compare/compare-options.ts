@@ -15,6 +15,8 @@ export interface CompareOptions {
   seed: number;
   /** ringkv cluster sizes to measure; the comparison tables use 3 nodes when listed. */
   ringkvSizes: number[];
+  /** Client protocols ringkv is measured with, each on a cluster of its own (binary first: the comparison tables use it). */
+  ringkvProtocols: ("binary" | "http")[];
   /** Single-client latency run (workload A, one connection) per store; 0 turns it off. */
   latencyDurationS: number;
   latencyRecords: number;
@@ -40,6 +42,7 @@ Options:
   --value-bytes N            value size (default 1024)
   --seed N                   bench seed (default 1)
   --ringkv-sizes LIST        ringkv cluster sizes, e.g. 1,3,5 for a scaling table (default 3)
+  --ringkv-protocols LIST    client protocols for ringkv: binary, http or both (default binary)
   --latency-duration-s N     single-client latency run per store, workload A (default 10; 0 = off)
   --latency-records N        records for the latency run (default 1000)
   --out PATH                 markdown file to update (default ./BENCHMARKS.md)
@@ -80,6 +83,7 @@ export function parseCompareOptions(argv: string[]): CompareOptions | "help" {
         "value-bytes": { type: "string" },
         seed: { type: "string" },
         "ringkv-sizes": { type: "string" },
+        "ringkv-protocols": { type: "string" },
         "latency-duration-s": { type: "string" },
         "latency-records": { type: "string" },
         out: { type: "string" },
@@ -109,6 +113,11 @@ export function parseCompareOptions(argv: string[]): CompareOptions | "help" {
     if (!isWorkloadName(w))
       throw new CompareUsageError(`--workloads: unknown workload "${w}"; choose from a, b, c, d, f`);
   const sizes = list(str("ringkv-sizes") ?? "3").map((s) => positiveInt(s, "--ringkv-sizes"));
+  const protocols = list(str("ringkv-protocols") ?? "binary");
+  for (const p of protocols)
+    if (p !== "binary" && p !== "http")
+      throw new CompareUsageError(`--ringkv-protocols: unknown protocol "${p}"; choose from binary, http`);
+  if (protocols.length === 0) throw new CompareUsageError("--ringkv-protocols needs at least one entry");
   if (targets.length === 0 || workloads.length === 0 || sizes.length === 0)
     throw new CompareUsageError("--targets, --workloads and --ringkv-sizes need at least one entry");
   return {
@@ -120,6 +129,8 @@ export function parseCompareOptions(argv: string[]): CompareOptions | "help" {
     valueBytes: positiveInt(str("value-bytes") ?? "1024", "--value-bytes", 0),
     seed: positiveInt(str("seed") ?? "1", "--seed", 0),
     ringkvSizes: [...new Set(sizes)],
+    // Binary first, so the comparison tables (the first 3-node ringkv) show the default.
+    ringkvProtocols: (["binary", "http"] as const).filter((p) => protocols.includes(p)),
     latencyDurationS: positiveInt(str("latency-duration-s") ?? "10", "--latency-duration-s", 0),
     latencyRecords: positiveInt(str("latency-records") ?? "1000", "--latency-records"),
     out: str("out") ?? "BENCHMARKS.md",

@@ -58,12 +58,13 @@ function plans(o: CompareOptions): Plan[] {
   const out: Plan[] = [];
   for (const target of o.targets) {
     if (target === "ringkv") {
-      for (const nodes of o.ringkvSizes)
-        out.push({
-          kind: "ringkv",
-          nodes,
-          start: (g, root) => startRingkvCluster(g, root, RINGKV_BIN, nodes),
-        });
+      for (const protocol of o.ringkvProtocols)
+        for (const nodes of o.ringkvSizes)
+          out.push({
+            kind: "ringkv",
+            nodes,
+            start: (g, root) => startRingkvCluster(g, root, RINGKV_BIN, nodes, protocol),
+          });
     } else if (target === "etcd") {
       out.push({ kind: "etcd", nodes: undefined, start: (g, root) => startEtcdCluster(g, root, 3) });
     } else {

@@ -26,8 +26,11 @@ export async function startRingkvCluster(
   root: string,
   bin: string,
   nodes: number,
+  /** The client protocol `ringkv bench` uses (its own default is binary). */
+  protocol: "binary" | "http" = "binary",
 ): Promise<StoreUnderTest> {
-  const dir = join(root, `ringkv-${nodes}`);
+  const suffix = protocol === "binary" ? "" : `-${protocol}`;
+  const dir = join(root, `ringkv-${nodes}${suffix}`);
   mkdirSync(dir, { recursive: true });
   const { n, r, w } = ringkvQuorum(nodes);
   const started: Tracked[] = [];
@@ -73,9 +76,9 @@ export async function startRingkvCluster(
     throw error;
   }
   return {
-    id: `ringkv-${nodes}`,
-    label: `ringkv, ${nodes} node${nodes === 1 ? "" : "s"} (N=${n}, R=${r}, W=${w})`,
-    benchArgs: ["--target", "ringkv", "--nodes", urls.join(",")],
+    id: `ringkv-${nodes}${suffix}`,
+    label: `ringkv, ${nodes} node${nodes === 1 ? "" : "s"} (N=${n}, R=${r}, W=${w})${protocol === "binary" ? "" : ", over HTTP"}`,
+    benchArgs: ["--target", "ringkv", "--nodes", urls.join(","), "--protocol", protocol],
     commands,
     async stop() {
       await Promise.all(started.map((t) => group.stop(t)));

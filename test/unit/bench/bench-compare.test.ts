@@ -46,7 +46,14 @@ describe("npm run bench:compare options", () => {
     assert.equal(o.records, 100_000);
     assert.equal(o.connections, 50);
     assert.deepEqual(o.ringkvSizes, [3]);
+    assert.deepEqual(o.ringkvProtocols, ["binary"]);
     assert.equal(o.latencyDurationS, 10);
+  });
+
+  test("ringkv over both client protocols: binary first, whatever the order given", () => {
+    const o = parseCompareOptions(["--ringkv-protocols", "http,binary"]);
+    assert.ok(o !== "help");
+    assert.deepEqual(o.ringkvProtocols, ["binary", "http"]);
   });
 
   test("scaling sizes, a single client and a note", () => {
@@ -64,7 +71,13 @@ describe("npm run bench:compare options", () => {
     assert.equal(o.note, "busy machine");
   });
 
-  for (const argv of [["--targets", "mongodb"], ["--workloads", "e"], ["--duration-s", "0"], ["--bogus"]]) {
+  for (const argv of [
+    ["--targets", "mongodb"],
+    ["--workloads", "e"],
+    ["--duration-s", "0"],
+    ["--bogus"],
+    ["--ringkv-protocols", "grpc"],
+  ]) {
     test(`refuses ${argv.join(" ")}`, () => {
       assert.throws(() => parseCompareOptions(argv), CompareUsageError);
     });

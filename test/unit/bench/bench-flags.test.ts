@@ -26,6 +26,7 @@ describe("ringkv bench flags", () => {
       r: undefined,
       w: undefined,
       ns: undefined,
+      protocol: undefined,
       security: { token: undefined, ca: undefined },
     });
   });
@@ -50,13 +51,25 @@ describe("ringkv bench flags", () => {
 
   test("targets: --nodes and quorums for ringkv, --redis, --etcd endpoints", () => {
     assert.deepEqual(
-      target(["--nodes", "http://127.0.0.1:1,http://127.0.0.1:2", "--r", "1", "--w", "all", "--ns", "carts"]),
+      target([
+        "--nodes",
+        "http://127.0.0.1:1,http://127.0.0.1:2",
+        "--r",
+        "1",
+        "--w",
+        "all",
+        "--ns",
+        "carts",
+        "--protocol",
+        "http",
+      ]),
       {
         target: "ringkv",
         nodes: ["http://127.0.0.1:1", "http://127.0.0.1:2"],
         r: 1,
         w: "all",
         ns: "carts",
+        protocol: "http",
         security: { token: undefined, ca: undefined },
       },
     );
@@ -96,6 +109,11 @@ describe("ringkv bench flags", () => {
     { argv: ["--target-rate", "0"], message: /--target-rate must be at least 1/ },
     { argv: ["--target", "mongodb"], message: /--target must be one of ringkv, redis, etcd/ },
     { argv: ["--target", "redis", "--r", "2"], message: /--r applies to --target ringkv only/ },
+    { argv: ["--protocol", "grpc"], message: /--protocol must be one of binary, http, got "grpc"/ },
+    {
+      argv: ["--target", "etcd", "--protocol", "http"],
+      message: /--protocol applies to --target ringkv only/,
+    },
     { argv: ["--etcd", "http://127.0.0.1:2379"], message: /--etcd applies to --target redis or etcd only/ },
     {
       argv: ["--target", "redis", "--redis", "http://x"],
